@@ -1,0 +1,51 @@
+{
+  "targets": [
+    {
+      "target_name": "driftguard",
+      "sources": [
+        "native/addon.cc",
+        "native/fs/FsFunctions.cc",
+        "native/guard/ExecGuardWrap.cc",
+        "native/guard/ExecGuard.cc",
+        "native/guard/JsConvert.cc",
+        "native/guard/VerdictQueue.cc",
+        "native/fanotify/FanotifySource.cc",
+        "native/fanotify/EventFacts.cc",
+        "native/decide/Decide.cc",
+        "native/decide/Types.cc",
+        "native/decide/Tables.cc",
+        "native/decide/TablesBuilder.cc",
+        "native/decide/HashCache.cc",
+        "native/pending/PendingDecisions.cc",
+        "native/util/Sha256.cc",
+        "native/util/ProcInfo.cc",
+        "native/util/FileOps.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags!": [
+        "-fno-exceptions"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17"
+      ],
+      "cflags_cc": [
+        "-std=c++20",
+        "-fexceptions",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter",
+        "-Wno-missing-field-initializers"
+      ]
+    }
+  ]
+}

@@ -1,0 +1,21 @@
+// Module entry: the exec guard class and the file functions of the baseline builder.
+#include <napi.h>
+
+#include "fs/FsFunctions.hh"
+#include "guard/ExecGuardWrap.hh"
+
+namespace driftguard {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("ExecGuard", ExecGuardWrap::Define(env));
+  exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
+  exports.Set("readXattr", Napi::Function::New(env, ReadXattr, "readXattr"));
+  exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
+  return exports;
+}
+
+}  // namespace driftguard
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return driftguard::Init(env, exports); }
+
+NODE_API_MODULE(driftguard, InitModule)

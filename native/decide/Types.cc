@@ -1,0 +1,65 @@
+#include "decide/Types.hh"
+
+namespace driftguard {
+
+const char* reasonName(Reason r) {
+  switch (r) {
+    case Reason::None: return "none";
+    case Reason::NewFile: return "new_file";
+    case Reason::Modified: return "modified";
+    case Reason::MadeExecutable: return "made_executable";
+    case Reason::Volume: return "volume";
+    case Reason::Fileless: return "fileless";
+    case Reason::Denied: return "denied";
+    case Reason::DeadlineExceeded: return "deadline_exceeded";
+    case Reason::HoldOverflow: return "hold_overflow";
+  }
+  return "none";
+}
+
+const char* verdictName(Verdict v) {
+  switch (v) {
+    case Verdict::Allowed: return "allowed";
+    case Verdict::Blocked: return "blocked";
+    case Verdict::Audited: return "audited";
+  }
+  return "allowed";
+}
+
+const char* modeName(Mode m) {
+  switch (m) {
+    case Mode::Disabled: return "disabled";
+    case Mode::Audit: return "audit";
+    case Mode::Enforce: return "enforce";
+  }
+  return "audit";
+}
+
+std::string hexOf(const Sha256& digest) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(64, '0');
+  for (size_t i = 0; i < digest.size(); i++) {
+    out[2 * i] = kDigits[digest[i] >> 4];
+    out[2 * i + 1] = kDigits[digest[i] & 15];
+  }
+  return out;
+}
+
+static int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool parseHex(const std::string& hex, Sha256* out) {
+  if (hex.size() != 64) return false;
+  for (size_t i = 0; i < 32; i++) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace driftguard

@@ -1,0 +1,68 @@
+// Value types shared by the decision path. Plain data, no behaviour, no threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace driftguard {
+
+using Sha256 = std::array<uint8_t, 32>;
+
+// Policy mode in force for one container. Mirrors the TypeScript `PolicyMode`.
+enum class Mode : uint8_t { Disabled, Audit, Enforce };
+
+// Why an exec is drift. Names are the wire names used in findings (reasonName()).
+enum class Reason : uint8_t {
+  None,
+  NewFile,         // file exists only on the writable layer
+  Modified,        // image path, different content
+  MadeExecutable,  // image path that was not executable in the image
+  Volume,          // file on a volume (bind mount, tmpfs, emptyDir, ...)
+  Fileless,        // file without a path: deleted, or otherwise unresolvable on its filesystem
+  Denied,          // image binary on the policy's deny list
+  DeadlineExceeded,// watchdog answered with the fail mode
+  HoldOverflow,    // too many execs held for containers not attached yet
+};
+
+enum class Verdict : uint8_t { Allowed, Blocked, Audited };
+
+// When the kernel is answered "not yet decided" is never an option: a Decision is final.
+struct Decision {
+  Verdict verdict = Verdict::Allowed;
+  Reason reason = Reason::None;
+};
+
+// Facts about one exec, gathered on the fanotify thread, copied into a verdict record.
+struct ExecFacts {
+  int32_t pid = 0;
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtimeNs = 0, ctimeNs = 0;
+  uint32_t fileMode = 0;
+  std::string realPath;  // path on the host filesystem that holds the file ("" if unknown)
+  std::string viewPath;  // path as the exec'ing process saw it (overlay view), best effort
+};
+
+// One finding-worthy decision, handed to JS in batches.
+struct VerdictRecord {
+  int64_t timeMs = 0;
+  int32_t pid = 0, ppid = 0;
+  int64_t uid = -1;
+  std::string containerId;
+  std::string path;      // path inside the container
+  std::string hostPath;  // real path on the node
+  Reason reason = Reason::None;
+  Verdict verdict = Verdict::Audited;
+  Mode mode = Mode::Audit;
+  std::string sha256Hex;  // "" when not computed
+  std::string copyOf;     // image path whose content this file equals, "" if none
+  std::string policy;     // policy name in force
+};
+
+const char* reasonName(Reason r);
+const char* verdictName(Verdict v);
+const char* modeName(Mode m);
+std::string hexOf(const Sha256& digest);
+bool parseHex(const std::string& hex, Sha256* out);
+
+}  // namespace driftguard

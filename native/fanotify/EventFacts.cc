@@ -1,0 +1,28 @@
+#include "fanotify/EventFacts.hh"
+
+#include <sys/stat.h>
+
+#include "util/FileOps.hh"
+
+namespace driftguard {
+
+bool gatherFacts(int eventFd, int32_t pid, const FanotifySource& source, ExecFacts* facts) {
+  struct stat st;
+  if (fstat(eventFd, &st) != 0) return false;
+  facts->pid = pid;
+  facts->dev = st.st_dev;
+  facts->ino = st.st_ino;
+  facts->size = static_cast<uint64_t>(st.st_size);
+  facts->mtimeNs = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+  facts->ctimeNs = st.st_ctim.tv_sec * 1000000000ll + st.st_ctim.tv_nsec;
+  facts->fileMode = st.st_mode;
+  facts->realPath = realPathOfFd(eventFd, source.directoryFdFor(facts->dev));
+  facts->viewPath.clear();
+  return true;
+}
+
+void fillViewPath(int eventFd, ExecFacts* facts) {
+  if (facts->viewPath.empty()) facts->viewPath = pathOfFd(eventFd);
+}
+
+}  // namespace driftguard

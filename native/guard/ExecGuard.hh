@@ -1,0 +1,106 @@
+// The exec guard: the fanotify thread that decides every exec, the hash workers that
+// hash writable-layer files the cache does not know, and the watchdog that answers
+// anything still pending at its deadline. Knows nothing of N-API (see ExecGuardWrap).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "decide/Decide.hh"
+#include "decide/HashCache.hh"
+#include "decide/TablesBuilder.hh"
+#include "fanotify/FanotifySource.hh"
+#include "guard/GuardStats.hh"
+#include "guard/VerdictQueue.hh"
+#include "pending/PendingDecisions.hh"
+
+namespace driftguard {
+
+struct GuardOptions {
+  std::chrono::milliseconds deadline{2000};
+  bool failOpen = true;          // answer at the deadline: allow (open) or deny (closed)
+  size_t holdLimit = 4096;       // execs held for containers not attached yet
+  size_t hashWorkers = 2;
+  uint64_t maxHashBytes = 1ull << 30;
+  size_t hashCacheEntries = 65536;
+};
+
+class ExecGuard {
+ public:
+  ExecGuard(const GuardOptions& options, VerdictSink& sink);  // throws on fanotify errors
+  ~ExecGuard();
+
+  void start();                                                 // [JS thread]
+  MarkInfo markFilesystem(const std::string& path, bool keepDirFd);  // [JS thread]
+  void unmarkFilesystem(uint64_t dev);                          // [JS thread]
+  void applyTables(const TablesChange& change);                 // [JS thread]
+  GuardStats stats() const;                                     // [any thread]
+  void stop();                                                  // [JS thread] idempotent
+
+ private:
+  // Everything needed to finish deciding one exec, possibly on a hash worker.
+  struct Work {
+    uint64_t id = 0;
+    int eventFd = -1;
+    Clock::time_point start;
+    ExecFacts facts;
+    std::shared_ptr<const Tables> tables;  // keeps the container alive while we decide
+    Where where = Where::Host;
+    const ContainerTable* container = nullptr;
+    std::string containerPath;
+  };
+
+  void runFanotifyThread();
+  void readEvents();
+  void retryHeld();
+  void handleEvent(uint64_t id, int eventFd, int32_t pid);
+  void decideInContainer(Work&& work);
+  void finish(Work& work, const Sha256* digest);
+  void holdOrAnswer(uint64_t id, int eventFd, int32_t pid);
+  void allow(uint64_t id, Clock::time_point start);
+  const ContainerTable* attribute(const Tables& tables, int32_t pid, bool* containerLike) const;
+
+  void runHashWorker();
+  void runWatchdog();
+  void drainStalled();
+  void recordLatency(Clock::time_point start);
+  VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest) const;
+  std::shared_ptr<const Tables> currentTables() const;
+  void wake();
+
+  const GuardOptions options_;
+  VerdictSink& sink_;
+  FanotifySource source_;
+  PendingDecisions pending_;
+  HashCache hashCache_;
+  TablesBuilder builder_;  // JS thread only
+
+  mutable std::mutex tablesMutex_;
+  std::shared_ptr<const Tables> tables_;
+
+  int wakeFd_ = -1;  // eventfd: tables changed or stopping
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> busySinceNs_{0};  // fanotify thread: start of the event in hand, 0 idle
+  std::thread fanotifyThread_, watchdogThread_;
+  std::vector<std::thread> hashThreads_;
+
+  std::mutex workMutex_;
+  std::condition_variable workReady_;
+  std::deque<Work> workQueue_;
+
+  std::mutex watchdogMutex_;
+  std::condition_variable watchdogWake_;
+
+  mutable Counters counters_;
+  bool started_ = false, stopped_ = false;
+};
+
+}  // namespace driftguard

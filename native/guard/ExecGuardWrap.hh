@@ -1,0 +1,33 @@
+// The JS class `ExecGuard` (contract: src/native/binding.ts). [JS thread only]
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "guard/ExecGuard.hh"
+#include "guard/VerdictQueue.hh"
+
+namespace driftguard {
+
+class ExecGuardWrap : public Napi::ObjectWrap<ExecGuardWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit ExecGuardWrap(const Napi::CallbackInfo& info);
+  ~ExecGuardWrap() override;
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value MarkFilesystem(const Napi::CallbackInfo& info);
+  Napi::Value UnmarkFilesystem(const Napi::CallbackInfo& info);
+  Napi::Value Apply(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value FlushVerdicts(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  ExecGuard& guard(Napi::Env env);
+
+  std::unique_ptr<VerdictQueue> verdicts_;
+  std::unique_ptr<ExecGuard> guard_;
+};
+
+}  // namespace driftguard

@@ -1,0 +1,31 @@
+// Counters the guard keeps for metrics and benchmarks. Written with relaxed atomics from
+// any native thread; read as a snapshot (GuardStats) from the JS thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace driftguard {
+
+// Decision latency buckets: bucket i counts decisions taking < 2^i microseconds
+// (the last bucket takes everything slower).
+constexpr size_t kLatencyBuckets = 24;
+
+struct GuardStats {
+  uint64_t events = 0, allowedHost = 0, allowedImage = 0, allowedContainer = 0;
+  uint64_t blocked = 0, audited = 0, heldTotal = 0, holdOverflow = 0, deadlineExceeded = 0;
+  uint64_t hashed = 0, hashErrors = 0, hashCacheHits = 0, hashCacheMisses = 0;
+  uint64_t stalledDrained = 0, verdictsDropped = 0, verdictsDelivered = 0;
+  uint64_t pendingNow = 0, heldNow = 0, marks = 0, tablesGeneration = 0, containers = 0, images = 0;
+  std::array<uint64_t, kLatencyBuckets> latencyMicrosLog2{};
+};
+
+struct Counters {
+  std::atomic<uint64_t> events{0}, allowedHost{0}, allowedImage{0}, allowedContainer{0};
+  std::atomic<uint64_t> blocked{0}, audited{0}, heldTotal{0}, holdOverflow{0}, deadlineExceeded{0};
+  std::atomic<uint64_t> hashed{0}, hashErrors{0}, stalledDrained{0};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets> latency{};
+};
+
+}  // namespace driftguard

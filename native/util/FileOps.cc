@@ -1,0 +1,55 @@
+#include "util/FileOps.hh"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+namespace driftguard {
+
+std::string pathOfFd(int fd) {
+  char link[64];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  char target[PATH_MAX];
+  ssize_t n = readlink(link, target, sizeof target);
+  if (n <= 0 || n >= static_cast<ssize_t>(sizeof target)) return "";
+  return std::string(target, static_cast<size_t>(n));
+}
+
+std::string realPathOfFd(int fd, int mountFd) {
+  if (mountFd < 0) return "";
+  alignas(struct file_handle) char storage[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+  auto* handle = reinterpret_cast<struct file_handle*>(storage);
+  handle->handle_bytes = MAX_HANDLE_SZ;
+  int mountId = 0;
+  if (name_to_handle_at(fd, "", handle, &mountId, AT_EMPTY_PATH) != 0) return "";
+  int pathFd = open_by_handle_at(mountFd, handle, O_PATH | O_CLOEXEC);
+  if (pathFd < 0) return "";
+  std::string path = pathOfFd(pathFd);
+  close(pathFd);
+  // A handle can resolve to a dentry that is not connected to the tree; the kernel then
+  // reports a path that does not start with '/', which we must not trust.
+  if (path.empty() || path[0] != '/' || path.find(" (deleted)") != std::string::npos) return "";
+  return path;
+}
+
+int openRegularFile(const std::string& path, std::string* error) {
+  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    *error = "open " + path + ": " + strerror(errno);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *error = "open " + path + ": not a regular file";
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace driftguard

@@ -1,0 +1,21 @@
+// Small, safe file operations on hostile paths. Any thread.
+#pragma once
+
+#include <string>
+
+namespace driftguard {
+
+// Target of /proc/self/fd/<fd>: the path the opener saw. "" on error.
+std::string pathOfFd(int fd);
+
+// The real path of the file behind fd on its own filesystem, resolved through a file
+// handle against mountFd (a directory on that filesystem). For a file executed through
+// overlayfs this is the file in the snapshot directory, not the overlay path that
+// pathOfFd() reports. "" on error (for example a filesystem without file handles).
+std::string realPathOfFd(int fd, int mountFd);
+
+// open(2) a path for reading without following a final symlink and without blocking on
+// a FIFO; fails unless the result is a regular file. Returns fd or -1 with *error set.
+int openRegularFile(const std::string& path, std::string* error);
+
+}  // namespace driftguard

@@ -1,0 +1,71 @@
+#include "util/ProcInfo.hh"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace driftguard {
+
+namespace {
+// Reads a small /proc file whole. Returns "" on any error (the process may have exited).
+std::string readProcFile(int32_t pid, const char* name) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0 || out.size() > 64 * 1024) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+}  // namespace
+
+uint64_t mountNamespaceOf(int32_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+  struct stat st;
+  if (stat(path, &st) != 0) return 0;
+  return st.st_ino;
+}
+
+std::string cgroupOf(int32_t pid) {
+  std::string text = readProcFile(pid, "cgroup");
+  std::string first;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    // "hierarchy-id:controllers:path"; the path itself may contain ':'.
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 != std::string_view::npos) {
+      std::string_view path = line.substr(c2 + 1);
+      if (line.substr(0, c2) == "0:") return std::string(path);
+      if (first.empty()) first = std::string(path);
+    }
+    start = end + 1;
+  }
+  return first;
+}
+
+ProcessFacts processFacts(int32_t pid) {
+  ProcessFacts facts;
+  std::string status = readProcFile(pid, "status");
+  size_t at = status.find("\nPPid:");
+  if (at != std::string::npos) facts.ppid = static_cast<int32_t>(strtol(status.c_str() + at + 6, nullptr, 10));
+  at = status.find("\nUid:");
+  if (at != std::string::npos) facts.uid = strtoll(status.c_str() + at + 5, nullptr, 10);
+  return facts;
+}
+
+}  // namespace driftguard

@@ -1,0 +1,24 @@
+// Facts about a process from /proc. Any thread; every call is a few syscalls, so the
+// fanotify thread only makes them off the fast path (see ExecGuard::classify).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace driftguard {
+
+// Inode of /proc/<pid>/ns/mnt, 0 if the process is gone.
+uint64_t mountNamespaceOf(int32_t pid);
+
+// The process's cgroup path: the cgroup v2 ("0::") line when present, else the first
+// v1 line. "" if the process is gone.
+std::string cgroupOf(int32_t pid);
+
+struct ProcessFacts {
+  int32_t ppid = 0;
+  int64_t uid = -1;  // real uid, -1 if unknown
+};
+
+ProcessFacts processFacts(int32_t pid);
+
+}  // namespace driftguard

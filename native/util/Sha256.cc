@@ -1,0 +1,53 @@
+#include "util/Sha256.hh"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace driftguard {
+
+namespace {
+constexpr size_t kChunk = 256 * 1024;
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+}  // namespace
+
+HashResult hashFd(int fd, uint64_t maxBytes) {
+  HashResult result;
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    result.error = "EVP_DigestInit_ex failed";
+    return result;
+  }
+  // thread_local: hash workers and the fanotify thread each keep one buffer for life.
+  thread_local std::vector<unsigned char> buffer(kChunk);
+  uint64_t offset = 0;
+  for (;;) {
+    ssize_t n = pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      result.error = std::string("pread: ") + strerror(errno);
+      return result;
+    }
+    if (n == 0) break;
+    offset += static_cast<uint64_t>(n);
+    if (offset > maxBytes) {
+      result.error = "file larger than the hash limit of " + std::to_string(maxBytes) + " bytes";
+      return result;
+    }
+    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(n));
+  }
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), result.digest.data(), &len);
+  result.bytes = offset;
+  result.ok = true;
+  return result;
+}
+
+}  // namespace driftguard

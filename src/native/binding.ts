@@ -1,0 +1,212 @@
+// The typed contract of the native addon (native/). Everything JS may call in C++ is
+// declared here; nothing else reaches the addon.
+import * as path from "node:path";
+
+/** Options of the exec guard. Every field has a default. */
+export interface ExecGuardOptions {
+  /** Any exec still undecided after this many ms is answered with the fail mode. Default 2000. */
+  deadlineMs?: number;
+  /** Answer at the deadline: "open" allows (and reports), "closed" denies. Default "open". */
+  failMode?: FailMode;
+  /** Execs held for containers not attached yet, at most. Default 4096. */
+  holdLimit?: number;
+  /** Threads hashing writable-layer files. Default 2. */
+  hashWorkers?: number;
+  /** Writable-layer files larger than this are not hashed at exec time (drift). Default 1 GiB. */
+  maxHashBytes?: number;
+  /** Hash cache entries, keyed by (dev, ino, size, mtime, ctime). Default 65536. */
+  hashCacheEntries?: number;
+  /** Verdict records buffered while JS is busy; more are dropped and counted. Default 65536. */
+  verdictBufferLimit?: number;
+}
+
+export type FailMode = "open" | "closed";
+export type PolicyMode = "enforce" | "audit" | "disabled";
+export type DriftReason =
+  | "new_file"
+  | "modified"
+  | "made_executable"
+  | "volume"
+  | "fileless"
+  | "denied"
+  | "deadline_exceeded"
+  | "hold_overflow";
+export type Verdict = "blocked" | "audited";
+
+/** One decision that was not a plain allow. */
+export interface VerdictRecord {
+  timeMs: number;
+  pid: number;
+  ppid: number;
+  /** Real uid of the process, -1 if it could not be read. */
+  uid: number;
+  /** "" when the container is unknown (deadline or hold overflow). */
+  containerId: string;
+  /** Path inside the container. */
+  path: string;
+  /** Real path on the node. */
+  hostPath: string;
+  reason: DriftReason;
+  verdict: Verdict;
+  mode: PolicyMode;
+  /** Hex SHA-256 of the executed file, "" when not computed. */
+  sha256: string;
+  /** Image path with the same content, "" if none. */
+  copyOf: string;
+  /** Name of the policy in force, "" if none. */
+  policy: string;
+}
+
+/** Flags of ImageTable.flags, one byte per file. */
+export const IMAGE_FILE_EXECUTABLE = 1;
+export const IMAGE_FILE_HASHED = 2;
+
+/** One image's merged baseline, as the native decision needs it. */
+export interface NativeImageTable {
+  /** Hashed files (programs): paths inside the image. */
+  files: string[];
+  /** 32 bytes of SHA-256 per file (zeros when not hashed). */
+  digests: Buffer;
+  /** IMAGE_FILE_* flags per file. */
+  flags: Uint8Array;
+  /** Every other regular file's path (to tell made_executable from new_file). */
+  otherPaths: string[];
+}
+
+export interface NativePolicy {
+  name: string;
+  mode: PolicyMode;
+  /** fnmatch(3) globs (FNM_PATHNAME) on the path inside the container. */
+  allowPaths: string[];
+  /** Hex SHA-256 digests. */
+  allowDigests: string[];
+}
+
+export interface NativeVolume {
+  /** Host directory of a bind volume; "" for a whole filesystem (tmpfs) identified by dev. */
+  source: string;
+  dev: number;
+  destination: string;
+}
+
+export interface NativeContainer {
+  id: string;
+  upperDir: string;
+  /** Image layer directories, top first (overlay lowerdir order). */
+  lowerDirs: string[];
+  /** Last component of the container's cgroup path, used to attribute processes. */
+  cgroupLeaf: string;
+  /** Key of a table put with putImages; "" while the baseline is computed (writable-layer execs wait). */
+  imageKey: string;
+  /** The baseline failed: decide writable-layer execs without one (all drift). */
+  baselineFailed?: boolean;
+  policy: NativePolicy;
+  volumes: NativeVolume[];
+}
+
+/** One atomic change of the decision tables. */
+export interface TablesChange {
+  putImages?: { key: string; table: NativeImageTable }[];
+  dropImages?: string[];
+  putContainers?: NativeContainer[];
+  removeContainers?: string[];
+  /** Directories whose children are snapshot dirs; an unknown snapshot's exec is held. */
+  snapshotRoots?: string[];
+  /** Directories whose children are volume dirs (kubelet pods dir); unknown ones are held. */
+  volumeRoots?: string[];
+  /** Substrings of cgroup paths that belong to containers (to hold execs of unattached ones). */
+  containerCgroupMarkers?: string[];
+  /** Inode of the host's mount namespace: processes in it are host processes. */
+  hostMountNamespace?: number;
+}
+
+export interface GuardStats {
+  events: number;
+  allowedHost: number;
+  allowedImage: number;
+  allowedContainer: number;
+  blocked: number;
+  audited: number;
+  heldTotal: number;
+  holdOverflow: number;
+  deadlineExceeded: number;
+  hashed: number;
+  hashErrors: number;
+  hashCacheHits: number;
+  hashCacheMisses: number;
+  stalledDrained: number;
+  verdictsDropped: number;
+  verdictsDelivered: number;
+  pendingNow: number;
+  heldNow: number;
+  marks: number;
+  tablesGeneration: number;
+  containers: number;
+  images: number;
+  /** Bucket i counts decisions that took < 2^i µs (last bucket: the rest). */
+  latencyMicrosLog2: number[];
+}
+
+export interface NativeExecGuard {
+  /** Starts the fanotify thread, the watchdog and the hash workers. */
+  start(): void;
+  /** Marks the filesystem holding path (a directory). keepDirFd: false for per-container filesystems. */
+  markFilesystem(path: string, keepDirFd?: boolean): { dev: number; added: boolean };
+  unmarkFilesystem(dev: number): void;
+  /** Applies a change atomically; throws (and changes nothing) on an unknown image key. */
+  apply(change: TablesChange): void;
+  stats(): GuardStats;
+  /** Delivers buffered verdicts now, synchronously. */
+  flushVerdicts(): void;
+  /** Stops all threads, answers everything pending with the fail mode, removes all marks. */
+  close(): void;
+}
+
+export interface HashFileResult {
+  /** Hex digest, null when onlyIfProgram was set and the file is not a program. */
+  sha256: string | null;
+  bytes: number;
+  program: "elf" | "script" | null;
+}
+
+export interface JudgeCandidate {
+  where: "writable_layer" | "volume" | "host" | "no_path" | "image_layer";
+  policy: NativePolicy;
+  containerPath: string;
+  imageFile?: { sha256: string; executable: boolean };
+  imageHasOtherPath?: boolean;
+  digest?: string;
+}
+
+export interface NativeBinding {
+  ExecGuard: new (options: ExecGuardOptions, onVerdicts: (batch: VerdictRecord[]) => void) => NativeExecGuard;
+  /** Opens without following symlinks or blocking on FIFOs; rejects non-regular files and files over maxBytes. */
+  hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean): Promise<HashFileResult>;
+  /** lgetxattr: null when the attribute is absent. */
+  readXattr(path: string, name: string): Buffer | null;
+  /** The pure drift decision, for table-driven tests. */
+  judge(candidate: JudgeCandidate): { verdict: "allowed" | Verdict; reason: DriftReason | "none" };
+}
+
+let loaded: NativeBinding | undefined;
+
+/** Loads build/Release/driftguard.node; the error lists every path tried. */
+export function nativeBinding(): NativeBinding {
+  if (loaded) return loaded;
+  const root = path.resolve(__dirname, "..", "..", "..");
+  const candidates = [
+    process.env.DRIFTGUARD_NATIVE,
+    path.join(root, "build", "Release", "driftguard.node"),
+    path.join(root, "build", "Debug", "driftguard.node"),
+  ].filter((p): p is string => !!p);
+  const errors: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      loaded = require(candidate) as NativeBinding;
+      return loaded;
+    } catch (error) {
+      errors.push(`  ${candidate}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new Error(`driftguard native addon not found; run "npm run build". Tried:\n${errors.join("\n")}`);
+}
