@@ -57,6 +57,9 @@ struct VerdictRecord {
   std::string sha256Hex;  // "" when not computed
   std::string copyOf;     // image path whose content this file equals, "" if none
   std::string policy;     // policy name in force
+  std::string exe;        // program that called execve (before the exec)
+  std::string cmdline;    // its command line
+  std::string parentExe;  // its parent's program
 };
 
 const char* reasonName(Reason r);

@@ -39,7 +39,7 @@ void FanotifySource::close() {
   fd_ = -1;
 }
 
-MarkInfo FanotifySource::markFilesystem(const std::string& path, bool keepDirFd) {
+MarkInfo FanotifySource::markFilesystem(const std::string& path, bool keepDirFd, uint64_t expectDev) {
   int dirFd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirFd < 0) throw syscallError("open", path);
   struct stat st;
@@ -50,6 +50,11 @@ MarkInfo FanotifySource::markFilesystem(const std::string& path, bool keepDirFd)
     throw syscallError("fstat", path);
   }
   MarkInfo info{static_cast<uint64_t>(st.st_dev), false};
+  if (expectDev != 0 && info.dev != expectDev) {
+    ::close(dirFd);
+    throw std::runtime_error("markFilesystem " + path + ": on device " + std::to_string(info.dev) + ", expected " +
+                             std::to_string(expectDev) + " (the path was redirected)");
+  }
   // Always mark, even a device we marked before: anonymous device numbers (tmpfs) are
   // reused, so a known number may be a new filesystem. Adding a mark twice is harmless.
   // pathname NULL: mark the object dirFd refers to, so the path is resolved only once.

@@ -32,7 +32,9 @@ class FanotifySource {
   // last component are not followed). keepDirFd keeps a directory fd so that real paths
   // can be resolved on that filesystem; filesystems that belong to one container (its
   // tmpfs mounts) pass false, or the fd would keep the superblock alive after it exits.
-  MarkInfo markFilesystem(const std::string& path, bool keepDirFd);
+  // expectDev (when not 0): refuse if the path turns out to be on another filesystem, e.g.
+  // a path through /proc/<pid>/root that a container redirected with a symlink.
+  MarkInfo markFilesystem(const std::string& path, bool keepDirFd, uint64_t expectDev = 0);
   // [JS thread] Removes the mark of the filesystem with this device number.
   void unmarkFilesystem(uint64_t dev);
   // [any thread] A directory fd on the filesystem `dev`, or -1.

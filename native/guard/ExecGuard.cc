@@ -64,8 +64,8 @@ void ExecGuard::stop() {
   source_.close();
 }
 
-MarkInfo ExecGuard::markFilesystem(const std::string& path, bool keepDirFd) {
-  return source_.markFilesystem(path, keepDirFd);
+MarkInfo ExecGuard::markFilesystem(const std::string& path, bool keepDirFd, uint64_t expectDev) {
+  return source_.markFilesystem(path, keepDirFd, expectDev);
 }
 
 void ExecGuard::unmarkFilesystem(uint64_t dev) { source_.unmarkFilesystem(dev); }
@@ -259,14 +259,32 @@ void ExecGuard::holdOrAnswer(uint64_t id, int eventFd, int32_t pid) {
   counters_.heldTotal++;
   if (pending_.hold(id)) return;
   counters_.holdOverflow++;
+  VerdictRecord record = failModeRecord(pid, pathOfFd(eventFd), Reason::HoldOverflow);
+  if (pending_.answer(id, options_.failOpen)) sink_.push(std::move(record));
+}
+
+// A record for an exec answered with the fail mode rather than decided. Names the
+// container when the process's cgroup says which one (it may still be unattached).
+VerdictRecord ExecGuard::failModeRecord(int32_t pid, std::string path, Reason reason) const {
   VerdictRecord record;
   record.timeMs = wallClockMs();
   record.pid = pid;
-  record.path = pathOfFd(eventFd);
-  record.reason = Reason::HoldOverflow;
+  record.path = std::move(path);
+  record.reason = reason;
   record.verdict = options_.failOpen ? Verdict::Audited : Verdict::Blocked;
   record.mode = options_.failOpen ? Mode::Audit : Mode::Enforce;
-  if (pending_.answer(id, options_.failOpen)) sink_.push(std::move(record));
+  ProcessFacts process = processFacts(pid);
+  record.ppid = process.ppid;
+  record.uid = process.uid;
+  record.exe = std::move(process.exe);
+  record.cmdline = std::move(process.cmdline);
+  record.parentExe = std::move(process.parentExe);
+  std::shared_ptr<const Tables> tables = currentTables();
+  if (const ContainerTable* container = tables->containerByCgroupLeaf(cgroupOf(pid))) {
+    record.containerId = container->id;
+    record.policy = container->policy.name;
+  }
+  return record;
 }
 
 const ContainerTable* ExecGuard::attribute(const Tables& tables, int32_t pid, bool* containerLike) const {
@@ -284,6 +302,9 @@ VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, c
   ProcessFacts process = processFacts(work.facts.pid);
   record.ppid = process.ppid;
   record.uid = process.uid;
+  record.exe = std::move(process.exe);
+  record.cmdline = std::move(process.cmdline);
+  record.parentExe = std::move(process.parentExe);
   record.containerId = container.id;
   record.path = work.containerPath;
   record.hostPath = work.facts.realPath.empty() ? work.facts.viewPath : work.facts.realPath;
@@ -338,14 +359,7 @@ void ExecGuard::runWatchdog() {
     if (stopping_) break;
     pending_.expire(Clock::now(), options_.failOpen, [this](const ExpiredEvent& expired) {
       counters_.deadlineExceeded++;
-      VerdictRecord record;
-      record.timeMs = wallClockMs();
-      record.pid = expired.pid;
-      record.path = expired.path;
-      record.reason = Reason::DeadlineExceeded;
-      record.verdict = options_.failOpen ? Verdict::Audited : Verdict::Blocked;
-      record.mode = options_.failOpen ? Mode::Audit : Mode::Enforce;
-      sink_.push(std::move(record));
+      sink_.push(failModeRecord(expired.pid, expired.path, Reason::DeadlineExceeded));
     });
     drainStalled();
   }
@@ -365,13 +379,7 @@ void ExecGuard::drainStalled() {
       struct fanotify_response response = {meta->fd, static_cast<__u32>(options_.failOpen ? FAN_ALLOW : FAN_DENY)};
       ssize_t ignored = write(source_.fd(), &response, sizeof response);
       (void)ignored;
-      VerdictRecord record;
-      record.timeMs = wallClockMs();
-      record.pid = meta->pid;
-      record.path = pathOfFd(meta->fd);
-      record.reason = Reason::DeadlineExceeded;
-      record.verdict = options_.failOpen ? Verdict::Audited : Verdict::Blocked;
-      record.mode = options_.failOpen ? Mode::Audit : Mode::Enforce;
+      VerdictRecord record = failModeRecord(meta->pid, pathOfFd(meta->fd), Reason::DeadlineExceeded);
       close(meta->fd);
       counters_.stalledDrained++;
       sink_.push(std::move(record));

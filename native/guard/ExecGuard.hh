@@ -39,7 +39,7 @@ class ExecGuard {
   ~ExecGuard();
 
   void start();                                                 // [JS thread]
-  MarkInfo markFilesystem(const std::string& path, bool keepDirFd);  // [JS thread]
+  MarkInfo markFilesystem(const std::string& path, bool keepDirFd, uint64_t expectDev);  // [JS thread]
   void unmarkFilesystem(uint64_t dev);                          // [JS thread]
   void applyTables(const TablesChange& change);                 // [JS thread]
   GuardStats stats() const;                                     // [any thread]
@@ -73,6 +73,7 @@ class ExecGuard {
   void drainStalled();
   void recordLatency(Clock::time_point start);
   VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest) const;
+  VerdictRecord failModeRecord(int32_t pid, std::string path, Reason reason) const;
   std::shared_ptr<const Tables> currentTables() const;
   void wake();
 

@@ -56,12 +56,14 @@ Napi::Value ExecGuardWrap::Start(const Napi::CallbackInfo& info) {
 
 Napi::Value ExecGuardWrap::MarkFilesystem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString() || (info.Length() > 1 && !info[1].IsBoolean())) {
-    throw Napi::TypeError::New(env, "usage: markFilesystem(path: string, keepDirFd?: boolean)");
+  if (info.Length() < 1 || !info[0].IsString() || (info.Length() > 1 && !info[1].IsBoolean()) ||
+      (info.Length() > 2 && !info[2].IsNumber())) {
+    throw Napi::TypeError::New(env, "usage: markFilesystem(path: string, keepDirFd?: boolean, expectDev?: number)");
   }
   bool keep = info.Length() < 2 || info[1].As<Napi::Boolean>().Value();
+  uint64_t expectDev = info.Length() > 2 ? static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue()) : 0;
   try {
-    MarkInfo mark = guard(env).markFilesystem(info[0].As<Napi::String>().Utf8Value(), keep);
+    MarkInfo mark = guard(env).markFilesystem(info[0].As<Napi::String>().Utf8Value(), keep, expectDev);
     Napi::Object out = Napi::Object::New(env);
     out.Set("dev", Napi::Number::New(env, static_cast<double>(mark.dev)));
     out.Set("added", Napi::Boolean::New(env, mark.added));

@@ -70,6 +70,9 @@ Napi::Object VerdictQueue::toJs(Napi::Env env, const VerdictRecord& r) {
   o.Set("sha256", Napi::String::New(env, r.sha256Hex));
   o.Set("copyOf", Napi::String::New(env, r.copyOf));
   o.Set("policy", Napi::String::New(env, r.policy));
+  o.Set("exe", Napi::String::New(env, r.exe));
+  o.Set("cmdline", Napi::String::New(env, r.cmdline));
+  o.Set("parentExe", Napi::String::New(env, r.parentExe));
   return o;
 }
 

@@ -58,13 +58,31 @@ std::string cgroupOf(int32_t pid) {
   return first;
 }
 
+namespace {
+std::string readProcLink(int32_t pid, const char* name) {
+  char path[64], target[4096];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+  ssize_t n = readlink(path, target, sizeof target);
+  return n > 0 && n < static_cast<ssize_t>(sizeof target) ? std::string(target, static_cast<size_t>(n)) : "";
+}
+constexpr size_t kMaxCmdline = 4096;
+}  // namespace
+
 ProcessFacts processFacts(int32_t pid) {
   ProcessFacts facts;
+  facts.exe = readProcLink(pid, "exe");
+  facts.cmdline = readProcFile(pid, "cmdline");
+  if (facts.cmdline.size() > kMaxCmdline) facts.cmdline.resize(kMaxCmdline);
+  while (!facts.cmdline.empty() && facts.cmdline.back() == '\0') facts.cmdline.pop_back();
+  for (char& c : facts.cmdline) {
+    if (c == '\0') c = ' ';
+  }
   std::string status = readProcFile(pid, "status");
   size_t at = status.find("\nPPid:");
   if (at != std::string::npos) facts.ppid = static_cast<int32_t>(strtol(status.c_str() + at + 6, nullptr, 10));
   at = status.find("\nUid:");
   if (at != std::string::npos) facts.uid = strtoll(status.c_str() + at + 5, nullptr, 10);
+  if (facts.ppid > 0) facts.parentExe = readProcLink(facts.ppid, "exe");
   return facts;
 }
 

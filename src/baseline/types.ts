@@ -31,7 +31,13 @@ export interface LayerManifest {
   whiteouts: string[];
   /** Directories whose content from the layers below this layer hides. */
   opaqueDirs: string[];
-  stats: { entries: number; programs: number; hashedBytes: number };
+  stats: {
+    entries: number;
+    programs: number;
+    hashedBytes: number;
+    /** Programs recorded without sha256 because they exceed maxHashBytes. */
+    oversized: number;
+  };
 }
 
 /** A file of the merged image. */
@@ -41,6 +47,8 @@ export interface ImageFileEntry {
   sha256?: string;
   /** Any exec bit set in the image. */
   executable: boolean;
+  /** What the first bytes say, when the file was sniffed. */
+  program?: "elf" | "script";
 }
 
 export interface ImageBaseline {
@@ -73,6 +81,16 @@ export type BaselineErrorCode =
   | "BAD_ARCHIVE"
   | "UNSUPPORTED_COMPRESSION"
   | "IO_ERROR";
+
+/** How far a layer read has come, for progress displays. Called often: keep it cheap. */
+export interface BaselineProgress {
+  /** Layer source, as in LayerManifest.source. */
+  source: string;
+  entries: number;
+  hashedBytes: number;
+  /** Bytes of the layer blob read so far (archives only). */
+  readBytes?: number;
+}
 
 /** A baseline that could not be built, with a stable code and the input that caused it. */
 export class BaselineError extends Error {

@@ -55,6 +55,12 @@ export interface VerdictRecord {
   copyOf: string;
   /** Name of the policy in force, "" if none. */
   policy: string;
+  /** The program that called execve (what the process ran before the exec), "" if gone. */
+  exe: string;
+  /** Its command line (arguments joined by spaces, at most 4 KiB); the new program's arguments are not visible yet. */
+  cmdline: string;
+  /** The parent process's program. */
+  parentExe: string;
 }
 
 /** Flags of ImageTable.flags, one byte per file. */
@@ -150,8 +156,12 @@ export interface GuardStats {
 export interface NativeExecGuard {
   /** Starts the fanotify thread, the watchdog and the hash workers. */
   start(): void;
-  /** Marks the filesystem holding path (a directory). keepDirFd: false for per-container filesystems. */
-  markFilesystem(path: string, keepDirFd?: boolean): { dev: number; added: boolean };
+  /**
+   * Marks the filesystem holding path (a directory; a final symlink is not followed).
+   * keepDirFd: false for per-container filesystems (a kept fd would pin them).
+   * expectDev: refuse if path is on another device (a container redirected it).
+   */
+  markFilesystem(path: string, keepDirFd?: boolean, expectDev?: number): { dev: number; added: boolean };
   unmarkFilesystem(dev: number): void;
   /** Applies a change atomically; throws (and changes nothing) on an unknown image key. */
   apply(change: TablesChange): void;

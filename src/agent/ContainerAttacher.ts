@@ -1,0 +1,190 @@
+// Attaches containers to the exec guard and detaches them: volumes marked, policy
+// resolved, the container put into the native tables at once (image-layer execs are
+// decided from the first moment; writable-layer execs wait for the baseline), then the
+// image baseline built (or taken from cache) and put in. Images are shared by every
+// container whose layers are the same, and dropped when the last one goes.
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+
+import type { BaselineBuilder } from "../baseline/BaselineBuilder";
+import { toNativeTable } from "../baseline/nativeTable";
+import type { Logger } from "../log/logger";
+import type { NativeContainer, NativeExecGuard, NativePolicy } from "../native/binding";
+import type { PolicySource } from "../policy/PolicySource";
+import type { ContainerRecord } from "../runtime/types";
+import { cgroupLeaf } from "./cgroupLeaf";
+import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
+import { hostPath, type HostView } from "./HostView";
+
+interface AttachedContainer {
+  key: string;
+  record: ContainerRecord;
+  volumes: DiscoveredVolumes;
+  policy: NativePolicy;
+  imageKey: string;
+}
+
+interface ImageState {
+  users: Set<string>;
+  ready: boolean;
+  failed: boolean;
+}
+
+export interface AttacherDeps {
+  guard: NativeExecGuard;
+  builder: BaselineBuilder;
+  policies: PolicySource;
+  view: HostView;
+  logger: Logger;
+  /** Snapshot roots already known to the guard; new ones are added as containers show them. */
+  snapshotRoots: Set<string>;
+}
+
+/** The native key of a container: containerd ids are unique per namespace only. */
+export function containerKey(namespace: string, id: string): string {
+  return `${namespace}/${id}`;
+}
+
+function imageKeyOf(record: ContainerRecord): string {
+  return createHash("sha256").update(record.rootfs.layerIdentities.join("\n")).digest("hex").slice(0, 32);
+}
+
+export class ContainerAttacher {
+  private readonly containers = new Map<string, AttachedContainer>();
+  private readonly images = new Map<string, ImageState>();
+
+  constructor(private readonly deps: AttacherDeps) {}
+
+  get size(): number {
+    return this.containers.size;
+  }
+
+  record(key: string): ContainerRecord | undefined {
+    return this.containers.get(key)?.record;
+  }
+
+  /** Resolves once the container is enforced with its baseline (or known to have none). */
+  async attach(record: ContainerRecord): Promise<void> {
+    const key = containerKey(record.namespace, record.id);
+    if (this.containers.has(key)) return; // TaskStart after TaskCreate, or a re-list
+    const started = performance.now();
+    const { guard, view, logger } = this.deps;
+    const volumes = discoverVolumes(record, view, guard);
+    const attached: AttachedContainer = {
+      key,
+      record,
+      volumes,
+      policy: this.deps.policies.policyFor(record),
+      imageKey: imageKeyOf(record),
+    };
+    this.containers.set(key, attached);
+    let image = this.images.get(attached.imageKey);
+    const building = !image;
+    if (!image) {
+      image = { users: new Set(), ready: false, failed: false };
+      this.images.set(attached.imageKey, image);
+    }
+    image.users.add(key);
+    guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
+    const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
+    for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
+    log.info(
+      { image: record.image, policy: attached.policy.name, mode: attached.policy.mode, volumes: volumes.volumes.length },
+      "container attached",
+    );
+    if (building) await this.buildImage(attached.imageKey, record);
+    else if (!image.ready && !image.failed) await this.whenImageSettles(attached.imageKey);
+    log.debug({ ms: Math.round(performance.now() - started) }, "container enforced with its baseline");
+  }
+
+  detach(namespace: string, id: string): void {
+    const key = containerKey(namespace, id);
+    const attached = this.containers.get(key);
+    if (!attached) return;
+    this.containers.delete(key);
+    const image = this.images.get(attached.imageKey);
+    image?.users.delete(key);
+    const dropImage = image !== undefined && image.users.size === 0;
+    if (dropImage) this.images.delete(attached.imageKey);
+    this.deps.guard.apply({ removeContainers: [key], dropImages: dropImage && image.ready ? [attached.imageKey] : [] });
+    for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
+    this.deps.logger.info({ container: id, namespace }, "container detached");
+  }
+
+  /** Re-resolves every container's policy and swaps them all in at once. */
+  refreshPolicies(): void {
+    const changed: NativeContainer[] = [];
+    for (const attached of this.containers.values()) {
+      attached.policy = this.deps.policies.policyFor(attached.record);
+      changed.push(this.nativeSpec(attached));
+    }
+    if (changed.length > 0) this.deps.guard.apply({ putContainers: changed });
+  }
+
+  private async buildImage(imageKey: string, record: ContainerRecord): Promise<void> {
+    const { builder, guard, view, logger } = this.deps;
+    // Layers as containerd lists them are top first; the baseline merges lower first.
+    const layers = record.rootfs.lowerDirs
+      .map((dir, i) => ({ dir: hostPath(view, dir), identity: record.rootfs.layerIdentities[i] }))
+      .reverse();
+    const image = this.images.get(imageKey);
+    try {
+      const { baseline, stats } = await builder.image(layers);
+      if (!image || this.images.get(imageKey) !== image) return; // every user left meanwhile
+      image.ready = true;
+      guard.apply({ putImages: [{ key: imageKey, table: toNativeTable(baseline) }], putContainers: this.usersOf(image) });
+      logger.info({ image: record.image, ...stats }, "image baseline ready");
+    } catch (error) {
+      if (!image || this.images.get(imageKey) !== image) return;
+      image.failed = true;
+      // Without a baseline nothing on the writable layer can be proven to be the image:
+      // decide it all as drift rather than hold execs until the deadline.
+      guard.apply({ putContainers: this.usersOf(image) });
+      logger.error({ image: record.image, err: error }, "image baseline failed; writable-layer execs are drift");
+    } finally {
+      this.settled.get(imageKey)?.forEach((resolve) => resolve());
+      this.settled.delete(imageKey);
+    }
+  }
+
+  private readonly settled = new Map<string, (() => void)[]>();
+
+  private whenImageSettles(imageKey: string): Promise<void> {
+    return new Promise((resolve) => {
+      const waiting = this.settled.get(imageKey) ?? [];
+      waiting.push(resolve);
+      this.settled.set(imageKey, waiting);
+    });
+  }
+
+  private usersOf(image: ImageState): NativeContainer[] {
+    return [...image.users].map((key) => this.nativeSpec(this.containers.get(key)!));
+  }
+
+  private nativeSpec(attached: AttachedContainer): NativeContainer {
+    const image = this.images.get(attached.imageKey);
+    const { record } = attached;
+    return {
+      id: attached.key,
+      upperDir: record.rootfs.upperDir,
+      lowerDirs: record.rootfs.lowerDirs,
+      cgroupLeaf: cgroupLeaf(record.cgroupsPath, record.id),
+      imageKey: image?.ready ? attached.imageKey : "",
+      baselineFailed: image?.failed ?? false,
+      policy: attached.policy,
+      volumes: attached.volumes.volumes,
+    };
+  }
+
+  /** The snapshot roots with this container's (…/snapshots/<n>/fs → …/snapshots) added. */
+  private snapshotRootsWith(record: ContainerRecord): string[] | undefined {
+    const roots = this.deps.snapshotRoots;
+    const upper = record.rootfs.upperDir || record.rootfs.lowerDirs[0];
+    if (!upper) return undefined;
+    const root = path.dirname(path.dirname(upper));
+    // Only a snapshotter's own "snapshots" dir: a root like "/" would hold every host exec.
+    if (roots.has(root) || path.basename(root) !== "snapshots") return undefined;
+    roots.add(root);
+    return [...roots];
+  }
+}

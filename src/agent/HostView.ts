@@ -1,0 +1,44 @@
+// How the agent sees the node. Run as a DaemonSet with hostPID, the host is /proc/1: its
+// mount namespace, its mount table, its root (paths from containerd are host paths). Run
+// directly on the node, or where /proc/1 is not readable, the agent's own view is the host.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export interface HostView {
+  /** Prefix that turns a host path into a path the agent can open ("" or "/proc/1/root"). */
+  rootPrefix: string;
+  /** The host's mount table. */
+  mountinfoPath: string;
+  /** Inode of the host's mount namespace: processes in it are host processes. */
+  mountNamespace: number;
+  /** Where the view came from, for the start-up log. */
+  source: "pid1" | "self";
+}
+
+export function detectHostView(procDir = "/proc"): HostView {
+  const ownNamespace = fs.statSync(path.join(procDir, "self/ns/mnt")).ino;
+  try {
+    const hostNamespace = fs.statSync(path.join(procDir, "1/ns/mnt")).ino;
+    fs.accessSync(path.join(procDir, "1/root/"), fs.constants.R_OK);
+    const sameNamespace = hostNamespace === ownNamespace;
+    return {
+      rootPrefix: sameNamespace ? "" : path.join(procDir, "1/root"),
+      mountinfoPath: path.join(procDir, "1/mountinfo"),
+      mountNamespace: hostNamespace,
+      source: "pid1",
+    };
+  } catch {
+    // Not allowed to look at pid 1 (a sandbox, or no hostPID): our namespace is the host's.
+    return {
+      rootPrefix: "",
+      mountinfoPath: path.join(procDir, "self/mountinfo"),
+      mountNamespace: ownNamespace,
+      source: "self",
+    };
+  }
+}
+
+/** A host path as the agent can open it. */
+export function hostPath(view: HostView, p: string): string {
+  return view.rootPrefix === "" ? p : path.join(view.rootPrefix, p);
+}

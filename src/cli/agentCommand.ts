@@ -1,0 +1,87 @@
+// `driftguard agent`: runs the exec guard on this node until SIGTERM/SIGINT.
+import { Agent } from "../agent/Agent";
+import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
+import { componentLogger } from "../log/logger";
+import { FixedModePolicy } from "../policy/PolicySource";
+import { UsageError, type Command } from "./command";
+import { choice, parseFlags, positiveInt, type FlagSpec } from "./flags";
+
+const d = DEFAULT_AGENT_CONFIG;
+const FLAGS: FlagSpec[] = [
+  { name: "containerd-address", default: d.containerdAddress, env: true },
+  { name: "containerd-root", default: d.containerdRoot, env: true },
+  { name: "namespaces", default: d.namespaces.join(","), env: true },
+  { name: "mode", default: d.mode, env: true },
+  { name: "fail-mode", default: d.failMode, env: true },
+  { name: "deadline-ms", default: String(d.deadlineMs), env: true },
+  { name: "state-dir", default: d.stateDir, env: true },
+  { name: "node-name", default: "", env: true },
+  { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
+];
+
+const USAGE = `usage: driftguard agent [options]
+
+Blocks (enforce) or records (audit) every exec of a binary that is not in its container's
+image, on this node. Needs root (CAP_SYS_ADMIN for fanotify). Every option can also be
+given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enforce).
+
+  --containerd-address PATH   containerd socket [${d.containerdAddress}]
+  --containerd-root DIR       containerd root dir [${d.containerdRoot}]
+  --namespaces NS[,NS]        containerd namespaces to watch [${d.namespaces.join(",")}]
+  --mode MODE                 enforce | audit | disabled, for every container [${d.mode}]
+  --fail-mode MODE            answer for execs undecided at the deadline: open | closed [${d.failMode}]
+  --deadline-ms N             watchdog deadline per exec [${d.deadlineMs}]
+  --state-dir DIR             baseline cache and spool [${d.stateDir}]
+  --node-name NAME            reported in findings [hostname; env NODE_NAME too]
+  --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]`;
+
+export function agentConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const flags = parseFlags(argv, FLAGS, env);
+  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument ${flags.positionals[0]}`);
+  const namespaces = flags.values.get("namespaces")!.split(",").map((ns) => ns.trim()).filter(Boolean);
+  if (namespaces.length === 0) throw new UsageError("--namespaces needs at least one namespace");
+  const deadlineMs = positiveInt(flags, "deadline-ms");
+  if (deadlineMs < 10 || deadlineMs > 600000) throw new UsageError("--deadline-ms must be between 10 and 600000");
+  return {
+    containerdAddress: flags.values.get("containerd-address")!,
+    containerdRoot: flags.values.get("containerd-root")!,
+    namespaces,
+    mode: choice(flags, "mode", ["enforce", "audit", "disabled"] as const),
+    failMode: choice(flags, "fail-mode", ["open", "closed"] as const),
+    deadlineMs,
+    stateDir: flags.values.get("state-dir")!,
+    nodeName: flags.values.get("node-name") || env.NODE_NAME || "",
+    kubeletPodsDir: flags.values.get("kubelet-pods-dir")!,
+  };
+}
+
+export const agentCommand: Command = {
+  name: "agent",
+  summary: "block or audit drift on this node (needs root)",
+  usage: USAGE,
+  async run(argv) {
+    const config = agentConfigFromArgs(argv);
+    const logger = componentLogger("main");
+    const agent = new Agent(config, new FixedModePolicy(config.mode));
+    let stopping: Promise<void> | undefined;
+    const stop = (signal: string) => {
+      stopping ??= (async () => {
+        logger.info({ signal }, "stopping");
+        await agent.stop();
+      })();
+      return stopping;
+    };
+    const stopped = new Promise<void>((resolve) => {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void stop(signal).then(resolve));
+    });
+    try {
+      await agent.start();
+    } catch (error) {
+      logger.fatal({ err: error }, "agent failed to start");
+      await agent.stop();
+      return 1;
+    }
+    await stopped;
+    return 0;
+  },
+};

@@ -1,0 +1,23 @@
+// Where the agent gets the policy for a container. The agent asks once per attach and
+// again whenever the source says the policies changed.
+import type { NativePolicy, PolicyMode } from "../native/binding";
+import type { ContainerRecord } from "../runtime/types";
+
+export interface PolicySource {
+  policyFor(container: ContainerRecord): NativePolicy;
+  /** Called with no arguments whenever policyFor may answer differently than before. */
+  onChange(listener: () => void): void;
+}
+
+/** One mode for every container, no exceptions: the agent's --mode flag. */
+export class FixedModePolicy implements PolicySource {
+  constructor(private readonly mode: PolicyMode) {}
+
+  policyFor(): NativePolicy {
+    return { name: "default", mode: this.mode, allowPaths: [], allowDigests: [] };
+  }
+
+  onChange(): void {
+    // Never changes.
+  }
+}

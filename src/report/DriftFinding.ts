@@ -1,0 +1,51 @@
+// A blocked or audited exec, enriched with what the agent knows of its container.
+import type { VerdictRecord } from "../native/binding";
+import type { ContainerRecord, KubernetesIdentity } from "../runtime/types";
+
+export interface DriftFinding {
+  time: string;
+  node: string;
+  verdict: VerdictRecord["verdict"];
+  reason: VerdictRecord["reason"];
+  mode: VerdictRecord["mode"];
+  policy: string;
+  path: string;
+  hostPath: string;
+  sha256: string;
+  /** Image path whose content this file has ("copy of"), "" if none. */
+  copyOf: string;
+  /** exe and cmdline are the caller's: the program that called execve, before the exec. */
+  process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
+  container: { id: string; namespace: string; image: string; imageDigest: string };
+  k8s: KubernetesIdentity;
+}
+
+export function driftFinding(record: VerdictRecord, container: ContainerRecord | undefined, node: string): DriftFinding {
+  return {
+    time: new Date(record.timeMs).toISOString(),
+    node,
+    verdict: record.verdict,
+    reason: record.reason,
+    mode: record.mode,
+    policy: record.policy,
+    path: record.path,
+    hostPath: record.hostPath,
+    sha256: record.sha256,
+    copyOf: record.copyOf,
+    process: {
+      pid: record.pid,
+      ppid: record.ppid,
+      uid: record.uid,
+      exe: record.exe,
+      cmdline: record.cmdline,
+      parentExe: record.parentExe,
+    },
+    container: {
+      id: container?.id ?? record.containerId,
+      namespace: container?.namespace ?? "",
+      image: container?.image ?? "",
+      imageDigest: container?.imageDigest ?? "",
+    },
+    k8s: container?.k8s ?? {},
+  };
+}

@@ -1,0 +1,117 @@
+// The pure drift decision, table-driven: every reason, every mode, every exception kind.
+import * as assert from "node:assert/strict";
+
+import { nativeBinding, type JudgeCandidate, type NativePolicy } from "../../../src/native/binding";
+
+const A = "a".repeat(64);
+const B = "b".repeat(64);
+
+function policy(mode: NativePolicy["mode"], extra: Partial<NativePolicy> = {}): NativePolicy {
+  return { name: "p", mode, allowPaths: [], allowDigests: [], ...extra };
+}
+
+interface Row {
+  name: string;
+  candidate: JudgeCandidate;
+  verdict: string;
+  reason: string;
+}
+
+const enforce = policy("enforce");
+const rows: Row[] = [
+  {
+    name: "copied-up image binary with the same content",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageFile: { sha256: A, executable: true }, digest: A },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "image binary overwritten in place",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageFile: { sha256: A, executable: true }, digest: B },
+    verdict: "blocked",
+    reason: "modified",
+  },
+  {
+    name: "image binary whose hash could not be computed",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageFile: { sha256: A, executable: true } },
+    verdict: "blocked",
+    reason: "modified",
+  },
+  {
+    name: "new file",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/tmp/x", digest: A },
+    verdict: "blocked",
+    reason: "new_file",
+  },
+  {
+    name: "non-executable image program made executable, same content",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/etc/elf", imageFile: { sha256: A, executable: false }, digest: A },
+    verdict: "blocked",
+    reason: "made_executable",
+  },
+  {
+    name: "non-executable image program made executable and changed",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/etc/elf", imageFile: { sha256: A, executable: false }, digest: B },
+    verdict: "blocked",
+    reason: "modified",
+  },
+  {
+    name: "plain image file made executable",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/etc/passwd", imageHasOtherPath: true, digest: A },
+    verdict: "blocked",
+    reason: "made_executable",
+  },
+  { name: "volume", candidate: { where: "volume", policy: enforce, containerPath: "/data/x", digest: A }, verdict: "blocked", reason: "volume" },
+  { name: "host file run by a container process", candidate: { where: "host", policy: enforce, containerPath: "/x" }, verdict: "blocked", reason: "volume" },
+  { name: "deleted file", candidate: { where: "no_path", policy: enforce, containerPath: "/x" }, verdict: "blocked", reason: "fileless" },
+  { name: "image layer", candidate: { where: "image_layer", policy: enforce, containerPath: "/bin/ls" }, verdict: "allowed", reason: "none" },
+  {
+    name: "audit mode records instead of blocking",
+    candidate: { where: "writable_layer", policy: policy("audit"), containerPath: "/tmp/x", digest: A },
+    verdict: "audited",
+    reason: "new_file",
+  },
+  {
+    name: "disabled mode allows everything",
+    candidate: { where: "volume", policy: policy("disabled"), containerPath: "/data/x", digest: A },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "allowed digest",
+    candidate: { where: "writable_layer", policy: policy("enforce", { allowDigests: [A] }), containerPath: "/tmp/x", digest: A },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "allowed digest does not cover other content",
+    candidate: { where: "writable_layer", policy: policy("enforce", { allowDigests: [A] }), containerPath: "/tmp/x", digest: B },
+    verdict: "blocked",
+    reason: "new_file",
+  },
+  {
+    name: "allowed path glob",
+    candidate: { where: "volume", policy: policy("enforce", { allowPaths: ["/data/*.sh"] }), containerPath: "/data/run.sh" },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "path globs do not cross directories",
+    candidate: { where: "volume", policy: policy("enforce", { allowPaths: ["/data/*"] }), containerPath: "/data/sub/x" },
+    verdict: "blocked",
+    reason: "volume",
+  },
+];
+
+describe("judge: the drift decision", () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      assert.deepEqual(nativeBinding().judge(row.candidate), { verdict: row.verdict, reason: row.reason });
+    });
+  }
+
+  it("rejects a malformed policy with a message naming the field", () => {
+    const bad = { where: "volume", policy: { ...enforce, mode: "block" }, containerPath: "/x" } as unknown as JudgeCandidate;
+    assert.throws(() => nativeBinding().judge(bad), /candidate\.policy\.mode must be 'enforce', 'audit' or 'disabled'/);
+  });
+});
