@@ -66,7 +66,13 @@ export class ContainerAttacher {
   /** Resolves once the container is enforced with its baseline (or known to have none). */
   async attach(record: ContainerRecord): Promise<void> {
     const key = containerKey(record.namespace, record.id);
-    if (this.containers.has(key)) return; // TaskStart after TaskCreate, or a re-list
+    const known = this.containers.get(key);
+    if (known) {
+      // The same task seen again (a re-list) changes nothing; a restarted task has new
+      // mounts of its own (/dev, /run), so its volumes are discovered again.
+      if (known.record.pid !== record.pid) this.restarted(known, record);
+      return;
+    }
     const started = performance.now();
     const { guard, view, logger } = this.deps;
     const volumes = discoverVolumes(record, view, guard);
@@ -89,7 +95,12 @@ export class ContainerAttacher {
     const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
     for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
     log.info(
-      { image: record.image, policy: attached.policy.name, mode: attached.policy.mode, volumes: volumes.volumes.length },
+      {
+        image: record.image,
+        policy: attached.policy.name,
+        mode: attached.policy.mode,
+        volumes: volumes.volumes.length,
+      },
       "container attached",
     );
     if (building) await this.buildImage(attached.imageKey, record);
@@ -109,6 +120,17 @@ export class ContainerAttacher {
     this.deps.guard.apply({ removeContainers: [key], dropImages: dropImage && image.ready ? [attached.imageKey] : [] });
     for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
     this.deps.logger.info({ container: id, namespace }, "container detached");
+  }
+
+  private restarted(attached: AttachedContainer, record: ContainerRecord): void {
+    for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
+    attached.record = record;
+    attached.volumes = discoverVolumes(record, this.deps.view, this.deps.guard);
+    this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
+    this.deps.logger.info(
+      { container: record.id, namespace: record.namespace, pid: record.pid },
+      "container restarted",
+    );
   }
 
   /** Re-resolves every container's policy and swaps them all in at once. */
@@ -132,7 +154,10 @@ export class ContainerAttacher {
       const { baseline, stats } = await builder.image(layers);
       if (!image || this.images.get(imageKey) !== image) return; // every user left meanwhile
       image.ready = true;
-      guard.apply({ putImages: [{ key: imageKey, table: toNativeTable(baseline) }], putContainers: this.usersOf(image) });
+      guard.apply({
+        putImages: [{ key: imageKey, table: toNativeTable(baseline) }],
+        putContainers: this.usersOf(image),
+      });
       logger.info({ image: record.image, ...stats }, "image baseline ready");
     } catch (error) {
       if (!image || this.images.get(imageKey) !== image) return;

@@ -48,7 +48,9 @@ export function readMountinfo(file: string): MountEntry[] {
 export function deviceNumber(device: string): number {
   const [major, minor] = device.split(":").map(Number);
   // Arithmetic, not bit operators: JS bit operators truncate to 32 bits.
-  return (minor % 256) + (major % 4096) * 2 ** 8 + Math.floor(minor / 256) * 2 ** 20 + Math.floor(major / 4096) * 2 ** 44;
+  return (
+    (minor % 256) + (major % 4096) * 2 ** 8 + Math.floor(minor / 256) * 2 ** 20 + Math.floor(major / 4096) * 2 ** 44
+  );
 }
 
 /** The entry whose mount point contains path, deepest (last mounted) first. */

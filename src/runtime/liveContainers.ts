@@ -1,0 +1,33 @@
+// Which containers have a live task right now, from one List of containers and of tasks
+// per namespace.
+import type { ContainerdClient, ContainerdContainer, ContainerdTask } from "./ContainerdClient";
+
+export interface LiveContainer {
+  namespace: string;
+  container: ContainerdContainer;
+  /** Pid of the task's init process. */
+  pid: number;
+}
+
+// A STOPPED task keeps its pid until it is deleted; that process is gone.
+const LIVE_STATUSES = new Set<ContainerdTask["status"]>(["CREATED", "RUNNING", "PAUSED", "PAUSING"]);
+
+/** Live containers keyed by keyOf(namespace, id). */
+export async function listLiveContainers(
+  client: ContainerdClient,
+  namespaces: Iterable<string>,
+  keyOf: (namespace: string, id: string) => string,
+): Promise<Map<string, LiveContainer>> {
+  const live = new Map<string, LiveContainer>();
+  for (const namespace of namespaces) {
+    const [containers, tasks] = await Promise.all([client.listContainers(namespace), client.listTasks(namespace)]);
+    const pids = new Map(
+      tasks.filter((t) => LIVE_STATUSES.has(t.status) && t.pid > 0).map((t) => [t.containerId, t.pid]),
+    );
+    for (const container of containers) {
+      const pid = pids.get(container.id);
+      if (pid !== undefined) live.set(keyOf(namespace, container.id), { namespace, container, pid });
+    }
+  }
+  return live;
+}

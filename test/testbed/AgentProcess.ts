@@ -1,0 +1,119 @@
+// `driftguard agent` as a child process, for end-to-end tests and benchmarks: its JSON log
+// lines collected, waited for, and the process stopped by its own pid.
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import * as readline from "node:readline";
+
+export const CLI = path.resolve(__dirname, "..", "..", "src", "cli", "main.js");
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  component?: string;
+  finding?: Finding;
+  [key: string]: unknown;
+}
+
+export interface Finding {
+  verdict: string;
+  reason: string;
+  mode: string;
+  policy: string;
+  path: string;
+  hostPath: string;
+  sha256: string;
+  copyOf: string;
+  process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
+  container: { id: string; namespace: string; image: string; imageDigest: string };
+  k8s: { namespace?: string; pod?: string; podUid?: string; container?: string };
+}
+
+export class AgentProcess {
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  private readonly waiters = new Set<() => void>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(private readonly child: ChildProcess) {
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        this.lines.push({ level: 0, msg: `unparsed: ${line}` });
+      }
+      for (const wake of this.waiters) wake();
+    });
+    child.stderr!.on("data", (d: Buffer) => this.stderr.push(d.toString()));
+    this.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Starts the agent and waits for "agent started" (or its exit, which throws). */
+  static async start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+    const child = spawn(process.execPath, [CLI, "agent", ...args], {
+      env: { ...process.env, DRIFTGUARD_LOG_LEVEL: "debug", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const agent = new AgentProcess(child);
+    await agent.waitFor((l) => l.msg === "agent started", 30000);
+    return agent;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  findings(): Finding[] {
+    return this.lines.filter((l) => l.msg === "drift" && l.finding).map((l) => l.finding!);
+  }
+
+  /** Waits until a log line matches; throws with the log tail on timeout or exit. */
+  async waitFor(match: (line: LogLine) => boolean, timeoutMs = 10000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    let exitedEarly = false;
+    void this.exited.then(() => {
+      exitedEarly = true;
+      for (const wake of this.waiters) wake();
+    });
+    for (;;) {
+      const found = this.lines.find(match);
+      if (found) return found;
+      if (exitedEarly || Date.now() > deadline) {
+        const tail = this.lines
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join("\n");
+        throw new Error(
+          `agent ${exitedEarly ? "exited" : "timed out"} waiting; log tail:\n${tail}\nstderr: ${this.stderr.join("")}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(10, deadline - Date.now()));
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  /** Waits for n findings in total and returns them all. */
+  async waitForFindings(n: number, timeoutMs = 10000): Promise<Finding[]> {
+    await this.waitFor(() => this.findings().length >= n, timeoutMs);
+    return this.findings();
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within timeoutMs. */
+  async stop(timeoutMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.kill("SIGTERM");
+    const timer = setTimeout(() => this.kill("SIGKILL"), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
