@@ -22,23 +22,32 @@ Reason driftReason(const Candidate& c) {
   return image->executable ? Reason::None : Reason::MadeExecutable;
 }
 
-static bool allowedByException(const Candidate& c) {
-  const ContainerPolicy& policy = *c.policy;
-  if (c.digest != nullptr && policy.allowDigests.count(*c.digest) != 0) return true;
-  if (!policy.allowPathGlobs.empty()) {
-    std::string path(c.containerPath);
-    for (const std::string& glob : policy.allowPathGlobs) {
-      if (fnmatch(glob.c_str(), path.c_str(), FNM_PATHNAME) == 0) return true;
-    }
+bool matchesAny(const std::vector<std::string>& globs, std::string_view path) {
+  if (globs.empty() || path.empty()) return false;
+  std::string terminated(path);
+  for (const std::string& glob : globs) {
+    if (fnmatch(glob.c_str(), terminated.c_str(), FNM_PATHNAME) == 0) return true;
   }
   return false;
 }
 
+static bool allowedByException(const Candidate& c, Reason reason) {
+  const ContainerPolicy& policy = *c.policy;
+  if (c.digest != nullptr && policy.allowDigests.count(*c.digest) != 0) return true;
+  if (matchesAny(policy.allowPathGlobs, c.containerPath)) return true;
+  if (reason == Reason::Volume && matchesAny(policy.allowVolumeGlobs, c.containerPath)) return true;
+  return matchesAny(policy.allowParentGlobs, c.callerExe) || matchesAny(policy.allowParentGlobs, c.parentExe);
+}
+
 Decision judge(const Candidate& c) {
-  if (c.policy->mode == Mode::Disabled) return {};
+  const ContainerPolicy& policy = *c.policy;
+  if (policy.mode == Mode::Disabled) return {};
+  Verdict drift = policy.mode == Mode::Enforce ? Verdict::Blocked : Verdict::Audited;
   Reason reason = driftReason(c);
-  if (reason == Reason::None || allowedByException(c)) return {};
-  return {c.policy->mode == Mode::Enforce ? Verdict::Blocked : Verdict::Audited, reason};
+  bool denied = matchesAny(policy.denyPathGlobs, c.containerPath);
+  if (reason == Reason::None) return denied ? Decision{drift, Reason::Denied} : Decision{};
+  if (!denied && allowedByException(c, reason)) return {};
+  return {drift, reason};
 }
 
 }  // namespace driftguard

@@ -60,11 +60,16 @@ class ImageTable {
 };
 
 // Exceptions and the mode of the policy in force for one container.
+// Globs are fnmatch(3) patterns with FNM_PATHNAME ('*' stays within one directory).
 struct ContainerPolicy {
   std::string name;
   Mode mode = Mode::Audit;
-  std::vector<std::string> allowPathGlobs;  // fnmatch(3) on the path inside the container
+  std::vector<std::string> allowPathGlobs;    // drift at these paths inside the container is allowed
   std::unordered_set<Sha256, Sha256Hash> allowDigests;
+  std::vector<std::string> allowParentGlobs;  // drift run by these programs (the caller or its parent)
+  std::vector<std::string> allowVolumeGlobs;  // volume execs at these paths inside the container
+  std::vector<std::string> denyPathGlobs;     // blocked even when in the image
+  bool needsProcess() const { return !allowParentGlobs.empty(); }
 };
 
 struct ContainerTable {

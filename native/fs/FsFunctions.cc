@@ -122,6 +122,10 @@ Napi::Value Judge(const Napi::CallbackInfo& info) {
     c.imageFile = &imageFile;
   }
   c.imageHasOtherPath = o.Get("imageHasOtherPath").ToBoolean();
+  std::string callerExe = o.Has("callerExe") ? o.Get("callerExe").ToString().Utf8Value() : "";
+  std::string parentExe = o.Has("parentExe") ? o.Get("parentExe").ToString().Utf8Value() : "";
+  c.callerExe = callerExe;
+  c.parentExe = parentExe;
   Sha256 digest;
   Napi::Value d = o.Get("digest");
   if (d.IsString() && parseHex(d.As<Napi::String>().Utf8Value(), &digest)) c.digest = &digest;

@@ -152,10 +152,6 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   Resolution resolution = tables.resolve(work.facts);
   work.where = resolution.where;
   switch (resolution.where) {
-    case Where::ImageLayer:
-      counters_.allowedImage++;
-      allow(id, work.start);
-      return;
     case Where::Unknown:
       holdOrAnswer(id, eventFd, pid);
       return;
@@ -164,28 +160,36 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
       work.containerPath = std::move(resolution.relPath);
       decideInContainer(std::move(work));
       return;
+    case Where::ImageLayer:
     case Where::Host:
     case Where::NoPath:
     case Where::Volume:
       break;
   }
-  // A host file, a file without a path, or a volume: whose process is it?
-  if (tables.hostMountNamespace != 0 && mountNamespaceOf(pid) == tables.hostMountNamespace) {
+  Owner owner = ownerOf(tables, pid);
+  if (owner.kind == OwnerKind::Unattached) {
+    // A container starting up: its own mounts (/run, /dev) may not be marked yet, so even
+    // an image binary waits until the container is attached.
+    holdOrAnswer(id, eventFd, pid);
+    return;
+  }
+  if (resolution.where == Where::ImageLayer) {
+    if (owner.kind == OwnerKind::Container && !owner.container->policy.denyPathGlobs.empty()) {
+      work.container = owner.container;  // an image binary the policy denies?
+      work.containerPath = std::move(resolution.relPath);
+      finish(work, nullptr);
+      return;
+    }
+    counters_.allowedImage++;
+    allow(id, work.start);
+    return;
+  }
+  if (owner.kind != OwnerKind::Container) {
     counters_.allowedHost++;
     allow(id, work.start);
     return;
   }
-  bool containerLike = false;
-  work.container = attribute(tables, pid, &containerLike);
-  if (work.container == nullptr) {
-    if (containerLike) {
-      holdOrAnswer(id, eventFd, pid);  // a container we have not attached yet
-    } else {
-      counters_.allowedHost++;
-      allow(id, work.start);
-    }
-    return;
-  }
+  work.container = owner.container;
   fillViewPath(eventFd, &work.facts);
   work.containerPath = work.facts.viewPath;
   if (resolution.where == Where::Volume) {
@@ -233,6 +237,12 @@ void ExecGuard::finish(Work& work, const Sha256* digest) {
   if (work.where == Where::WritableLayer && container.image) {
     candidate.imageFile = container.image->find(work.containerPath);
     candidate.imageHasOtherPath = !candidate.imageFile && container.image->hasOtherPath(work.containerPath);
+  }
+  ProcessFacts process;
+  if (container.policy.needsProcess() && work.where != Where::ImageLayer) {
+    process = processFacts(work.facts.pid);  // the policy allows some programs to drift
+    candidate.callerExe = process.exe;
+    candidate.parentExe = process.parentExe;
   }
   Decision decision = judge(candidate);
   if (decision.verdict == Verdict::Allowed) {
@@ -287,11 +297,26 @@ VerdictRecord ExecGuard::failModeRecord(int32_t pid, std::string path, Reason re
   return record;
 }
 
-const ContainerTable* ExecGuard::attribute(const Tables& tables, int32_t pid, bool* containerLike) const {
+// [fanotify thread] One stat of /proc/<pid>/ns/mnt for most execs; the cgroup is read
+// only for a namespace not seen in this tables generation.
+ExecGuard::Owner ExecGuard::ownerOf(const Tables& tables, int32_t pid) {
+  uint64_t ns = mountNamespaceOf(pid);
+  if (ns == 0 || (tables.hostMountNamespace != 0 && ns == tables.hostMountNamespace)) {
+    return {OwnerKind::Host, nullptr};  // ns 0: the process is gone, nothing runs
+  }
+  auto cached = namespaceOwners_.find(ns);
+  if (cached != namespaceOwners_.end() && cached->second.generation == tables.generation) {
+    auto it = tables.containers.find(cached->second.containerId);
+    if (it != tables.containers.end()) return {OwnerKind::Container, it->second.get()};
+  }
   std::string cgroup = cgroupOf(pid);
-  const ContainerTable* container = tables.containerByCgroupLeaf(cgroup);
-  *containerLike = container == nullptr && tables.looksLikeContainerCgroup(cgroup);
-  return container;
+  if (const ContainerTable* container = tables.containerByCgroupLeaf(cgroup)) {
+    if (namespaceOwners_.size() > 65536) namespaceOwners_.clear();  // bounded: stale generations
+    namespaceOwners_[ns] = {tables.generation, container->id};
+    return {OwnerKind::Container, container};
+  }
+  // Not cached: a namespace seen as "other" could be reused by a container starting up.
+  return {tables.looksLikeContainerCgroup(cgroup) ? OwnerKind::Unattached : OwnerKind::Other, nullptr};
 }
 
 VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, const Sha256* digest) const {

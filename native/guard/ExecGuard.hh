@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "decide/Decide.hh"
@@ -66,7 +67,14 @@ class ExecGuard {
   void finish(Work& work, const Sha256* digest);
   void holdOrAnswer(uint64_t id, int eventFd, int32_t pid);
   void allow(uint64_t id, Clock::time_point start);
-  const ContainerTable* attribute(const Tables& tables, int32_t pid, bool* containerLike) const;
+  // Who runs an exec: the host, an attached container, a container not attached yet, or
+  // another process (not in the host's mount namespace, not in a container cgroup).
+  enum class OwnerKind { Host, Container, Unattached, Other };
+  struct Owner {
+    OwnerKind kind;
+    const ContainerTable* container;
+  };
+  Owner ownerOf(const Tables& tables, int32_t pid);
 
   void runHashWorker();
   void runWatchdog();
@@ -99,6 +107,15 @@ class ExecGuard {
 
   std::mutex watchdogMutex_;
   std::condition_variable watchdogWake_;
+
+  // [fanotify thread only] Mount namespace inode → container id, valid for one tables
+  // generation (a namespace inode can be reused once its container is gone, and every
+  // detach changes the generation). Saves the cgroup read for each exec in a container.
+  struct NamespaceOwner {
+    uint64_t generation;
+    std::string containerId;
+  };
+  std::unordered_map<uint64_t, NamespaceOwner> namespaceOwners_;
 
   mutable Counters counters_;
   bool started_ = false, stopped_ = false;

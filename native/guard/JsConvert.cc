@@ -114,6 +114,13 @@ ContainerPolicy policyFromJs(const Napi::Object& o, const std::string& where) {
   policy.name = stringField(o, "name", where);
   policy.mode = modeFromJs(o, where);
   policy.allowPathGlobs = stringArray(field(o, "allowPaths"), where + ".allowPaths");
+  auto optionalGlobs = [&](const char* name) {
+    Napi::Value v = field(o, name);
+    return v.IsUndefined() ? std::vector<std::string>{} : stringArray(v, where + "." + name);
+  };
+  policy.allowParentGlobs = optionalGlobs("allowParents");
+  policy.allowVolumeGlobs = optionalGlobs("allowVolumes");
+  policy.denyPathGlobs = optionalGlobs("denyPaths");
   for (const std::string& hex : stringArray(field(o, "allowDigests"), where + ".allowDigests")) {
     Sha256 digest;
     if (!parseHex(hex, &digest)) fail(o.Env(), where + ".allowDigests: '" + hex + "' is not a hex SHA-256");

@@ -79,13 +79,20 @@ export interface NativeImageTable {
   otherPaths: string[];
 }
 
+/** A container's policy as the native decision applies it. Globs are fnmatch(3) with FNM_PATHNAME. */
 export interface NativePolicy {
   name: string;
   mode: PolicyMode;
-  /** fnmatch(3) globs (FNM_PATHNAME) on the path inside the container. */
+  /** Drift at these paths inside the container is allowed. */
   allowPaths: string[];
-  /** Hex SHA-256 digests. */
+  /** Drift with these contents (hex SHA-256) is allowed. */
   allowDigests: string[];
+  /** Drift executed by these programs (the process calling execve, or its parent) is allowed. */
+  allowParents?: string[];
+  /** Volume execs at these paths inside the container are allowed. */
+  allowVolumes?: string[];
+  /** Execs of these paths are denied even from the image (reason "denied"). */
+  denyPaths?: string[];
 }
 
 export interface NativeVolume {
@@ -186,6 +193,8 @@ export interface JudgeCandidate {
   imageFile?: { sha256: string; executable: boolean };
   imageHasOtherPath?: boolean;
   digest?: string;
+  callerExe?: string;
+  parentExe?: string;
 }
 
 export interface NativeBinding {

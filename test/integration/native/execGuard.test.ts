@@ -2,7 +2,7 @@
 // every drift reason, both modes, exceptions, the hold for unknown containers, the
 // watchdog, and a JS thread blocked for 10 s.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -22,6 +22,9 @@ function populate(lower: string): void {
   fs.mkdirSync(path.join(lower, "opt"));
   fs.writeFileSync(path.join(lower, "opt", "script.sh"), "#!/bin/sh\necho script\n", { mode: 0o755 });
   fs.copyFileSync("/bin/busybox", path.join(lower, "etc", "elf-data")); // a program without exec bit
+  fs.mkdirSync(path.join(lower, "usr", "bin"), { recursive: true });
+  fs.copyFileSync("/bin/busybox", path.join(lower, "usr", "bin", "printf")); // a real file, for the deny list
+  fs.chmodSync(path.join(lower, "usr", "bin", "printf"), 0o755);
   fs.chmodSync(path.join(lower, "etc", "elf-data"), 0o644);
 }
 
@@ -223,6 +226,31 @@ describe("ExecGuard on real fanotify and overlayfs @root", function () {
       verdicts.map((v) => v.path),
       ["/tmp/other/echo"],
     );
+  });
+
+  it("denies an image binary on the policy's deny list, and only in that container's policy", async () => {
+    const g = startGuard({ policy: policy("enforce", { denyPaths: ["/usr/bin/printf"] }) });
+    const run = runInBed(bed, "/usr/bin/printf 'denied?\\n'; echo rc=$?; /bin/echo other-image-binary-runs");
+    assert.match(run.stdout, /rc=126/);
+    assert.match(run.stdout, /other-image-binary-runs/);
+    assert.doesNotMatch(run.stdout, /denied\?/);
+    await settle(g);
+    assert.deepEqual(
+      verdicts.map((v) => [v.path, v.reason, v.verdict]),
+      [["/usr/bin/printf", "denied", "blocked"]],
+    );
+    // The host runs the same layer file directly: no container, no policy.
+    const host = spawnSync(path.join(bed.lowerDir, "usr", "bin", "printf"), ["host-ok"], { encoding: "utf8" });
+    assert.equal(host.stdout, "host-ok");
+  });
+
+  it("allows drift run by a program the policy names as a parent", async () => {
+    const g = startGuard({ policy: policy("enforce", { allowParents: ["/bin/busybox"] }) });
+    const run = runInBed(bed, "mkdir -p /tmp/p && cp /bin/busybox /tmp/p/echo && /tmp/p/echo parent-allowed");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /parent-allowed/);
+    await settle(g);
+    assert.equal(verdicts.length, 0);
   });
 
   it("holds the execs of a container it does not know yet and decides them under its policy once attached", async () => {

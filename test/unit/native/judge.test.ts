@@ -21,19 +21,36 @@ const enforce = policy("enforce");
 const rows: Row[] = [
   {
     name: "copied-up image binary with the same content",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageFile: { sha256: A, executable: true }, digest: A },
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true },
+      digest: A,
+    },
     verdict: "allowed",
     reason: "none",
   },
   {
     name: "image binary overwritten in place",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageFile: { sha256: A, executable: true }, digest: B },
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true },
+      digest: B,
+    },
     verdict: "blocked",
     reason: "modified",
   },
   {
     name: "image binary whose hash could not be computed",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageFile: { sha256: A, executable: true } },
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true },
+    },
     verdict: "blocked",
     reason: "modified",
   },
@@ -45,26 +62,64 @@ const rows: Row[] = [
   },
   {
     name: "non-executable image program made executable, same content",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/etc/elf", imageFile: { sha256: A, executable: false }, digest: A },
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/etc/elf",
+      imageFile: { sha256: A, executable: false },
+      digest: A,
+    },
     verdict: "blocked",
     reason: "made_executable",
   },
   {
     name: "non-executable image program made executable and changed",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/etc/elf", imageFile: { sha256: A, executable: false }, digest: B },
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/etc/elf",
+      imageFile: { sha256: A, executable: false },
+      digest: B,
+    },
     verdict: "blocked",
     reason: "modified",
   },
   {
     name: "plain image file made executable",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/etc/passwd", imageHasOtherPath: true, digest: A },
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/etc/passwd",
+      imageHasOtherPath: true,
+      digest: A,
+    },
     verdict: "blocked",
     reason: "made_executable",
   },
-  { name: "volume", candidate: { where: "volume", policy: enforce, containerPath: "/data/x", digest: A }, verdict: "blocked", reason: "volume" },
-  { name: "host file run by a container process", candidate: { where: "host", policy: enforce, containerPath: "/x" }, verdict: "blocked", reason: "volume" },
-  { name: "deleted file", candidate: { where: "no_path", policy: enforce, containerPath: "/x" }, verdict: "blocked", reason: "fileless" },
-  { name: "image layer", candidate: { where: "image_layer", policy: enforce, containerPath: "/bin/ls" }, verdict: "allowed", reason: "none" },
+  {
+    name: "volume",
+    candidate: { where: "volume", policy: enforce, containerPath: "/data/x", digest: A },
+    verdict: "blocked",
+    reason: "volume",
+  },
+  {
+    name: "host file run by a container process",
+    candidate: { where: "host", policy: enforce, containerPath: "/x" },
+    verdict: "blocked",
+    reason: "volume",
+  },
+  {
+    name: "deleted file",
+    candidate: { where: "no_path", policy: enforce, containerPath: "/x" },
+    verdict: "blocked",
+    reason: "fileless",
+  },
+  {
+    name: "image layer",
+    candidate: { where: "image_layer", policy: enforce, containerPath: "/bin/ls" },
+    verdict: "allowed",
+    reason: "none",
+  },
   {
     name: "audit mode records instead of blocking",
     candidate: { where: "writable_layer", policy: policy("audit"), containerPath: "/tmp/x", digest: A },
@@ -79,27 +134,145 @@ const rows: Row[] = [
   },
   {
     name: "allowed digest",
-    candidate: { where: "writable_layer", policy: policy("enforce", { allowDigests: [A] }), containerPath: "/tmp/x", digest: A },
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowDigests: [A] }),
+      containerPath: "/tmp/x",
+      digest: A,
+    },
     verdict: "allowed",
     reason: "none",
   },
   {
     name: "allowed digest does not cover other content",
-    candidate: { where: "writable_layer", policy: policy("enforce", { allowDigests: [A] }), containerPath: "/tmp/x", digest: B },
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowDigests: [A] }),
+      containerPath: "/tmp/x",
+      digest: B,
+    },
     verdict: "blocked",
     reason: "new_file",
   },
   {
     name: "allowed path glob",
-    candidate: { where: "volume", policy: policy("enforce", { allowPaths: ["/data/*.sh"] }), containerPath: "/data/run.sh" },
+    candidate: {
+      where: "volume",
+      policy: policy("enforce", { allowPaths: ["/data/*.sh"] }),
+      containerPath: "/data/run.sh",
+    },
     verdict: "allowed",
     reason: "none",
   },
   {
     name: "path globs do not cross directories",
-    candidate: { where: "volume", policy: policy("enforce", { allowPaths: ["/data/*"] }), containerPath: "/data/sub/x" },
+    candidate: {
+      where: "volume",
+      policy: policy("enforce", { allowPaths: ["/data/*"] }),
+      containerPath: "/data/sub/x",
+    },
     verdict: "blocked",
     reason: "volume",
+  },
+  {
+    name: "denied image binary",
+    candidate: {
+      where: "image_layer",
+      policy: policy("enforce", { denyPaths: ["/usr/bin/nc"] }),
+      containerPath: "/usr/bin/nc",
+    },
+    verdict: "blocked",
+    reason: "denied",
+  },
+  {
+    name: "denied image binary in audit mode",
+    candidate: {
+      where: "image_layer",
+      policy: policy("audit", { denyPaths: ["/usr/bin/*"] }),
+      containerPath: "/usr/bin/curl",
+    },
+    verdict: "audited",
+    reason: "denied",
+  },
+  {
+    name: "deny list does not touch other image binaries",
+    candidate: {
+      where: "image_layer",
+      policy: policy("enforce", { denyPaths: ["/usr/bin/nc"] }),
+      containerPath: "/usr/bin/ncat",
+    },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "denied path wins over an allowed path",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { denyPaths: ["/tmp/nc"], allowPaths: ["/tmp/*"] }),
+      containerPath: "/tmp/nc",
+      digest: A,
+    },
+    verdict: "blocked",
+    reason: "new_file",
+  },
+  {
+    name: "drift run by an allowed parent program",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
+      containerPath: "/src/a.out",
+      digest: A,
+      callerExe: "/bin/sh",
+      parentExe: "/usr/bin/make",
+    },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "drift run by the allowed program itself",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowParents: ["/opt/jdk/bin/java"] }),
+      containerPath: "/tmp/jit",
+      digest: A,
+      callerExe: "/opt/jdk/bin/java",
+    },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "drift run by another program",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
+      containerPath: "/src/a.out",
+      digest: A,
+      callerExe: "/bin/sh",
+      parentExe: "/bin/bash",
+    },
+    verdict: "blocked",
+    reason: "new_file",
+  },
+  {
+    name: "allowed volume path",
+    candidate: {
+      where: "volume",
+      policy: policy("enforce", { allowVolumes: ["/scripts/*"] }),
+      containerPath: "/scripts/entry.sh",
+    },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "volume allowance does not cover the writable layer",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowVolumes: ["/scripts/*"] }),
+      containerPath: "/scripts/entry.sh",
+      digest: A,
+    },
+    verdict: "blocked",
+    reason: "new_file",
   },
 ];
 
@@ -111,7 +284,11 @@ describe("judge: the drift decision", () => {
   }
 
   it("rejects a malformed policy with a message naming the field", () => {
-    const bad = { where: "volume", policy: { ...enforce, mode: "block" }, containerPath: "/x" } as unknown as JudgeCandidate;
+    const bad = {
+      where: "volume",
+      policy: { ...enforce, mode: "block" },
+      containerPath: "/x",
+    } as unknown as JudgeCandidate;
     assert.throws(() => nativeBinding().judge(bad), /candidate\.policy\.mode must be 'enforce', 'audit' or 'disabled'/);
   });
 });
