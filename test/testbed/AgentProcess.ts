@@ -47,14 +47,19 @@ export class AgentProcess {
     this.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts the agent and waits for "agent started" (or its exit, which throws). */
+  /** Starts the agent and waits for "agent started" (or its exit, which throws). Logs at info level at least. */
   static async start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
     const child = spawn(process.execPath, [CLI, "agent", ...args], {
       env: { ...process.env, DRIFTGUARD_LOG_LEVEL: "debug", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const agent = new AgentProcess(child);
-    await agent.waitFor((l) => l.msg === "agent started", 30000);
+    try {
+      await agent.waitFor((l) => l.msg === "agent started", 30000);
+    } catch (error) {
+      await agent.stop(2000); // never leave a half-started agent behind
+      throw error;
+    }
     return agent;
   }
 
