@@ -6,7 +6,7 @@
 
 namespace driftguard {
 
-bool gatherFacts(int eventFd, int32_t pid, const FanotifySource& source, ExecFacts* facts) {
+bool statEventFile(int eventFd, int32_t pid, ExecFacts* facts) {
   struct stat st;
   if (fstat(eventFd, &st) != 0) return false;
   facts->pid = pid;
@@ -16,9 +16,13 @@ bool gatherFacts(int eventFd, int32_t pid, const FanotifySource& source, ExecFac
   facts->mtimeNs = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
   facts->ctimeNs = st.st_ctim.tv_sec * 1000000000ll + st.st_ctim.tv_nsec;
   facts->fileMode = st.st_mode;
-  facts->realPath = realPathOfFd(eventFd, source.directoryFdFor(facts->dev));
+  facts->realPath.clear();
   facts->viewPath.clear();
   return true;
+}
+
+void fillRealPath(int eventFd, const FanotifySource& source, ExecFacts* facts) {
+  facts->realPath = realPathOfFd(eventFd, source.directoryFdFor(facts->dev));
 }
 
 void fillViewPath(int eventFd, ExecFacts* facts) {

@@ -137,23 +137,37 @@ void ExecGuard::retryHeld() {
 }
 
 // [fanotify thread] The fast paths answer here; the rest goes on to decideInContainer.
+// Cheapest first: who runs it (one stat), then where the file lives (cached for image
+// layers, a file handle lookup otherwise).
 void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   Work work;
   work.id = id;
   work.eventFd = eventFd;
   work.start = Clock::now();
-  if (!gatherFacts(eventFd, pid, source_, &work.facts)) {
+  if (!statEventFile(eventFd, pid, &work.facts)) {
     counters_.allowedHost++;
     allow(id, work.start);  // an event fd we cannot fstat: nothing to decide on
     return;
   }
   work.tables = currentTables();
   const Tables& tables = *work.tables;
-  Resolution resolution = tables.resolve(work.facts);
+  Owner owner = ownerOf(tables, pid);
+  if (owner.kind == OwnerKind::Host) {
+    counters_.allowedHost++;
+    allow(id, work.start);
+    return;
+  }
+  if (owner.kind == OwnerKind::Unattached) {
+    // A container starting up: its own mounts (/run, /dev) may not be marked yet, so even
+    // an image binary waits until the container is attached.
+    holdOrAnswer(id, eventFd, pid);
+    return;
+  }
+  Resolution resolution = resolveFile(tables, eventFd, &work.facts);
   work.where = resolution.where;
   switch (resolution.where) {
     case Where::Unknown:
-      holdOrAnswer(id, eventFd, pid);
+      holdOrAnswer(id, eventFd, pid);  // a snapshot or volume of a container being attached
       return;
     case Where::WritableLayer:
       work.container = resolution.place->container.get();
@@ -161,31 +175,22 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
       decideInContainer(std::move(work));
       return;
     case Where::ImageLayer:
+      if (owner.kind == OwnerKind::Container && !owner.container->policy.denyPathGlobs.empty()) {
+        work.container = owner.container;  // an image binary the policy denies?
+        work.containerPath = std::move(resolution.relPath);
+        finish(work, nullptr);
+        return;
+      }
+      counters_.allowedImage++;
+      allow(id, work.start);
+      return;
     case Where::Host:
     case Where::NoPath:
     case Where::Volume:
       break;
   }
-  Owner owner = ownerOf(tables, pid);
-  if (owner.kind == OwnerKind::Unattached) {
-    // A container starting up: its own mounts (/run, /dev) may not be marked yet, so even
-    // an image binary waits until the container is attached.
-    holdOrAnswer(id, eventFd, pid);
-    return;
-  }
-  if (resolution.where == Where::ImageLayer) {
-    if (owner.kind == OwnerKind::Container && !owner.container->policy.denyPathGlobs.empty()) {
-      work.container = owner.container;  // an image binary the policy denies?
-      work.containerPath = std::move(resolution.relPath);
-      finish(work, nullptr);
-      return;
-    }
-    counters_.allowedImage++;
-    allow(id, work.start);
-    return;
-  }
   if (owner.kind != OwnerKind::Container) {
-    counters_.allowedHost++;
+    counters_.allowedHost++;  // not the host's namespace, but no container either
     allow(id, work.start);
     return;
   }
@@ -199,6 +204,24 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
     }
   }
   decideInContainer(std::move(work));
+}
+
+// [fanotify thread] Image layer files are immutable: remember them by inode for the
+// tables generation (a layer is removed only after its containers, which changes it).
+Resolution ExecGuard::resolveFile(const Tables& tables, int eventFd, ExecFacts* facts) {
+  FileKey key{facts->dev, facts->ino};
+  auto cached = imageFiles_.find(key);
+  if (cached != imageFiles_.end() && cached->second.generation == tables.generation &&
+      cached->second.ctimeNs == facts->ctimeNs) {
+    return {Where::ImageLayer, nullptr, cached->second.relPath};
+  }
+  fillRealPath(eventFd, source_, facts);
+  Resolution resolution = tables.resolve(*facts);
+  if (resolution.where == Where::ImageLayer) {
+    if (imageFiles_.size() >= kImageFileCacheEntries) imageFiles_.clear();
+    imageFiles_[key] = {tables.generation, facts->ctimeNs, resolution.relPath};
+  }
+  return resolution;
 }
 
 // [fanotify thread]

@@ -63,6 +63,7 @@ class ExecGuard {
   void readEvents();
   void retryHeld();
   void handleEvent(uint64_t id, int eventFd, int32_t pid);
+  Resolution resolveFile(const Tables& tables, int eventFd, ExecFacts* facts);
   void decideInContainer(Work&& work);
   void finish(Work& work, const Sha256* digest);
   void holdOrAnswer(uint64_t id, int eventFd, int32_t pid);
@@ -116,6 +117,22 @@ class ExecGuard {
     std::string containerId;
   };
   std::unordered_map<uint64_t, NamespaceOwner> namespaceOwners_;
+
+  // [fanotify thread only] Image layer files already resolved, by (dev, ino).
+  struct FileKey {
+    uint64_t dev, ino;
+    bool operator==(const FileKey&) const = default;
+  };
+  struct FileKeyHash {
+    size_t operator()(const FileKey& k) const { return k.ino * 0x9E3779B97F4A7C15ull ^ k.dev; }
+  };
+  struct CachedImageFile {
+    uint64_t generation;
+    int64_t ctimeNs;
+    std::string relPath;
+  };
+  static constexpr size_t kImageFileCacheEntries = 65536;
+  std::unordered_map<FileKey, CachedImageFile, FileKeyHash> imageFiles_;
 
   mutable Counters counters_;
   bool started_ = false, stopped_ = false;
