@@ -16,6 +16,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace driftguard
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return driftguard::Init(env, exports); }
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return driftguard::Init(env, exports);
+}
 
 NODE_API_MODULE(driftguard, InitModule)

@@ -2,7 +2,9 @@
 
 namespace driftguard {
 
-FileIdentity identityOf(const ExecFacts& f) { return {f.dev, f.ino, f.size, f.mtimeNs, f.ctimeNs}; }
+FileIdentity identityOf(const ExecFacts& f) {
+  return {f.dev, f.ino, f.size, f.mtimeNs, f.ctimeNs};
+}
 
 std::optional<Sha256> HashCache::lookup(const FileIdentity& key) {
   std::lock_guard<std::mutex> lock(mutex_);

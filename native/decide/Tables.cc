@@ -27,14 +27,18 @@ void ImageTable::addFile(std::string path, const ImageFile& file) {
   files_.insert_or_assign(std::move(path), file);
 }
 
-void ImageTable::addOtherPath(std::string_view path) { otherPaths_.insert(pathKey(path)); }
+void ImageTable::addOtherPath(std::string_view path) {
+  otherPaths_.insert(pathKey(path));
+}
 
 const ImageFile* ImageTable::find(std::string_view path) const {
   auto it = files_.find(path);
   return it == files_.end() ? nullptr : &it->second;
 }
 
-bool ImageTable::hasOtherPath(std::string_view path) const { return otherPaths_.count(pathKey(path)) != 0; }
+bool ImageTable::hasOtherPath(std::string_view path) const {
+  return otherPaths_.count(pathKey(path)) != 0;
+}
 
 const std::string* ImageTable::pathWithDigest(const Sha256& digest) const {
   auto it = byDigest_.find(digest);
@@ -78,7 +82,8 @@ Resolution Tables::resolveBindVolume(const std::string& path) const {
   // A source of "/" (a node's root mounted into a pod) is stored under the key "".
   for (size_t slash = path.rfind('/'); slash != std::string::npos; slash = path.rfind('/', slash - 1)) {
     auto it = dirs.find(std::string_view(path.data(), slash));
-    if (it != dirs.end() && it->second.kind == PlaceKind::Volume) return {Where::Volume, &it->second, path.substr(slash)};
+    if (it != dirs.end() && it->second.kind == PlaceKind::Volume)
+      return {Where::Volume, &it->second, path.substr(slash)};
     if (slash == 0) break;
   }
   return {Where::Host, nullptr, ""};

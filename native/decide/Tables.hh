@@ -64,7 +64,7 @@ class ImageTable {
 struct ContainerPolicy {
   std::string name;
   Mode mode = Mode::Audit;
-  std::vector<std::string> allowPathGlobs;    // drift at these paths inside the container is allowed
+  std::vector<std::string> allowPathGlobs;  // drift at these paths inside the container is allowed
   std::unordered_set<Sha256, Sha256Hash> allowDigests;
   std::vector<std::string> allowParentGlobs;  // drift run by these programs (the caller or its parent)
   std::vector<std::string> allowVolumeGlobs;  // volume execs at these paths inside the container
@@ -102,12 +102,12 @@ struct Place {
 };
 
 enum class Where : uint8_t {
-  Host,          // not in any snapshot, volume or volume root: a host file
-  ImageLayer,    // inside a known image layer directory
-  WritableLayer, // inside a known container's writable layer
-  Volume,        // on a known volume
-  Unknown,       // under a snapshot or volume root, but not known (yet)
-  NoPath,        // on a container filesystem but without a resolvable path (deleted)
+  Host,           // not in any snapshot, volume or volume root: a host file
+  ImageLayer,     // inside a known image layer directory
+  WritableLayer,  // inside a known container's writable layer
+  Volume,         // on a known volume
+  Unknown,        // under a snapshot or volume root, but not known (yet)
+  NoPath,         // on a container filesystem but without a resolvable path (deleted)
 };
 
 struct Resolution {
@@ -128,8 +128,8 @@ class Tables {
   std::vector<std::string> snapshotRoots;  // no trailing '/'
   std::vector<std::string> volumeRoots;    // e.g. /var/lib/kubelet/pods
   std::vector<std::string> containerCgroupMarkers;
-  StringMap<Place> dirs;                                // layer dirs and bind sources
-  std::unordered_map<uint64_t, Place> filesystemVolumes; // st_dev → whole-fs volume
+  StringMap<Place> dirs;                                  // layer dirs and bind sources
+  std::unordered_map<uint64_t, Place> filesystemVolumes;  // st_dev → whole-fs volume
   StringMap<std::shared_ptr<const ContainerTable>> containers;
   StringMap<std::shared_ptr<const ContainerTable>> byCgroupLeaf;
   bool anyBindVolume = false;

@@ -15,14 +15,14 @@ enum class Mode : uint8_t { Disabled, Audit, Enforce };
 // Why an exec is drift. Names are the wire names used in findings (reasonName()).
 enum class Reason : uint8_t {
   None,
-  NewFile,         // file exists only on the writable layer
-  Modified,        // image path, different content
-  MadeExecutable,  // image path that was not executable in the image
-  Volume,          // file on a volume (bind mount, tmpfs, emptyDir, ...)
-  Fileless,        // file without a path: deleted, or otherwise unresolvable on its filesystem
-  Denied,          // image binary on the policy's deny list
-  DeadlineExceeded,// watchdog answered with the fail mode
-  HoldOverflow,    // too many execs held for containers not attached yet
+  NewFile,           // file exists only on the writable layer
+  Modified,          // image path, different content
+  MadeExecutable,    // image path that was not executable in the image
+  Volume,            // file on a volume (bind mount, tmpfs, emptyDir, ...)
+  Fileless,          // file without a path: deleted, or otherwise unresolvable on its filesystem
+  Denied,            // image binary on the policy's deny list
+  DeadlineExceeded,  // watchdog answered with the fail mode
+  HoldOverflow,      // too many execs held for containers not attached yet
 };
 
 enum class Verdict : uint8_t { Allowed, Blocked, Audited };

@@ -27,7 +27,9 @@ FanotifySource::FanotifySource() {
   }
 }
 
-FanotifySource::~FanotifySource() { close(); }
+FanotifySource::~FanotifySource() {
+  close();
+}
 
 void FanotifySource::close() {
   std::lock_guard<std::mutex> lock(mutex_);

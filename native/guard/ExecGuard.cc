@@ -68,7 +68,9 @@ MarkInfo ExecGuard::markFilesystem(const std::string& path, bool keepDirFd, uint
   return source_.markFilesystem(path, keepDirFd, expectDev);
 }
 
-void ExecGuard::unmarkFilesystem(uint64_t dev) { source_.unmarkFilesystem(dev); }
+void ExecGuard::unmarkFilesystem(uint64_t dev) {
+  source_.unmarkFilesystem(dev);
+}
 
 void ExecGuard::applyTables(const TablesChange& change) {
   std::shared_ptr<const Tables> next = builder_.apply(change);
@@ -186,8 +188,7 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
       return;
     case Where::Host:
     case Where::NoPath:
-    case Where::Volume:
-      break;
+    case Where::Volume: break;
   }
   if (owner.kind != OwnerKind::Container) {
     counters_.allowedHost++;  // not the host's namespace, but no container either

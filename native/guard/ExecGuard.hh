@@ -27,8 +27,8 @@ namespace driftguard {
 
 struct GuardOptions {
   std::chrono::milliseconds deadline{2000};
-  bool failOpen = true;          // answer at the deadline: allow (open) or deny (closed)
-  size_t holdLimit = 4096;       // execs held for containers not attached yet
+  bool failOpen = true;     // answer at the deadline: allow (open) or deny (closed)
+  size_t holdLimit = 4096;  // execs held for containers not attached yet
   size_t hashWorkers = 2;
   uint64_t maxHashBytes = 1ull << 30;
   size_t hashCacheEntries = 65536;
@@ -39,12 +39,12 @@ class ExecGuard {
   ExecGuard(const GuardOptions& options, VerdictSink& sink);  // throws on fanotify errors
   ~ExecGuard();
 
-  void start();                                                 // [JS thread]
+  void start();                                                                          // [JS thread]
   MarkInfo markFilesystem(const std::string& path, bool keepDirFd, uint64_t expectDev);  // [JS thread]
-  void unmarkFilesystem(uint64_t dev);                          // [JS thread]
-  void applyTables(const TablesChange& change);                 // [JS thread]
-  GuardStats stats() const;                                     // [any thread]
-  void stop();                                                  // [JS thread] idempotent
+  void unmarkFilesystem(uint64_t dev);                                                   // [JS thread]
+  void applyTables(const TablesChange& change);                                          // [JS thread]
+  GuardStats stats() const;                                                              // [any thread]
+  void stop();                                                                           // [JS thread] idempotent
 
  private:
   // Everything needed to finish deciding one exec, possibly on a hash worker.

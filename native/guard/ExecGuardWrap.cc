@@ -75,7 +75,8 @@ Napi::Value ExecGuardWrap::MarkFilesystem(const Napi::CallbackInfo& info) {
 
 Napi::Value ExecGuardWrap::UnmarkFilesystem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "usage: unmarkFilesystem(dev: number)");
+  if (info.Length() != 1 || !info[0].IsNumber())
+    throw Napi::TypeError::New(env, "usage: unmarkFilesystem(dev: number)");
   guard(env).unmarkFilesystem(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
   return env.Undefined();
 }

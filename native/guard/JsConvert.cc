@@ -6,9 +6,13 @@ namespace {
 // ImageTable flags, one byte per file (see src/native/binding.ts).
 constexpr uint8_t kFlagExecutable = 1, kFlagHashed = 2;
 
-Napi::Value field(const Napi::Object& o, const char* name) { return o.Get(name); }
+Napi::Value field(const Napi::Object& o, const char* name) {
+  return o.Get(name);
+}
 
-[[noreturn]] void fail(Napi::Env env, const std::string& what) { throw Napi::TypeError::New(env, what); }
+[[noreturn]] void fail(Napi::Env env, const std::string& what) {
+  throw Napi::TypeError::New(env, what);
+}
 
 std::string stringField(const Napi::Object& o, const char* name, const std::string& where, bool optional = false) {
   Napi::Value v = field(o, name);
@@ -132,7 +136,8 @@ ContainerPolicy policyFromJs(const Napi::Object& o, const std::string& where) {
 GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   GuardOptions options;
   const std::string where = "options";
-  options.deadline = std::chrono::milliseconds(static_cast<int64_t>(numberField(o, "deadlineMs", 2000, 10, 600000, where)));
+  options.deadline =
+      std::chrono::milliseconds(static_cast<int64_t>(numberField(o, "deadlineMs", 2000, 10, 600000, where)));
   std::string failMode = field(o, "failMode").IsUndefined() ? "open" : stringField(o, "failMode", where);
   if (failMode != "open" && failMode != "closed") fail(o.Env(), "options.failMode must be 'open' or 'closed'");
   options.failOpen = failMode == "open";
@@ -166,7 +171,8 @@ TablesChange tablesChangeFromJs(const Napi::Object& o) {
       change.putContainers.push_back(containerFromJs(objectAt(a.Get(i), at), at));
     }
   }
-  if (!(v = field(o, "removeContainers")).IsUndefined()) change.removeContainers = stringArray(v, "change.removeContainers");
+  if (!(v = field(o, "removeContainers")).IsUndefined())
+    change.removeContainers = stringArray(v, "change.removeContainers");
   if (!(v = field(o, "snapshotRoots")).IsUndefined()) change.snapshotRoots = stringArray(v, "change.snapshotRoots");
   if (!(v = field(o, "volumeRoots")).IsUndefined()) change.volumeRoots = stringArray(v, "change.volumeRoots");
   if (!(v = field(o, "containerCgroupMarkers")).IsUndefined()) {

@@ -16,10 +16,10 @@ std::string cgroupOf(int32_t pid);
 
 struct ProcessFacts {
   int32_t ppid = 0;
-  int64_t uid = -1;      // real uid, -1 if unknown
-  std::string exe;       // the program calling execve (what it runs before the exec)
-  std::string cmdline;   // its command line, arguments joined by spaces, truncated
-  std::string parentExe; // the parent's program
+  int64_t uid = -1;       // real uid, -1 if unknown
+  std::string exe;        // the program calling execve (what it runs before the exec)
+  std::string cmdline;    // its command line, arguments joined by spaces, truncated
+  std::string parentExe;  // the parent's program
 };
 
 ProcessFacts processFacts(int32_t pid);
