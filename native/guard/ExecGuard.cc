@@ -169,6 +169,13 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   work.where = resolution.where;
   switch (resolution.where) {
     case Where::Unknown:
+      if (owner.kind == OwnerKind::Other) {
+        // A container of a containerd namespace the agent does not watch: not ours to
+        // judge, and holding it would only delay it until the deadline.
+        counters_.allowedHost++;
+        allow(id, work.start);
+        return;
+      }
       holdOrAnswer(id, eventFd, pid);  // a snapshot or volume of a container being attached
       return;
     case Where::WritableLayer:

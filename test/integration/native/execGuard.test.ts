@@ -298,6 +298,19 @@ describe("ExecGuard on real fanotify and overlayfs @root", function () {
     assert.match(stdout(), /first-exec-ran/);
   });
 
+  it("does not hold a process of a container it does not watch (no container cgroup)", async () => {
+    const g = startGuard({ attach: false, deadlineMs: 5000 });
+    const dropped = path.join(bed.snapshotRoot, "7", "fs", "x");
+    fs.mkdirSync(dropped, { recursive: true });
+    fs.copyFileSync("/bin/busybox", path.join(dropped, "echo"));
+    fs.chmodSync(path.join(dropped, "echo"), 0o755);
+    const started = Date.now();
+    const run = spawnSync("unshare", ["-m", path.join(dropped, "echo"), "unwatched"], { encoding: "utf8" });
+    assert.equal(run.stdout, "unwatched\n", run.stderr);
+    assert.ok(Date.now() - started < 1000, "not held until the deadline");
+    assert.equal(g.stats().heldTotal, 0);
+  });
+
   it("answers an exec nobody decides at the deadline: denied when fail-closed, allowed when fail-open", async () => {
     let g = startGuard({ attach: false, deadlineMs: 400, failMode: "closed" });
     let run = runInBed(bed, "echo never");
