@@ -1,0 +1,102 @@
+// A DriftPolicy as the agent uses it, after parsing and validation. The YAML format is
+// described by schema.ts (the one source of the JSON Schema and the CRD) and by
+// daemonset/policies/README.md.
+import type { PolicyMode } from "../native/binding";
+
+export type { PolicyMode };
+
+export const API_VERSION = "driftguard.dev/v1";
+export const KIND = "DriftPolicy";
+
+export const POLICY_MODES = ["enforce", "audit", "disabled"] as const;
+
+/** Volume kinds as Kubernetes names them, plus tmpfs for the runtime's own tmpfs mounts. */
+export const VOLUME_KINDS = [
+  "configMap",
+  "secret",
+  "emptyDir",
+  "hostPath",
+  "projected",
+  "downwardAPI",
+  "persistentVolumeClaim",
+  "tmpfs",
+] as const;
+export type VolumeKind = (typeof VOLUME_KINDS)[number];
+
+export const LABEL_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
+export type LabelOperator = (typeof LABEL_OPERATORS)[number];
+
+export interface LabelExpression {
+  key: string;
+  operator: LabelOperator;
+  values: string[];
+}
+
+/** Every present field must match (AND); within a list, any entry may match (OR). */
+export interface PolicySelector {
+  /** Kubernetes namespace names or globs (`*`, `?`). */
+  namespaces?: string[];
+  /** Pod labels that must all be present with these values. */
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelExpression[];
+  /** Image reference globs, `sha256:<hex>` digests, or `repo@sha256:<hex>`. */
+  images?: string[];
+  /** Container names (as in the pod spec) or globs. */
+  containers?: string[];
+}
+
+/** When an audit policy turns into enforce. */
+export type EnforceAfter =
+  { kind: "date"; atMs: number; text: string } | { kind: "duration"; ms: number; text: string };
+
+export interface PathException {
+  path: string;
+  reason: string;
+}
+
+export interface DigestException {
+  /** Lower-case hex SHA-256, without the "sha256:" prefix. */
+  sha256: string;
+  reason: string;
+}
+
+export type VolumeException = { kind: VolumeKind; reason: string } | { path: string; reason: string };
+
+export interface DenyRule {
+  path: string;
+  reason: string;
+}
+
+export interface PolicyAllow {
+  /** Globs of paths inside the container whose drift is allowed. */
+  paths: PathException[];
+  digests: DigestException[];
+  /** Programs allowed to create and run new binaries (a JIT, a build tool). */
+  parents: PathException[];
+  volumes: VolumeException[];
+}
+
+export interface DriftPolicy {
+  name: string;
+  /** Where the policy was defined: for logs, `policy check` and `policy explain`. */
+  source: { file: string; line: number };
+  priority: number;
+  mode: PolicyMode;
+  enforceAfter?: EnforceAfter;
+  selector: PolicySelector;
+  allow: PolicyAllow;
+  deny: DenyRule[];
+}
+
+/** What a policy is matched against: one container of one pod. */
+export interface Workload {
+  /** Kubernetes namespace; undefined for a container that is not a pod's. */
+  namespace?: string;
+  podLabels: Record<string, string>;
+  /** Image reference as the runtime knows it, e.g. docker.io/library/nginx:1.27. */
+  image: string;
+  /** Manifest digest "sha256:<hex>", when known. */
+  imageDigest?: string;
+  /** Container name in the pod spec. */
+  container?: string;
+}
