@@ -3,8 +3,12 @@ import { Agent } from "../agent/Agent";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { componentLogger } from "../log/logger";
 import { FixedModePolicy } from "../policy/PolicySource";
+import { DirectoryPolicySource } from "../policy/DirectoryPolicySource"; // drift policies (issue 3)
 import { UsageError, type Command } from "./command";
 import { choice, parseFlags, positiveInt, type FlagSpec } from "./flags";
+// findings reporter (issue 4)
+import { startReporter } from "../report/Reporter";
+import { REPORTER_FLAGS, REPORTER_USAGE, reporterConfigFromFlags } from "./reporterFlags";
 
 const d = DEFAULT_AGENT_CONFIG;
 const FLAGS: FlagSpec[] = [
@@ -17,6 +21,8 @@ const FLAGS: FlagSpec[] = [
   { name: "state-dir", default: d.stateDir, env: true },
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
+  { name: "policy-dir", default: "", env: true }, // drift policies (issue 3)
+  ...REPORTER_FLAGS, // findings reporter (issue 4)
 ];
 
 const USAGE = `usage: driftguard agent [options]
@@ -33,12 +39,19 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --deadline-ms N             watchdog deadline per exec [${d.deadlineMs}]
   --state-dir DIR             baseline cache and spool [${d.stateDir}]
   --node-name NAME            reported in findings [hostname; env NODE_NAME too]
-  --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]`;
+  --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
+  --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
+                              then applies to containers no policy selects [none]
+${REPORTER_USAGE}`;
 
 export function agentConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const flags = parseFlags(argv, FLAGS, env);
   if (flags.positionals.length > 0) throw new UsageError(`unexpected argument ${flags.positionals[0]}`);
-  const namespaces = flags.values.get("namespaces")!.split(",").map((ns) => ns.trim()).filter(Boolean);
+  const namespaces = flags.values
+    .get("namespaces")!
+    .split(",")
+    .map((ns) => ns.trim())
+    .filter(Boolean);
   if (namespaces.length === 0) throw new UsageError("--namespaces needs at least one namespace");
   const deadlineMs = positiveInt(flags, "deadline-ms");
   if (deadlineMs < 10 || deadlineMs > 600000) throw new UsageError("--deadline-ms must be between 10 and 600000");
@@ -62,12 +75,35 @@ export const agentCommand: Command = {
   async run(argv) {
     const config = agentConfigFromArgs(argv);
     const logger = componentLogger("main");
-    const agent = new Agent(config, new FixedModePolicy(config.mode));
+    // drift policies (issue 3): from --policy-dir when given, loaded before any container attaches.
+    const policyDir = parseFlags(argv, FLAGS).values.get("policy-dir");
+    const policySource = policyDir
+      ? new DirectoryPolicySource({
+          dir: policyDir,
+          defaultMode: config.mode,
+          stateDir: config.stateDir,
+          kubeletPodsDir: config.kubeletPodsDir,
+          logger: componentLogger("policy"),
+        })
+      : undefined;
+    const agent = new Agent(config, policySource ?? new FixedModePolicy(config.mode));
+    // findings reporter (issue 4): started before the agent so that no finding is missed.
+    const reporterConfig = reporterConfigFromFlags(parseFlags(argv, FLAGS), config);
+    const reporter =
+      reporterConfig &&
+      startReporter(reporterConfig, componentLogger("reporter"), () => ({
+        mode: config.mode,
+        containers: agent.stats()?.containers ?? 0,
+        nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
+      }));
+    if (reporter) agent.onFinding((finding) => reporter.write(finding));
     let stopping: Promise<void> | undefined;
     const stop = (signal: string) => {
       stopping ??= (async () => {
         logger.info({ signal }, "stopping");
         await agent.stop();
+        await reporter?.close(); // findings reporter (issue 4)
+        await policySource?.close(); // drift policies (issue 3)
       })();
       return stopping;
     };
@@ -75,10 +111,13 @@ export const agentCommand: Command = {
       for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void stop(signal).then(resolve));
     });
     try {
+      await policySource?.start(); // drift policies (issue 3)
       await agent.start();
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await agent.stop();
+      await reporter?.close(); // findings reporter (issue 4)
+      await policySource?.close(); // drift policies (issue 3)
       return 1;
     }
     await stopped;

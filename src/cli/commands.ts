@@ -6,5 +6,9 @@ export function allCommands(): Command[] {
   return [
     require("./agentCommand").agentCommand as Command,
     require("./baselineCommand").baselineCommand as Command,
+    require("./policyCommand").policyCommand as Command,
+    require("./collectorCommand").collectorCommand as Command,
+    require("./findingsCommand").findingsCommand as Command,
+    require("./certsCommand").certsCommand as Command,
   ];
 }

@@ -75,6 +75,7 @@ export function choice<T extends string>(flags: ParsedFlags, name: string, allow
 export function positiveInt(flags: ParsedFlags, name: string): number {
   const raw = flags.values.get(name);
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`--${name} must be a positive integer (got ${raw})`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new UsageError(`--${name} must be a positive integer (got ${raw})`);
   return value;
 }

@@ -20,7 +20,11 @@ export interface DriftFinding {
   k8s: KubernetesIdentity;
 }
 
-export function driftFinding(record: VerdictRecord, container: ContainerRecord | undefined, node: string): DriftFinding {
+export function driftFinding(
+  record: VerdictRecord,
+  container: ContainerRecord | undefined,
+  node: string,
+): DriftFinding {
   return {
     time: new Date(record.timeMs).toISOString(),
     node,

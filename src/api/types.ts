@@ -1,0 +1,173 @@
+// Hand-written TypeScript shapes of the driftguard.v1 messages, as protobufjs produces them
+// with apiProto.ts's conversion (camelCase, enums as their names, int64 as number).
+// test/unit/api/apiTypes.test.ts round-trips a complete value of every type through the
+// proto, so a field that is missing or misnamed here fails the build's tests.
+
+export type DriftReasonName =
+  | "DRIFT_REASON_UNSPECIFIED"
+  | "DRIFT_REASON_NEW_FILE"
+  | "DRIFT_REASON_MODIFIED"
+  | "DRIFT_REASON_MADE_EXECUTABLE"
+  | "DRIFT_REASON_VOLUME"
+  | "DRIFT_REASON_FILELESS"
+  | "DRIFT_REASON_DENIED"
+  | "DRIFT_REASON_DEADLINE_EXCEEDED"
+  | "DRIFT_REASON_HOLD_OVERFLOW";
+export type VerdictName = "VERDICT_UNSPECIFIED" | "VERDICT_BLOCKED" | "VERDICT_AUDITED";
+export type PolicyModeName =
+  "POLICY_MODE_UNSPECIFIED" | "POLICY_MODE_ENFORCE" | "POLICY_MODE_AUDIT" | "POLICY_MODE_DISABLED";
+export type TriageStatusName =
+  | "TRIAGE_STATUS_UNSPECIFIED"
+  | "TRIAGE_STATUS_NEW"
+  | "TRIAGE_STATUS_ACKNOWLEDGED"
+  | "TRIAGE_STATUS_RESOLVED"
+  | "TRIAGE_STATUS_FALSE_POSITIVE";
+
+export interface Timestamp {
+  seconds: number;
+  nanos: number;
+}
+
+export interface ApiProcess {
+  pid: number;
+  parentPid: number;
+  parentExecutable: string;
+  uid: number;
+  executable: string;
+  commandLine: string;
+}
+
+export interface ApiKubernetesRef {
+  namespace: string;
+  pod: string;
+  podUid: string;
+  container: string;
+}
+
+export interface ApiContainerRef {
+  id: string;
+  runtimeNamespace: string;
+  image: string;
+  imageDigest: string;
+}
+
+export interface ApiTriageEvent {
+  from: TriageStatusName;
+  to: TriageStatusName;
+  actor: string;
+  comment: string;
+  time: Timestamp | null;
+}
+
+export interface ApiFinding {
+  id: string;
+  firstSeen: Timestamp | null;
+  lastSeen: Timestamp | null;
+  count: number;
+  cluster: string;
+  node: string;
+  kubernetes: ApiKubernetesRef | null;
+  container: ApiContainerRef | null;
+  process: ApiProcess | null;
+  path: string;
+  hostPath: string;
+  sha256: string;
+  reason: DriftReasonName;
+  verdict: VerdictName;
+  policyName: string;
+  policyMode: PolicyModeName;
+  copyOf: string;
+  triageStatus: TriageStatusName;
+  lastTriage: ApiTriageEvent | null;
+  received: Timestamp | null;
+}
+
+export interface FindingBatch {
+  batchId: number;
+  findings: ApiFinding[];
+}
+
+export interface BatchAck {
+  batchId: number;
+  inserted: number;
+  merged: number;
+}
+
+export interface DropCounters {
+  spoolFull: number;
+  nativeVerdicts: number;
+  rejected: number;
+}
+
+export interface Heartbeat {
+  agentVersion: string;
+  node: string;
+  cluster: string;
+  mode: PolicyModeName;
+  containers: number;
+  drops: DropCounters | null;
+  spoolPending: number;
+  spoolBytes: number;
+  sentAt: Timestamp | null;
+}
+
+/** Exactly one of heartbeat and batch is set (oneof; the other is absent). */
+export interface ReportRequest {
+  heartbeat?: Heartbeat | null;
+  batch?: FindingBatch | null;
+}
+
+export interface ReportResponse {
+  ack?: BatchAck | null;
+}
+
+export interface FindingFilter {
+  since: Timestamp | null;
+  until: Timestamp | null;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  image: string;
+  reason: DriftReasonName;
+  verdict: VerdictName;
+  triageStatus: TriageStatusName;
+  node: string;
+}
+
+export interface ListFindingsRequest {
+  filter: FindingFilter | null;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListFindingsResponse {
+  findings: ApiFinding[];
+  nextPageToken: string;
+}
+
+export interface GetFindingRequest {
+  id: string;
+}
+
+export interface GetFindingResponse {
+  finding: ApiFinding | null;
+  triageHistory: ApiTriageEvent[];
+}
+
+export interface WatchFindingsRequest {
+  filter: FindingFilter | null;
+}
+
+export interface WatchFindingsResponse {
+  finding: ApiFinding | null;
+}
+
+export interface UpdateTriageRequest {
+  id: string;
+  status: TriageStatusName;
+  comment: string;
+}
+
+export interface UpdateTriageResponse {
+  finding: ApiFinding | null;
+}

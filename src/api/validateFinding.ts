@@ -1,0 +1,53 @@
+// The one check of a reported Finding, applied by the agent before spooling and by the
+// collector at ingest. Returns what is wrong (for INVALID_ARGUMENT details), or "".
+import { fromTimestamp, modeFromName, reasonFromName, verdictFromName } from "./convert";
+import type { ApiFinding } from "./types";
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Bounds on string fields, far above what the agent produces (cmdline is cut at 4 KiB). */
+const LIMITS: [string, number][] = [
+  ["cluster", 253],
+  ["node", 253],
+  ["path", 4096],
+  ["hostPath", 4096],
+  ["sha256", 64],
+  ["policyName", 253],
+  ["copyOf", 4096],
+];
+const PROCESS_LIMITS: [string, number][] = [
+  ["executable", 4096],
+  ["parentExecutable", 4096],
+  ["commandLine", 8192],
+];
+const REF_LIMIT = 1024;
+// Findings from before 2020 or more than a day ahead mean a broken clock or a forged report.
+const MIN_TIME_MS = Date.UTC(2020, 0, 1);
+const MAX_AHEAD_MS = 24 * 3600_000;
+
+export function checkFinding(f: ApiFinding, now = Date.now()): string {
+  if (typeof f.id !== "string" || !ID.test(f.id)) return "id must be 1 to 64 characters of [A-Za-z0-9_-]";
+  const first = fromTimestamp(f.firstSeen);
+  const last = fromTimestamp(f.lastSeen);
+  if (first === undefined || last === undefined) return "first_seen and last_seen are required";
+  if (first < MIN_TIME_MS || last > now + MAX_AHEAD_MS || last < first) return "first_seen/last_seen out of range";
+  if (!Number.isSafeInteger(f.count) || f.count < 1) return "count must be at least 1";
+  if (!reasonFromName(f.reason)) return "reason is required (DRIFT_REASON_UNSPECIFIED or unknown)";
+  if (!verdictFromName(f.verdict)) return "verdict is required (VERDICT_UNSPECIFIED or unknown)";
+  if (!modeFromName(f.policyMode)) return "policy_mode is required (POLICY_MODE_UNSPECIFIED or unknown)";
+  if (!f.path) return "path is required";
+  if (f.sha256 && !/^[0-9a-f]{64}$/.test(f.sha256)) return "sha256 must be 64 lowercase hex characters or empty";
+  for (const [field, max] of LIMITS) {
+    if (String((f as unknown as Record<string, unknown>)[field] ?? "").length > max)
+      return `${field} longer than ${max}`;
+  }
+  for (const [field, max] of PROCESS_LIMITS) {
+    const value = f.process ? (f.process as unknown as Record<string, unknown>)[field] : "";
+    if (String(value ?? "").length > max) return `process.${field} longer than ${max}`;
+  }
+  for (const ref of [f.kubernetes, f.container]) {
+    for (const value of Object.values(ref ?? {})) {
+      if (String(value).length > REF_LIMIT) return `a kubernetes or container field is longer than ${REF_LIMIT}`;
+    }
+  }
+  return "";
+}

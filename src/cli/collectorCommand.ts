@@ -1,0 +1,99 @@
+// `driftguard collector`: the central gRPC collector, until SIGTERM/SIGINT.
+import { Collector, type CollectorConfig } from "../collector/Collector";
+import { componentLogger } from "../log/logger";
+import { UsageError, type Command } from "./command";
+import { parseFlags, positiveInt, type FlagSpec } from "./flags";
+
+const DEFAULT_DB = "sqlite:/var/lib/driftguard/collector.db";
+const FLAGS: FlagSpec[] = [
+  { name: "listen", default: "0.0.0.0:7443", env: true },
+  { name: "db", default: DEFAULT_DB, env: true },
+  { name: "tls-cert", env: true },
+  { name: "tls-key", env: true },
+  { name: "client-ca", env: true },
+  { name: "tokens", env: true },
+  { name: "retention-days", default: "90", env: true },
+  { name: "max-message-bytes", default: String(4 << 20), env: true },
+  { name: "insecure", boolean: true, env: true },
+];
+
+const USAGE = `usage: driftguard collector [options]
+
+Receives findings from the agents (AgentService, mTLS) and serves them to the security
+team (FindingService: bearer tokens or client certificates). Every option can also be
+given as DRIFTGUARD_<OPTION>.
+
+  --listen HOST:PORT        [0.0.0.0:7443]
+  --db URL                  sqlite:PATH (one file, created on first start) or
+                            postgres://USER:PASSWORD@HOST:PORT/DB (several replicas) [${DEFAULT_DB}]
+  --tls-cert FILE           the collector's certificate (PEM)
+  --tls-key FILE            its key
+  --client-ca FILE          CA of agent and reviewer certificates
+  --tokens FILE             reviewers' bearer tokens: lines "ROLE NAME TOKEN", ROLE reader|triager|admin
+  --retention-days N        delete findings last seen longer ago; 0 keeps all [90]
+  --max-message-bytes N     larger messages are refused [4194304]
+  --insecure                no TLS and no authentication: for a local trial only
+
+Certificates for a first install: driftguard certs --out DIR.`;
+
+export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
+  const flags = parseFlags(argv, FLAGS, env);
+  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument ${flags.positionals[0]}`);
+  const insecure = flags.booleans.has("insecure");
+  const tlsFlags = ["tls-cert", "tls-key", "client-ca"].filter((f) => flags.values.has(f));
+  if (!insecure && tlsFlags.length < 3) {
+    throw new UsageError("--tls-cert, --tls-key and --client-ca are required (or --insecure for a local trial)");
+  }
+  if (insecure && tlsFlags.length > 0) throw new UsageError("--insecure cannot be combined with TLS options");
+  const retention = Number(flags.values.get("retention-days"));
+  if (!Number.isSafeInteger(retention) || retention < 0) throw new UsageError("--retention-days must be 0 or more");
+  return {
+    listen: flags.values.get("listen")!,
+    db: flags.values.get("db")!,
+    tls: insecure
+      ? undefined
+      : {
+          certFile: flags.values.get("tls-cert")!,
+          keyFile: flags.values.get("tls-key")!,
+          clientCaFile: flags.values.get("client-ca")!,
+        },
+    tokensFile: flags.values.get("tokens"),
+    insecure,
+    retentionDays: retention,
+    maxMessageBytes: positiveInt(flags, "max-message-bytes"),
+  };
+}
+
+export const collectorCommand: Command = {
+  name: "collector",
+  summary: "run the central findings collector (gRPC, SQLite or PostgreSQL)",
+  usage: USAGE,
+  async run(argv) {
+    const config = collectorConfigFromArgs(argv);
+    const logger = componentLogger("collector");
+    if (config.insecure) {
+      process.stderr.write(
+        "\n*** driftguard collector --insecure: NO TLS, NO AUTHENTICATION. Anyone who reaches\n" +
+          `*** ${config.listen} can send and read findings. Use it for a local trial only. ***\n\n`,
+      );
+    }
+    let collector: Collector;
+    try {
+      collector = await Collector.start(config, logger);
+    } catch (error) {
+      logger.fatal({ err: error }, "collector failed to start");
+      process.stderr.write(`driftguard collector: ${(error as Error).message}\n`);
+      return 1;
+    }
+    await new Promise<void>((resolve) => {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        process.once(signal, () => {
+          logger.info({ signal }, "stopping");
+          resolve();
+        });
+      }
+    });
+    await collector.stop();
+    return 0;
+  },
+};

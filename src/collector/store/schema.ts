@@ -1,0 +1,168 @@
+// The collector's tables, one DDL for SQLite and PostgreSQL (types both accept), applied as
+// numbered migrations recorded in schema_migrations. A migration is never edited once
+// released: changes are new migrations with the next number.
+import type { FindingRecord, StoredFinding } from "./FindingStore";
+
+export interface Migration {
+  version: number;
+  statements: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE findings (
+        id TEXT PRIMARY KEY,
+        first_seen_ms BIGINT NOT NULL,
+        last_seen_ms BIGINT NOT NULL,
+        count BIGINT NOT NULL,
+        cluster TEXT NOT NULL,
+        node TEXT NOT NULL,
+        k8s_namespace TEXT NOT NULL,
+        pod TEXT NOT NULL,
+        pod_uid TEXT NOT NULL,
+        k8s_container TEXT NOT NULL,
+        container_id TEXT NOT NULL,
+        runtime_namespace TEXT NOT NULL,
+        image TEXT NOT NULL,
+        image_digest TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        ppid INTEGER NOT NULL,
+        parent_exe TEXT NOT NULL,
+        uid INTEGER NOT NULL,
+        exe TEXT NOT NULL,
+        cmdline TEXT NOT NULL,
+        path TEXT NOT NULL,
+        host_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        policy_name TEXT NOT NULL,
+        policy_mode TEXT NOT NULL,
+        copy_of TEXT NOT NULL,
+        triage_status TEXT NOT NULL DEFAULT 'new',
+        triage_actor TEXT NOT NULL DEFAULT '',
+        triage_comment TEXT NOT NULL DEFAULT '',
+        triage_updated_ms BIGINT NOT NULL DEFAULT 0,
+        received_ms BIGINT NOT NULL
+      )`,
+      // The review queries: newest first, optionally narrowed by one of these.
+      "CREATE INDEX findings_recent ON findings (first_seen_ms DESC, id DESC)",
+      "CREATE INDEX findings_pod ON findings (k8s_namespace, pod, first_seen_ms DESC)",
+      "CREATE INDEX findings_cluster ON findings (cluster, first_seen_ms DESC)",
+      "CREATE INDEX findings_image ON findings (image, first_seen_ms DESC)",
+      "CREATE INDEX findings_triage ON findings (triage_status, first_seen_ms DESC)",
+      "CREATE INDEX findings_reason ON findings (reason, verdict, first_seen_ms DESC)",
+      // Retention deletes by last_seen; watchers poll by received.
+      "CREATE INDEX findings_last_seen ON findings (last_seen_ms)",
+      "CREATE INDEX findings_received ON findings (received_ms)",
+      `CREATE TABLE triage_events (
+        finding_id TEXT NOT NULL,
+        time_ms BIGINT NOT NULL,
+        from_status TEXT NOT NULL,
+        to_status TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        comment TEXT NOT NULL
+      )`,
+      "CREATE INDEX triage_events_finding ON triage_events (finding_id, time_ms)",
+      `CREATE TABLE agents (
+        cluster TEXT NOT NULL,
+        node TEXT NOT NULL,
+        version TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        containers INTEGER NOT NULL,
+        spool_full BIGINT NOT NULL,
+        native_verdicts BIGINT NOT NULL,
+        rejected BIGINT NOT NULL,
+        spool_pending BIGINT NOT NULL,
+        spool_bytes BIGINT NOT NULL,
+        identity TEXT NOT NULL,
+        last_seen_ms BIGINT NOT NULL,
+        PRIMARY KEY (cluster, node)
+      )`,
+    ],
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (m) => "_" + m.toLowerCase());
+
+/** FindingRecord fields in column order. */
+export const RECORD_FIELDS: (keyof FindingRecord)[] = [
+  "id",
+  "firstSeenMs",
+  "lastSeenMs",
+  "count",
+  "cluster",
+  "node",
+  "k8sNamespace",
+  "pod",
+  "podUid",
+  "k8sContainer",
+  "containerId",
+  "runtimeNamespace",
+  "image",
+  "imageDigest",
+  "pid",
+  "ppid",
+  "parentExe",
+  "uid",
+  "exe",
+  "cmdline",
+  "path",
+  "hostPath",
+  "sha256",
+  "reason",
+  "verdict",
+  "policyName",
+  "policyMode",
+  "copyOf",
+];
+export const RECORD_COLUMNS = RECORD_FIELDS.map(snake);
+const STORED_EXTRA: (keyof StoredFinding)[] = [
+  "triageStatus",
+  "triageActor",
+  "triageComment",
+  "triageUpdatedMs",
+  "receivedMs",
+];
+const STORED_FIELDS = [...RECORD_FIELDS, ...STORED_EXTRA];
+export const STORED_COLUMNS = STORED_FIELDS.map(snake);
+const NUMERIC = new Set(["firstSeenMs", "lastSeenMs", "count", "pid", "ppid", "uid", "triageUpdatedMs", "receivedMs"]);
+
+/** A database row (snake_case columns; BIGINT may come as a string from pg) as a StoredFinding. */
+export function rowToFinding(row: Record<string, unknown>): StoredFinding {
+  const out: Record<string, unknown> = {};
+  STORED_FIELDS.forEach((field, i) => {
+    const value = row[STORED_COLUMNS[i]];
+    out[field] = NUMERIC.has(field) ? Number(value) : String(value ?? "");
+  });
+  return out as unknown as StoredFinding;
+}
+
+export function recordValues(r: FindingRecord): (string | number)[] {
+  return RECORD_FIELDS.map((f) => r[f]);
+}
+
+/** One record per id: duplicates within a batch (a report and its count update) merged first. */
+export function mergeDuplicates(records: FindingRecord[]): FindingRecord[] {
+  const byId = new Map<string, FindingRecord>();
+  for (const r of records) {
+    const seen = byId.get(r.id);
+    byId.set(
+      r.id,
+      seen
+        ? {
+            ...seen,
+            count: Math.max(seen.count, r.count),
+            firstSeenMs: Math.min(seen.firstSeenMs, r.firstSeenMs),
+            lastSeenMs: Math.max(seen.lastSeenMs, r.lastSeenMs),
+          }
+        : r,
+    );
+  }
+  // Sorted: concurrent PostgreSQL upserts then lock rows in the same order (no deadlock).
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,18 @@
+// The review workflow: new → acknowledged → resolved | false_positive; a closed finding
+// may be reopened (back to acknowledged). Setting the current status again is a no-op.
+import type { TriageStatus } from "../../api/convert";
+
+const NEXT: Record<TriageStatus, TriageStatus[]> = {
+  new: ["acknowledged"],
+  acknowledged: ["resolved", "false_positive"],
+  resolved: ["acknowledged"],
+  false_positive: ["acknowledged"],
+};
+
+export function canTransition(from: TriageStatus, to: TriageStatus): boolean {
+  return from === to || NEXT[from].includes(to);
+}
+
+export function transitionError(from: TriageStatus, to: TriageStatus): string {
+  return `cannot move a finding from ${from} to ${to}; allowed from ${from}: ${NEXT[from].join(", ")}`;
+}

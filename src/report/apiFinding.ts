@@ -1,0 +1,54 @@
+// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields.
+import { modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
+import type { ApiFinding } from "../api/types";
+import type { DriftFinding } from "./DriftFinding";
+
+export interface AggregateFields {
+  id: string;
+  cluster: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  count: number;
+}
+
+export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding {
+  return {
+    id: agg.id,
+    firstSeen: toTimestamp(agg.firstSeenMs),
+    lastSeen: toTimestamp(agg.lastSeenMs),
+    count: agg.count,
+    cluster: agg.cluster,
+    node: f.node,
+    kubernetes: {
+      namespace: f.k8s.namespace ?? "",
+      pod: f.k8s.pod ?? "",
+      podUid: f.k8s.podUid ?? "",
+      container: f.k8s.container ?? "",
+    },
+    container: {
+      id: f.container.id,
+      runtimeNamespace: f.container.namespace,
+      image: f.container.image,
+      imageDigest: f.container.imageDigest,
+    },
+    process: {
+      pid: f.process.pid,
+      parentPid: f.process.ppid,
+      parentExecutable: f.process.parentExe,
+      uid: f.process.uid,
+      executable: f.process.exe,
+      commandLine: f.process.cmdline,
+    },
+    path: f.path,
+    hostPath: f.hostPath,
+    sha256: f.sha256,
+    reason: reasonName(f.reason),
+    verdict: verdictName(f.verdict),
+    policyName: f.policy,
+    policyMode: modeName(f.mode),
+    copyOf: f.copyOf,
+    triageStatus: "TRIAGE_STATUS_UNSPECIFIED",
+    lastTriage: null,
+    received: null,
+  };
+}

@@ -1,0 +1,70 @@
+// An in-process collector on 127.0.0.1:0 with the test certificates and tokens, and the
+// clients tests talk to it with.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import pino from "pino";
+
+import { Collector } from "../../src/collector/Collector";
+import { FindingsClient } from "../../src/collector/findingsClient";
+import type { CollectorConnection } from "../../src/report/agentClient";
+import type { CertFiles } from "../../src/collector/certs";
+import { testCerts, testTokens, type TestCerts } from "./testCerts";
+
+export interface Harness {
+  collector: Collector;
+  dir: string;
+  address: string;
+  certs: TestCerts;
+  tokens: ReturnType<typeof testTokens>;
+  /** The collector's AgentService as an agent with `cert` sees it. */
+  agentConnection(cert?: CertFiles): CollectorConnection;
+  findings(token?: string): FindingsClient;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: { db?: string; maxMessageBytes?: number } = {}): Promise<Harness> {
+  const certs = testCerts();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "driftguard-collector-"));
+  const tokens = testTokens(dir);
+  const collector = await Collector.start(
+    {
+      listen: "127.0.0.1:0",
+      db: options.db ?? `sqlite:${path.join(dir, "findings.db")}`,
+      tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientCaFile: certs.ca.certFile },
+      tokensFile: tokens.file,
+      retentionDays: 0,
+      maxMessageBytes: options.maxMessageBytes,
+      watchPollMs: 100,
+    },
+    pino({ level: process.env.DRIFTGUARD_TEST_LOG ?? "silent" }),
+  ).catch((error: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
+  const address = `localhost:${collector.port}`;
+  const clients: FindingsClient[] = [];
+  return {
+    collector,
+    dir,
+    address,
+    certs,
+    tokens,
+    agentConnection: (cert = certs.agent) => ({
+      address,
+      caFile: certs.ca.certFile,
+      certFile: cert.certFile,
+      keyFile: cert.keyFile,
+    }),
+    findings(token = tokens.admin) {
+      const client = new FindingsClient({ address, caFile: certs.ca.certFile, token });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await collector.stop(500);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

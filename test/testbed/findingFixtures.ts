@@ -1,0 +1,74 @@
+// Findings for collector and reporter tests.
+import type { FindingRecord } from "../../src/collector/store/FindingStore";
+import type { DriftFinding } from "../../src/report/DriftFinding";
+
+const T0 = Date.UTC(2026, 0, 1);
+
+/** An agent-side finding: `i` makes its path (and so its aggregate) distinct. */
+export function driftFinding(i: number, over: Partial<DriftFinding> = {}): DriftFinding {
+  return {
+    time: new Date().toISOString(),
+    node: "node-a",
+    verdict: "blocked",
+    reason: "new_file",
+    mode: "enforce",
+    policy: "",
+    path: `/tmp/drift/${i}`,
+    hostPath: `/var/lib/containerd/snapshots/7/fs/tmp/drift/${i}`,
+    sha256: "ab".repeat(32),
+    copyOf: "/bin/busybox",
+    process: {
+      pid: 100 + i,
+      ppid: 99,
+      uid: 0,
+      exe: "/bin/sh",
+      cmdline: "sh -c x",
+      parentExe: "/usr/bin/containerd-shim",
+    },
+    container: {
+      id: "c1",
+      namespace: "k8s.io",
+      image: "registry.local/shop/web:1",
+      imageDigest: "sha256:" + "cd".repeat(32),
+    },
+    k8s: { namespace: "shop", pod: "web-0", podUid: "uid-1", container: "web" },
+    ...over,
+  };
+}
+
+/** A collector-side record. */
+export function findingRecord(i: number, over: Partial<FindingRecord> = {}): FindingRecord {
+  return {
+    id: `f${String(i).padStart(6, "0")}`,
+    firstSeenMs: T0 + i * 1000,
+    lastSeenMs: T0 + i * 1000,
+    count: 1,
+    cluster: "prod",
+    node: "node-a",
+    k8sNamespace: "shop",
+    pod: "web-0",
+    podUid: "uid-1",
+    k8sContainer: "web",
+    containerId: "c1",
+    runtimeNamespace: "k8s.io",
+    image: "registry.local/shop/web:1",
+    imageDigest: "",
+    pid: 100,
+    ppid: 99,
+    parentExe: "/usr/bin/containerd-shim",
+    uid: 0,
+    exe: "/bin/sh",
+    cmdline: "sh -c x",
+    path: `/tmp/drift/${i}`,
+    hostPath: `/h/${i}`,
+    sha256: "ab".repeat(32),
+    reason: "new_file",
+    verdict: "blocked",
+    policyName: "",
+    policyMode: "enforce",
+    copyOf: "",
+    ...over,
+  };
+}
+
+export const FIXTURE_T0 = T0;

@@ -1,0 +1,129 @@
+// The hand-written types of src/api/types.ts against the .proto files: a complete value of
+// each message (TypeScript demands every field) survives encode → decode unchanged, so a
+// field missing from, or misnamed in, either side fails here. And the shared finding check.
+import * as assert from "node:assert/strict";
+
+import { decodeMessage, encodeMessage, tryDecode, MalformedMessage, apiType } from "../../../src/api/apiProto";
+import { toTimestamp } from "../../../src/api/convert";
+import type {
+  ApiFinding,
+  ApiProcess,
+  ApiTriageEvent,
+  GetFindingResponse,
+  Heartbeat,
+  ListFindingsRequest,
+  UpdateTriageRequest,
+} from "../../../src/api/types";
+import { checkFinding } from "../../../src/api/validateFinding";
+
+const ts = toTimestamp(Date.UTC(2026, 0, 1, 12));
+
+const PROCESS: ApiProcess = {
+  pid: 10,
+  parentPid: 9,
+  parentExecutable: "/bin/p",
+  uid: -1,
+  executable: "/bin/sh",
+  commandLine: "sh -c x",
+};
+const TRIAGE: ApiTriageEvent = {
+  from: "TRIAGE_STATUS_NEW",
+  to: "TRIAGE_STATUS_ACKNOWLEDGED",
+  actor: "alice",
+  comment: "c",
+  time: ts,
+};
+
+const FULL_FINDING: ApiFinding = {
+  id: "0123456789abcdef0123456789abcdef",
+  firstSeen: ts,
+  lastSeen: { seconds: ts.seconds + 5, nanos: 7_000_000 },
+  count: 3,
+  cluster: "prod",
+  node: "node-a",
+  kubernetes: { namespace: "shop", pod: "web-0", podUid: "u-1", container: "web" },
+  container: { id: "c1", runtimeNamespace: "k8s.io", image: "web:1", imageDigest: "sha256:00" },
+  process: PROCESS,
+  path: "/tmp/x",
+  hostPath: "/h/tmp/x",
+  sha256: "ab".repeat(32),
+  reason: "DRIFT_REASON_NEW_FILE",
+  verdict: "VERDICT_BLOCKED",
+  policyName: "p",
+  policyMode: "POLICY_MODE_ENFORCE",
+  copyOf: "/bin/busybox",
+  triageStatus: "TRIAGE_STATUS_ACKNOWLEDGED",
+  lastTriage: TRIAGE,
+  received: ts,
+};
+
+function roundTrip<T extends object>(type: string, value: T): void {
+  assert.deepEqual(decodeMessage(type, encodeMessage(type, value)), value, type);
+  const protoFields = Object.keys(apiType(type).fields).sort();
+  assert.deepEqual(Object.keys(value).sort(), protoFields, `${type}: fields of the TS type and the proto differ`);
+}
+
+describe("driftguard.v1 API types", () => {
+  it("match the proto messages field for field", () => {
+    roundTrip("Finding", FULL_FINDING);
+    const heartbeat: Required<Heartbeat> = {
+      agentVersion: "0.1.0",
+      node: "n",
+      cluster: "c",
+      mode: "POLICY_MODE_AUDIT",
+      containers: 4,
+      drops: { spoolFull: 1, nativeVerdicts: 2, rejected: 3 },
+      spoolPending: 5,
+      spoolBytes: 6,
+      sentAt: ts,
+    };
+    roundTrip("Heartbeat", heartbeat);
+    const list: Required<ListFindingsRequest> = {
+      filter: {
+        since: ts,
+        until: ts,
+        cluster: "c",
+        namespace: "n",
+        pod: "p",
+        image: "i",
+        reason: "DRIFT_REASON_VOLUME",
+        verdict: "VERDICT_AUDITED",
+        triageStatus: "TRIAGE_STATUS_NEW",
+        node: "x",
+      },
+      pageSize: 10,
+      pageToken: "t",
+    };
+    roundTrip("ListFindingsRequest", list);
+    const get: Required<GetFindingResponse> = { finding: FULL_FINDING, triageHistory: [TRIAGE] };
+    roundTrip("GetFindingResponse", get);
+    const triage: Required<UpdateTriageRequest> = { id: "x", status: "TRIAGE_STATUS_RESOLVED", comment: "" };
+    roundTrip("UpdateTriageRequest", triage);
+  });
+
+  it("decodes garbage into a MalformedMessage instead of throwing", () => {
+    const bad = tryDecode("ReportRequest", Buffer.from([0x12, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+    assert.ok(bad instanceof MalformedMessage);
+  });
+
+  it("checks reported findings", () => {
+    const now = Date.UTC(2026, 0, 2);
+    const ok: ApiFinding = { ...FULL_FINDING };
+    assert.equal(checkFinding(ok, now), "");
+    const cases: [Partial<ApiFinding>, RegExp][] = [
+      [{ id: "" }, /id/],
+      [{ id: "bad id!" }, /id/],
+      [{ count: 0 }, /count/],
+      [{ reason: "DRIFT_REASON_UNSPECIFIED" }, /reason/],
+      [{ verdict: "VERDICT_UNSPECIFIED" }, /verdict/],
+      [{ policyMode: "POLICY_MODE_UNSPECIFIED" }, /policy_mode/],
+      [{ firstSeen: null }, /first_seen/],
+      [{ lastSeen: { seconds: ts.seconds - 10, nanos: 0 } }, /out of range/],
+      [{ path: "" }, /path/],
+      [{ path: "x".repeat(5000) }, /path longer/],
+      [{ sha256: "XYZ" }, /sha256/],
+      [{ process: { ...PROCESS, commandLine: "x".repeat(9000) } }, /commandLine/],
+    ];
+    for (const [change, expected] of cases) assert.match(checkFinding({ ...ok, ...change }, now), expected);
+  });
+});
