@@ -2,12 +2,11 @@
 import { Agent } from "../agent/Agent";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { componentLogger } from "../log/logger";
-import { FixedModePolicy } from "../policy/PolicySource";
-import { DirectoryPolicySource } from "../policy/DirectoryPolicySource"; // drift policies (issue 3)
+import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
+import { FixedModePolicy, type PolicySource } from "../policy/PolicySource";
+import { startReporter, type ReporterConfig } from "../report/Reporter";
 import { UsageError, type Command } from "./command";
 import { choice, parseFlags, positiveInt, type FlagSpec } from "./flags";
-// findings reporter (issue 4)
-import { startReporter } from "../report/Reporter";
 import { REPORTER_FLAGS, REPORTER_USAGE, reporterConfigFromFlags } from "./reporterFlags";
 
 const d = DEFAULT_AGENT_CONFIG;
@@ -21,8 +20,8 @@ const FLAGS: FlagSpec[] = [
   { name: "state-dir", default: d.stateDir, env: true },
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
-  { name: "policy-dir", default: "", env: true }, // drift policies (issue 3)
-  ...REPORTER_FLAGS, // findings reporter (issue 4)
+  { name: "policy-dir", default: "", env: true },
+  ...REPORTER_FLAGS,
 ];
 
 const USAGE = `usage: driftguard agent [options]
@@ -44,8 +43,25 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
                               then applies to containers no policy selects [none]
 ${REPORTER_USAGE}`;
 
-export function agentConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+export interface AgentArgs {
+  agent: AgentConfig;
+  /** DriftPolicy files; "" for --mode everywhere. */
+  policyDir: string;
+  /** undefined: no collector, findings only as log lines. */
+  reporter?: ReporterConfig;
+}
+
+export function agentArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentArgs {
   const flags = parseFlags(argv, FLAGS, env);
+  const agent = agentConfigFromFlags(flags, env);
+  return { agent, policyDir: flags.values.get("policy-dir") ?? "", reporter: reporterConfigFromFlags(flags, agent) };
+}
+
+export function agentConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  return agentArgs(argv, env).agent;
+}
+
+function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv): AgentConfig {
   if (flags.positionals.length > 0) throw new UsageError(`unexpected argument ${flags.positionals[0]}`);
   const namespaces = flags.values
     .get("namespaces")!
@@ -73,11 +89,9 @@ export const agentCommand: Command = {
   summary: "block or audit drift on this node (needs root)",
   usage: USAGE,
   async run(argv) {
-    const config = agentConfigFromArgs(argv);
+    const { agent: config, policyDir, reporter: reporterConfig } = agentArgs(argv);
     const logger = componentLogger("main");
-    // drift policies (issue 3): from --policy-dir when given, loaded before any container attaches.
-    const policyDir = parseFlags(argv, FLAGS).values.get("policy-dir");
-    const policySource = policyDir
+    const policies: PolicySource = policyDir
       ? new DirectoryPolicySource({
           dir: policyDir,
           defaultMode: config.mode,
@@ -85,10 +99,9 @@ export const agentCommand: Command = {
           kubeletPodsDir: config.kubeletPodsDir,
           logger: componentLogger("policy"),
         })
-      : undefined;
-    const agent = new Agent(config, policySource ?? new FixedModePolicy(config.mode));
-    // findings reporter (issue 4): started before the agent so that no finding is missed.
-    const reporterConfig = reporterConfigFromFlags(parseFlags(argv, FLAGS), config);
+      : new FixedModePolicy(config.mode);
+    const agent = new Agent(config, policies);
+    // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&
       startReporter(reporterConfig, componentLogger("reporter"), () => ({
@@ -97,27 +110,27 @@ export const agentCommand: Command = {
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
       }));
     if (reporter) agent.onFinding((finding) => reporter.write(finding));
-    let stopping: Promise<void> | undefined;
-    const stop = (signal: string) => {
-      stopping ??= (async () => {
-        logger.info({ signal }, "stopping");
-        await agent.stop();
-        await reporter?.close(); // findings reporter (issue 4)
-        await policySource?.close(); // drift policies (issue 3)
-      })();
-      return stopping;
+    const shutDown = async () => {
+      await agent.stop();
+      await reporter?.close();
+      await policies.close?.();
     };
+    let stopping: Promise<void> | undefined;
     const stopped = new Promise<void>((resolve) => {
-      for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void stop(signal).then(resolve));
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        process.once(signal, () => {
+          logger.info({ signal }, "stopping");
+          stopping ??= shutDown();
+          void stopping.then(resolve);
+        });
+      }
     });
     try {
-      await policySource?.start(); // drift policies (issue 3)
+      await policies.start?.(); // policies are loaded before any container attaches
       await agent.start();
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
-      await agent.stop();
-      await reporter?.close(); // findings reporter (issue 4)
-      await policySource?.close(); // drift policies (issue 3)
+      await shutDown();
       return 1;
     }
     await stopped;

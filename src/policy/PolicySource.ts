@@ -7,6 +7,9 @@ export interface PolicySource {
   policyFor(container: ContainerRecord): NativePolicy;
   /** Called with no arguments whenever policyFor may answer differently than before. */
   onChange(listener: () => void): void;
+  /** Loads the policies (before any container attaches); sources without files need none. */
+  start?(): Promise<unknown>;
+  close?(): Promise<void>;
 }
 
 /** One mode for every container, no exceptions: the agent's --mode flag. */
