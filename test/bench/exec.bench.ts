@@ -85,20 +85,18 @@ export async function bench(): Promise<void> {
       for (const condition of ["none", "allowall", "driftguard"] as Condition[]) {
         if (condition === "allowall") allowAll = await startAllowAll(allowAllBinary, [snapshotRoot]);
         if (condition === "driftguard") {
-          agent = await AgentProcess.start(
-            [
-              "--containerd-address",
-              bed.address,
-              "--containerd-root",
-              bed.root,
-              "--namespaces",
-              bed.namespace,
-              "--mode",
-              "enforce",
-              "--state-dir",
-              path.join(scratch.dir, "state"),
-            ],
-          );
+          agent = await AgentProcess.start([
+            "--containerd-address",
+            bed.address,
+            "--containerd-root",
+            bed.root,
+            "--namespaces",
+            bed.namespace,
+            "--mode",
+            "enforce",
+            "--state-dir",
+            path.join(scratch.dir, "state"),
+          ]);
         }
         for (const scenario of scenarios) {
           await run(scenario); // warm-up: caches, first hash of the copied-up file
