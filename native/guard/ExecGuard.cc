@@ -30,7 +30,8 @@ ExecGuard::ExecGuard(const GuardOptions& options, VerdictSink& sink)
     : options_(options),
       sink_(sink),
       pending_(source_.fd(), options.deadline, options.holdLimit),
-      hashCache_(options.hashCacheEntries) {
+      hashCache_(options.hashCacheEntries),
+      owners_(options.processIdentityByNamespace) {
   wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wakeFd_ < 0) throw std::runtime_error(std::string("eventfd: ") + strerror(errno));
   tables_ = builder_.apply(TablesChange{});
@@ -153,7 +154,7 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   }
   work.tables = currentTables();
   const Tables& tables = *work.tables;
-  Owner owner = ownerOf(tables, pid);
+  Owner owner = owners_.ownerOf(tables, pid);
   if (owner.kind == OwnerKind::Host) {
     counters_.allowedHost++;
     allow(id, work.start);
@@ -328,28 +329,6 @@ VerdictRecord ExecGuard::failModeRecord(int32_t pid, std::string path, Reason re
   return record;
 }
 
-// [fanotify thread] One stat of /proc/<pid>/ns/mnt for most execs; the cgroup is read
-// only for a namespace not seen in this tables generation.
-ExecGuard::Owner ExecGuard::ownerOf(const Tables& tables, int32_t pid) {
-  uint64_t ns = mountNamespaceOf(pid);
-  if (ns == 0 || (tables.hostMountNamespace != 0 && ns == tables.hostMountNamespace)) {
-    return {OwnerKind::Host, nullptr};  // ns 0: the process is gone, nothing runs
-  }
-  auto cached = namespaceOwners_.find(ns);
-  if (cached != namespaceOwners_.end() && cached->second.generation == tables.generation) {
-    auto it = tables.containers.find(cached->second.containerId);
-    if (it != tables.containers.end()) return {OwnerKind::Container, it->second.get()};
-  }
-  std::string cgroup = cgroupOf(pid);
-  if (const ContainerTable* container = tables.containerByCgroupLeaf(cgroup)) {
-    if (namespaceOwners_.size() > 65536) namespaceOwners_.clear();  // bounded: stale generations
-    namespaceOwners_[ns] = {tables.generation, container->id};
-    return {OwnerKind::Container, container};
-  }
-  // Not cached: a namespace seen as "other" could be reused by a container starting up.
-  return {tables.looksLikeContainerCgroup(cgroup) ? OwnerKind::Unattached : OwnerKind::Other, nullptr};
-}
-
 VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, const Sha256* digest) const {
   const ContainerTable& container = *work.container;
   VerdictRecord record;
@@ -466,6 +445,7 @@ GuardStats ExecGuard::stats() const {
   s.tablesGeneration = tables->generation;
   s.containers = tables->containers.size();
   s.images = builder_.imageCount();
+  s.ownerByCgroupId = owners_.byCgroupId();
   for (size_t i = 0; i < kLatencyBuckets; i++) s.latencyMicrosLog2[i] = counters_.latency[i];
   return s;
 }

@@ -20,6 +20,7 @@
 #include "decide/TablesBuilder.hh"
 #include "fanotify/FanotifySource.hh"
 #include "guard/GuardStats.hh"
+#include "guard/ProcessOwners.hh"
 #include "guard/VerdictQueue.hh"
 #include "pending/PendingDecisions.hh"
 
@@ -32,6 +33,7 @@ struct GuardOptions {
   size_t hashWorkers = 2;
   uint64_t maxHashBytes = 1ull << 30;
   size_t hashCacheEntries = 65536;
+  bool processIdentityByNamespace = false;  // force the pre-6.13 way (see ProcessOwners)
 };
 
 class ExecGuard {
@@ -68,14 +70,6 @@ class ExecGuard {
   void finish(Work& work, const Sha256* digest);
   void holdOrAnswer(uint64_t id, int eventFd, int32_t pid);
   void allow(uint64_t id, Clock::time_point start);
-  // Who runs an exec: the host, an attached container, a container not attached yet, or
-  // another process (not in the host's mount namespace, not in a container cgroup).
-  enum class OwnerKind { Host, Container, Unattached, Other };
-  struct Owner {
-    OwnerKind kind;
-    const ContainerTable* container;
-  };
-  Owner ownerOf(const Tables& tables, int32_t pid);
 
   void runHashWorker();
   void runWatchdog();
@@ -109,14 +103,7 @@ class ExecGuard {
   std::mutex watchdogMutex_;
   std::condition_variable watchdogWake_;
 
-  // [fanotify thread only] Mount namespace inode → container id, valid for one tables
-  // generation (a namespace inode can be reused once its container is gone, and every
-  // detach changes the generation). Saves the cgroup read for each exec in a container.
-  struct NamespaceOwner {
-    uint64_t generation;
-    std::string containerId;
-  };
-  std::unordered_map<uint64_t, NamespaceOwner> namespaceOwners_;
+  ProcessOwners owners_;  // fanotify thread only
 
   // [fanotify thread only] Image layer files already resolved, by (dev, ino).
   struct FileKey {

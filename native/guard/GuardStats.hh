@@ -18,6 +18,7 @@ struct GuardStats {
   uint64_t hashed = 0, hashErrors = 0, hashCacheHits = 0, hashCacheMisses = 0;
   uint64_t stalledDrained = 0, verdictsDropped = 0, verdictsDelivered = 0;
   uint64_t pendingNow = 0, heldNow = 0, marks = 0, tablesGeneration = 0, containers = 0, images = 0;
+  bool ownerByCgroupId = false;  // how processes are told apart (see ProcessOwners)
   std::array<uint64_t, kLatencyBuckets> latencyMicrosLog2{};
 };
 

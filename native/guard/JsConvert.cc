@@ -145,6 +145,11 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   options.hashWorkers = static_cast<size_t>(numberField(o, "hashWorkers", 2, 1, 64, where));
   options.maxHashBytes = static_cast<uint64_t>(numberField(o, "maxHashBytes", 1 << 30, 1, 9007199254740991.0, where));
   options.hashCacheEntries = static_cast<size_t>(numberField(o, "hashCacheEntries", 65536, 16, 1 << 24, where));
+  std::string identity = field(o, "processIdentity").IsUndefined() ? "auto" : stringField(o, "processIdentity", where);
+  if (identity != "auto" && identity != "mount-namespace") {
+    fail(o.Env(), "options.processIdentity must be 'auto' or 'mount-namespace'");
+  }
+  options.processIdentityByNamespace = identity == "mount-namespace";
   return options;
 }
 
@@ -210,6 +215,7 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("tablesGeneration", s.tablesGeneration);
   set("containers", s.containers);
   set("images", s.images);
+  o.Set("processIdentity", Napi::String::New(env, s.ownerByCgroupId ? "cgroup-id" : "mount-namespace"));
   Napi::Array latency = Napi::Array::New(env, kLatencyBuckets);
   for (size_t i = 0; i < kLatencyBuckets; i++) {
     latency.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(s.latencyMicrosLog2[i])));

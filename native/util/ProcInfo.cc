@@ -1,9 +1,12 @@
 #include "util/ProcInfo.hh"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +31,39 @@ std::string readProcFile(int32_t pid, const char* name) {
   return out;
 }
 }  // namespace
+
+namespace {
+// From linux/pidfd.h (6.13); Debian 12's headers predate it.
+struct PidfdInfo {
+  uint64_t mask, cgroupid;
+  uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  uint32_t spare0[1];
+};
+constexpr unsigned long kPidfdGetInfo = _IOWR(0xFF, 11, PidfdInfo);
+constexpr uint64_t kPidfdInfoCgroupId = 1ull << 2;
+}  // namespace
+
+uint64_t cgroupIdOf(int32_t pid, bool* unsupported) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    if (errno == ENOSYS) *unsupported = true;
+    return 0;
+  }
+  PidfdInfo info{};
+  info.mask = kPidfdInfoCgroupId;
+  int result = ioctl(pidfd, kPidfdGetInfo, &info);
+  int error = errno;
+  close(pidfd);
+  if (result != 0) {
+    if (error == ENOTTY || error == EINVAL || error == EOPNOTSUPP) *unsupported = true;
+    return 0;
+  }
+  if (!(info.mask & kPidfdInfoCgroupId)) {
+    *unsupported = true;
+    return 0;
+  }
+  return info.cgroupid;
+}
 
 uint64_t mountNamespaceOf(int32_t pid) {
   char path[64];

@@ -1,0 +1,45 @@
+// Who runs an exec: the host, an attached container, a container not attached yet, or
+// another process. Asked for most execs, so it must be cheap: by cgroup id where the
+// kernel tells it through a pidfd (one ioctl; ids are never reused, so owners are cached
+// by id), else by mount namespace (a /proc stat, cached per tables generation because
+// namespace inodes are reused). [fanotify thread only]
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "decide/Tables.hh"
+
+namespace driftguard {
+
+enum class OwnerKind { Host, Container, Unattached, Other };
+
+struct Owner {
+  OwnerKind kind;
+  const ContainerTable* container;
+};
+
+class ProcessOwners {
+ public:
+  // Probes which way the kernel supports; forceNamespace picks the fallback (tests, and
+  // operators who want the older behaviour).
+  explicit ProcessOwners(bool forceNamespace);
+  Owner ownerOf(const Tables& tables, int32_t pid);
+  bool byCgroupId() const { return byCgroupId_; }
+
+ private:
+  Owner fromCgroupId(const Tables& tables, int32_t pid);
+  Owner fromMountNamespace(const Tables& tables, int32_t pid);
+
+  struct CachedOwner {
+    uint64_t generation;      // container entries hold for one tables generation
+    std::string containerId;  // "" : not a container's cgroup, for good
+  };
+  static constexpr size_t kMaxCached = 65536;
+  bool byCgroupId_ = false;
+  std::unordered_map<uint64_t, CachedOwner> byCgroup_;     // cgroup id → owner
+  std::unordered_map<uint64_t, CachedOwner> byNamespace_;  // mount namespace inode → container
+};
+
+}  // namespace driftguard
