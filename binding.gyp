@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "with_bpf%": "<!(bash native/bpf/build-bpf.sh detect)"
+  },
   "targets": [
     {
       "target_name": "driftguard",
@@ -20,7 +23,10 @@
         "native/pending/PendingDecisions.cc",
         "native/util/Sha256.cc",
         "native/util/ProcInfo.cc",
-        "native/util/FileOps.cc"
+        "native/util/FileOps.cc",
+        "native/bpf/BpfSensorWrap.cc",
+        "native/bpf/FindingQueue.cc",
+        "native/bpf/SensorTypes.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -46,6 +52,52 @@
         "-Wextra",
         "-Wno-unused-parameter",
         "-Wno-missing-field-initializers"
+      ],
+      "conditions": [
+        [
+          "with_bpf==1",
+          {
+            "sources": [
+              "native/bpf/BpfSensor.cc",
+              "native/bpf/ProgramProbe.cc",
+              "native/bpf/RingReader.cc",
+              "native/bpf/SensorMaps.cc"
+            ],
+            "include_dirs": [
+              "<(module_root_dir)/build/bpf"
+            ],
+            "libraries": [
+              "-lbpf",
+              "-lelf",
+              "-lz"
+            ],
+            "actions": [
+              {
+                "action_name": "bpf_sensor_skeleton",
+                "inputs": [
+                  "native/bpf/build-bpf.sh",
+                  "native/bpf/progs/sensor.bpf.c",
+                  "native/bpf/progs/file_facts.bpf.h",
+                  "native/bpf/progs/sensor_abi.h"
+                ],
+                "outputs": [
+                  "<(module_root_dir)/build/bpf/sensor.skel.h"
+                ],
+                "action": [
+                  "bash",
+                  "native/bpf/build-bpf.sh",
+                  "build",
+                  "<(module_root_dir)/build/bpf"
+                ]
+              }
+            ]
+          },
+          {
+            "sources": [
+              "native/bpf/BpfSensorUnavailable.cc"
+            ]
+          }
+        ]
       ]
     }
   ]

@@ -1,6 +1,8 @@
-// Module entry: the exec guard class and the file functions of the baseline builder.
+// Module entry: the exec guard class, the eBPF sensor class and the file functions of the
+// baseline builder.
 #include <napi.h>
 
+#include "bpf/BpfSensorWrap.hh"
 #include "fs/FsFunctions.hh"
 #include "guard/ExecGuardWrap.hh"
 
@@ -11,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
   exports.Set("readXattr", Napi::Function::New(env, ReadXattr, "readXattr"));
   exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
+  exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
   return exports;
 }
 

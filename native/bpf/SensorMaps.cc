@@ -1,0 +1,88 @@
+#include "bpf/SensorMaps.hh"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "bpf/progs/sensor_abi.h"
+
+namespace driftguard {
+
+namespace {
+[[noreturn]] void fail(const char* call, const char* map) {
+  throw std::runtime_error(std::string(call) + "(" + map + "): " + strerror(errno));
+}
+}  // namespace
+
+SensorMaps::SensorMaps(int containersFd, int trustedFilesFd, int statsFd)
+    : containersFd_(containersFd), trustedFilesFd_(trustedFilesFd), statsFd_(statsFd) {}
+
+uint64_t SensorMaps::kernelDev(uint64_t userDev) {
+  return (static_cast<uint64_t>(major(userDev)) << 20) | minor(userDev);
+}
+
+uint64_t SensorMaps::userDev(uint64_t kernelDev) {
+  return makedev(static_cast<unsigned>(kernelDev >> 20), static_cast<unsigned>(kernelDev & 0xfffff));
+}
+
+void SensorMaps::putContainers(const std::vector<SensorContainer>& containers) {
+  for (const SensorContainer& c : containers) {
+    struct dg_container value = {};
+    value.exec_mode = c.execMode;
+    value.library_mode = c.libraryMode;
+    __u64 key = c.cgroupId;
+    if (bpf_map_update_elem(containersFd_, &key, &value, BPF_ANY) < 0) fail("bpf_map_update_elem", "containers");
+  }
+}
+
+void SensorMaps::removeContainers(const std::vector<uint64_t>& cgroupIds) {
+  for (uint64_t id : cgroupIds) {
+    __u64 key = id;
+    if (bpf_map_delete_elem(containersFd_, &key) < 0 && errno != ENOENT) fail("bpf_map_delete_elem", "containers");
+  }
+}
+
+void SensorMaps::putTrustedFiles(const std::vector<TrustedFile>& files) {
+  for (const TrustedFile& f : files) {
+    struct dg_file_key key = {kernelDev(f.dev), f.ino};
+    struct dg_file_stamp stamp = {};
+    stamp.ctime_sec = f.ctimeSec;
+    stamp.ctime_nsec = f.ctimeNsec;
+    if (bpf_map_update_elem(trustedFilesFd_, &key, &stamp, BPF_ANY) < 0) fail("bpf_map_update_elem", "trusted_files");
+  }
+}
+
+void SensorMaps::removeTrustedFiles(const std::vector<TrustedFile>& files) {
+  for (const TrustedFile& f : files) {
+    struct dg_file_key key = {kernelDev(f.dev), f.ino};
+    if (bpf_map_delete_elem(trustedFilesFd_, &key) < 0 && errno != ENOENT) {
+      fail("bpf_map_delete_elem", "trusted_files");
+    }
+  }
+}
+
+void SensorMaps::addCounters(SensorStats* s) const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return;
+  std::vector<struct dg_counters> perCpu(static_cast<size_t>(cpus));
+  __u32 zero = 0;
+  if (bpf_map_lookup_elem(statsFd_, &zero, perCpu.data()) < 0) return;  // counters are best effort
+  for (const struct dg_counters& c : perCpu) {
+    s->execs += c.execs;
+    s->fileless += c.fileless;
+    s->runcExcepted += c.runc_excepted;
+    s->lsmExecHits += c.lsm_exec_hits;
+    s->lsmMmapHits += c.lsm_mmap_hits;
+    s->blocked += c.blocked;
+    s->audited += c.audited;
+    s->forcedWakeups += c.forced_wakeups;
+    s->ringbufFull += c.ringbuf_full;
+  }
+}
+
+}  // namespace driftguard

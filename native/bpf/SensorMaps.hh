@@ -1,0 +1,39 @@
+// The BPF maps the agent fills from its container tables, and the per-CPU counters.
+//   containers     cgroup v2 id → modes (exec: fileless; library: writable-layer mappings)
+//   trusted_files  (dev, ino) of writable-layer files the agent's decision allows (equal
+//                  to the image file, or allowed by a path/digest exception) → ctime
+// trusted_files is an allow-list on purpose: a dropped library is new on the writable
+// layer and the agent learns of it only when it is used, i.e. at the mmap; a deny-list
+// would always be one file late. Unchanged copies (chmod/chown/touch of an image file)
+// are rare and known once the agent hashed them. A writable-layer binary that is exec'd
+// needs no entry: its own mappings are left to fanotify (see sensor.bpf.c). All calls:
+// [JS thread]. Errors throw std::runtime_error naming the call.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "bpf/SensorTypes.hh"
+
+namespace driftguard {
+
+class SensorMaps {
+ public:
+  SensorMaps(int containersFd, int trustedFilesFd, int statsFd);
+
+  void putContainers(const std::vector<SensorContainer>& containers);
+  void removeContainers(const std::vector<uint64_t>& cgroupIds);
+  void putTrustedFiles(const std::vector<TrustedFile>& files);
+  void removeTrustedFiles(const std::vector<TrustedFile>& files);
+  // Adds the BPF counters (summed over CPUs) to stats.
+  void addCounters(SensorStats* stats) const;
+
+  // st_dev (glibc encoding) → the kernel's internal dev_t (MAJOR << 20 | MINOR).
+  static uint64_t kernelDev(uint64_t userDev);
+  static uint64_t userDev(uint64_t kernelDev);
+
+ private:
+  int containersFd_, trustedFilesFd_, statsFd_;
+};
+
+}  // namespace driftguard

@@ -1,0 +1,94 @@
+// Value types of the eBPF sensor: its options, the coverage it found at start, the
+// findings it reports and its counters. Plain data, no threads, no libbpf, no N-API (the
+// QEMU guest test links the sensor without node).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace driftguard {
+
+struct SensorOptions {
+  uint32_t flushIntervalMs = 100;     // the reader drains the ring buffer at least this often
+  uint32_t wakeupBytes = 64 * 1024;   // ... and when this much is queued (BPF forces a wake-up)
+  uint32_t ringBytes = 1024 * 1024;   // ring buffer size, a power of two ≥ the page size
+  bool tryLsm = true;                 // attach the BPF LSM programs where the kernel runs them
+  bool reportUnknownCgroups = false;  // also report processes in no known container
+  bool tracepointWithLsm = false;     // attach the tracepoint even when the LSM programs run
+};
+
+// Which program types the kernel loads and attaches (a minimal program of each type).
+struct ProgramTypes {
+  bool rawTracepoint = false;  // BPF_PROG_TYPE_RAW_TRACEPOINT on sched_process_exec
+  bool tracingRawTp = false;   // tp_btf/sched_process_exec (BPF_PROG_TYPE_TRACING)
+  bool fentry = false;         // fentry/security_bprm_check
+  bool lsm = false;            // lsm/bprm_check_security
+};
+
+struct Coverage {
+  bool built = false;       // the addon was compiled with the sensor
+  bool tracepoint = false;  // sched_process_exec attached: fileless execs detected, after the fact
+  bool lsm = false;         // LSM programs attached and seen running: fileless execs and
+                            // drifted libraries blocked in enforce
+  ProgramTypes programTypes;
+  std::vector<std::string> reasons;  // why something is not covered, one sentence each
+};
+
+enum class SensorReason : uint8_t { Fileless, Library };
+enum class SensorSource : uint8_t { Tracepoint, LsmExec, LsmMmap };
+
+// One fileless exec or drifted library mapping, handed to JS in batches.
+struct SensorFinding {
+  int64_t timeMs = 0;
+  SensorReason reason = SensorReason::Fileless;
+  SensorSource source = SensorSource::Tracepoint;
+  bool blocked = false;
+  uint8_t mode = 1;  // driftguard::Mode numbering: 0 disabled, 1 audit, 2 enforce
+  int32_t pid = 0, ppid = 0;
+  int64_t uid = -1;
+  uint64_t cgroupId = 0;
+  std::string containerId;  // "" when the cgroup is no known container
+  std::string comm;
+  std::string path;  // exec: the path given to execve; library: the path inside the container
+  std::string name;  // the file's dentry name ("memfd:x" for a memfd)
+  bool memfd = false, unlinked = false;
+  uint64_t dev = 0, ino = 0;            // st_dev encoding; for a library, the writable-layer inode
+  std::string exe, cmdline, parentExe;  // from /proc when the reader got there in time
+};
+
+class SensorSink {
+ public:
+  virtual ~SensorSink() = default;
+  virtual void push(std::vector<SensorFinding>&& batch) = 0;  // [reader thread]
+};
+
+// Counters summed over CPUs (BPF side) plus the reader's own.
+struct SensorStats {
+  uint64_t execs = 0, fileless = 0, runcExcepted = 0, lsmExecHits = 0, lsmMmapHits = 0;
+  uint64_t blocked = 0, audited = 0, forcedWakeups = 0, ringbufFull = 0;
+  uint64_t readerWakeups = 0;  // epoll returned because the kernel woke the ring buffer
+  uint64_t readerPolls = 0;    // drains (timer or wake-up)
+  uint64_t eventsRead = 0;
+  uint64_t containers = 0;  // cgroups in the containers map
+};
+
+// A container as the sensor needs it: its cgroup v2 id and the modes of its policy.
+struct SensorContainer {
+  uint64_t cgroupId = 0;
+  std::string containerId;
+  uint8_t execMode = 1, libraryMode = 1;
+};
+
+// A writable-layer file the agent allows to be mapped executable: equal to the image's
+// file at its path, or allowed by a policy exception (dev in st_dev encoding).
+struct TrustedFile {
+  uint64_t dev = 0, ino = 0;
+  int64_t ctimeSec = 0;
+  uint32_t ctimeNsec = 0;
+};
+
+const char* sensorReasonName(SensorReason r);
+const char* sensorSourceName(SensorSource s);
+
+}  // namespace driftguard

@@ -1,0 +1,228 @@
+/* driftguard's eBPF sensor: what fanotify cannot see.
+ *   raw_tp/sched_process_exec  fileless execs, after the fact (audit only)
+ *   lsm/bprm_check_security    fileless execs, before they run (blocks in enforce)
+ *   lsm/mmap_file              PROT_EXEC mappings of writable-layer files the agent does
+ *                              not trust: the loader trick, LD_PRELOAD, dlopen
+ * User space attaches the LSM programs where the kernel runs them, else the tracepoint.
+ * Decisions use two maps filled from the agent's container tables (sensor_abi.h);
+ * findings go to a ring buffer whose reader is woken only past a threshold. */
+/* vmlinux.h first: it defines the kernel types the libbpf headers use. */
+/* clang-format off */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+/* clang-format on */
+
+#include "file_facts.bpf.h"
+#include "sensor_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define DG_EPERM 1
+
+/* Set by user space before load. */
+const volatile __u32 wakeup_bytes = 64 * 1024; /* wake the reader once this much is queued */
+const volatile bool report_unknown = false;    /* also report tasks in no known container */
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64); /* cgroup v2 id */
+  __type(value, struct dg_container);
+} containers SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 262144);
+  __type(key, struct dg_file_key);
+  __type(value, struct dg_file_stamp);
+} trusted_files SEC(".maps");
+
+/* The writable-layer file a task is exec'ing, set by bprm_check_security: the kernel's
+ * ELF loader maps it through mmap_file, and that exec is fanotify's to decide (it has
+ * already allowed it, or the exec would not get here). Only the loader trick, LD_PRELOAD
+ * and dlopen map writable-layer files that are not being exec'd. */
+struct {
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, __u64); /* struct file * */
+} exec_files SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1024 * 1024); /* resized by user space */
+} events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct dg_counters);
+} stats SEC(".maps");
+
+static __always_inline struct dg_counters *counters(void) {
+  __u32 zero = 0;
+  return bpf_map_lookup_elem(&stats, &zero);
+}
+
+/* Submits without waking the reader unless this event takes the queued bytes past the
+ * threshold: the reader drains on its own timer, so a wake-up (an irq_work and a
+ * context switch, ~20 µs) is paid once per batch, never once per exec. */
+static __always_inline void submit(struct dg_event *e, struct dg_counters *cnt) {
+  __u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+  __u64 size = sizeof(*e) + 8; /* record header */
+  if (queued >= wakeup_bytes && queued < wakeup_bytes + size) {
+    cnt->forced_wakeups++;
+    bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+  } else {
+    bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+  }
+}
+
+static __always_inline struct dg_event *reserve(struct dg_counters *cnt) {
+  struct dg_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+  if (!e) {
+    cnt->ringbuf_full++;
+    return NULL;
+  }
+  __builtin_memset(e, 0, sizeof(*e));
+  struct task_struct *task = (void *)bpf_get_current_task();
+  e->boot_ns = bpf_ktime_get_boot_ns();
+  e->tgid = bpf_get_current_pid_tgid() >> 32;
+  e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  e->uid = (__u32)bpf_get_current_uid_gid();
+  bpf_get_current_comm(e->comm, sizeof(e->comm));
+  return e;
+}
+
+/* Fills the facts of a fileless file (unlinked: memfd, deleted, O_TMPFILE), with its
+ * dentry name ("memfd:<name>" for memfd_create) in e->name. */
+static __always_inline void fill_fileless(struct file *file, struct inode *inode, struct dg_event *e) {
+  e->nlink = 0;
+  e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  e->ino = BPF_CORE_READ(inode, i_ino);
+  e->file_flags = DG_FILE_UNLINKED;
+  bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+  if (has_prefix(e->name, "memfd:", 6)) e->file_flags |= DG_FILE_MEMFD;
+}
+
+/* runc (≤ 1.1) re-executes itself from a sealed memfd named "runc_cloned:/proc/self/exe"
+ * (CVE-2019-5736). Excepted only when the program doing it is a host program: a container
+ * process naming its memfd alike is still reported. */
+static __always_inline bool is_runc_clone(const struct dg_event *e, struct file *caller_exe) {
+  return (e->file_flags & DG_FILE_MEMFD) && has_prefix(e->name, "memfd:runc_cloned", 17) && is_host_program(caller_exe);
+}
+
+/* Shared by the tracepoint and bprm_check_security. Returns the verdict, 0 to let the
+ * exec go unreported. */
+static __always_inline int fileless_exec(struct linux_binprm *bprm, __u8 source, struct file *caller_exe,
+                                         struct dg_counters *cnt) {
+  struct file *file = BPF_CORE_READ(bprm, file);
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  if (!inode || BPF_CORE_READ(inode, i_nlink) != 0) return 0; /* the common case */
+  struct dg_event *e = reserve(cnt);
+  if (!e) return 0;
+  fill_fileless(file, inode, e);
+  cnt->fileless++;
+  if (is_runc_clone(e, caller_exe)) {
+    cnt->runc_excepted++;
+    bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+    return 0;
+  }
+  struct dg_container *c = container_of_current(&containers, &e->cgroup_id);
+  if ((!c && !report_unknown) || (c && c->exec_mode == DG_MODE_DISABLED)) {
+    bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+    return 0;
+  }
+  if (!c) e->file_flags |= DG_FILE_NOT_CONTAINER;
+  e->kind = DG_KIND_FILELESS;
+  e->source = source;
+  e->mode = c ? c->exec_mode : DG_MODE_AUDIT;
+  /* The tracepoint runs after the exec: it can only report. */
+  bool block = source != DG_SOURCE_TRACEPOINT && e->mode == DG_MODE_ENFORCE;
+  e->verdict = block ? DG_VERDICT_BLOCKED : DG_VERDICT_AUDITED;
+  bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+  *(block ? &cnt->blocked : &cnt->audited) += 1;
+  int verdict = e->verdict;
+  submit(e, cnt);
+  return verdict;
+}
+
+SEC("raw_tp/sched_process_exec")
+int dg_exec_tracepoint(struct bpf_raw_tracepoint_args *ctx) {
+  struct dg_counters *cnt = counters();
+  if (!cnt) return 0;
+  cnt->execs++;
+  struct linux_binprm *bprm = (void *)ctx->args[2];
+  /* The exec is done: current->mm is the new program's. The caller was the parent for
+   * runc's clone (runc create/exec starting runc init). */
+  struct task_struct *task = (void *)bpf_get_current_task();
+  fileless_exec(bprm, DG_SOURCE_TRACEPOINT, BPF_CORE_READ(task, real_parent, mm, exe_file), cnt);
+  return 0;
+}
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(dg_bprm_check, struct linux_binprm *bprm, int ret) {
+  if (ret) return ret;
+  struct dg_counters *cnt = counters();
+  if (!cnt) return 0;
+  cnt->lsm_exec_hits++;
+  /* Before the point of no return: current->mm is still the caller's. */
+  struct task_struct *task = (void *)bpf_get_current_task();
+  int verdict = fileless_exec(bprm, DG_SOURCE_LSM_EXEC, BPF_CORE_READ(task, mm, exe_file), cnt);
+  if (verdict == DG_VERDICT_BLOCKED) return -DG_EPERM;
+  /* Every exec overwrites the slot (0 for any other file): a stale pointer could name a
+   * file opened later at the same address. */
+  struct file *file = bprm->file;
+  bool upper = overlay_upper(BPF_CORE_READ(file, f_inode)) != NULL;
+  __u64 *slot =
+      bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, upper ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+  if (slot) *slot = upper ? (__u64)file : 0;
+  return 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(dg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot, unsigned long flags, int ret) {
+  if (ret) return ret;
+  if (!file || !(prot & DG_PROT_EXEC)) return 0;
+  struct dg_counters *cnt = counters();
+  if (!cnt) return 0;
+  cnt->lsm_mmap_hits++;
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  struct dentry *upper = overlay_upper(inode);
+  if (!upper) return 0; /* not an overlay, or an image-layer file */
+  __u64 *exec_file = bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, 0);
+  if (exec_file && *exec_file == (__u64)file) return 0; /* the binary being exec'd: fanotify's */
+  __u64 cgroup_id;
+  struct dg_container *c = container_of_current(&containers, &cgroup_id);
+  if (!c || c->library_mode == DG_MODE_DISABLED) return 0;
+  struct inode *real = BPF_CORE_READ(upper, d_inode);
+  struct dg_file_key key = {.dev = BPF_CORE_READ(real, i_sb, s_dev), .ino = BPF_CORE_READ(real, i_ino)};
+  struct dg_file_stamp *known = bpf_map_lookup_elem(&trusted_files, &key);
+  if (known) {
+    struct dg_file_stamp now = {};
+    inode_ctime(real, &now);
+    if (now.ctime_sec == known->ctime_sec && now.ctime_nsec == known->ctime_nsec) return 0;
+  }
+  bool block = c->library_mode == DG_MODE_ENFORCE;
+  *(block ? &cnt->blocked : &cnt->audited) += 1;
+  struct dg_event *e = reserve(cnt);
+  if (e) {
+    e->cgroup_id = cgroup_id;
+    e->dev = key.dev;
+    e->ino = key.ino;
+    e->nlink = BPF_CORE_READ(inode, i_nlink);
+    e->kind = DG_KIND_LIBRARY;
+    e->source = DG_SOURCE_LSM_MMAP;
+    e->mode = c->library_mode;
+    e->verdict = block ? DG_VERDICT_BLOCKED : DG_VERDICT_AUDITED;
+    e->file_flags = DG_FILE_OVERLAY_UPPER | (e->nlink == 0 ? DG_FILE_UNLINKED : 0);
+    struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+    bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(dentry, d_name.name));
+    dentry_path(dentry, e->path);
+    submit(e, cnt);
+  }
+  return block ? -DG_EPERM : 0;
+}

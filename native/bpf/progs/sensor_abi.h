@@ -1,0 +1,87 @@
+/* The contract between the BPF programs (sensor.bpf.c) and the user-space loader
+ * (BpfSensor.cc): map keys and values, the ring-buffer event, per-CPU counters.
+ * Plain C with fixed-width types so that both clang -target bpf and g++ include it. */
+#pragma once
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Mode of one container for one hook. Same numbers as driftguard::Mode. */
+#define DG_MODE_DISABLED 0
+#define DG_MODE_AUDIT 1
+#define DG_MODE_ENFORCE 2
+
+#define DG_KIND_FILELESS 1 /* exec of a memfd, a deleted file, an O_TMPFILE file */
+#define DG_KIND_LIBRARY 2  /* PROT_EXEC mapping of a writable-layer file that is not an image file */
+
+#define DG_SOURCE_TRACEPOINT 1 /* raw_tp/sched_process_exec: after the fact, audit only */
+#define DG_SOURCE_LSM_EXEC 2   /* lsm/bprm_check_security */
+#define DG_SOURCE_LSM_MMAP 3   /* lsm/mmap_file */
+
+#define DG_VERDICT_BLOCKED 1
+#define DG_VERDICT_AUDITED 2
+
+#define DG_FILE_MEMFD 1         /* dentry "memfd:..." (memfd_create) */
+#define DG_FILE_UNLINKED 2      /* i_nlink == 0: deleted, memfd or O_TMPFILE */
+#define DG_FILE_OVERLAY_UPPER 4 /* overlayfs file with an upper (writable-layer) inode */
+#define DG_FILE_NOT_CONTAINER 8 /* reported although no container cgroup matched */
+
+/* containers: key = cgroup v2 id (the cgroup directory's inode number). */
+struct dg_container {
+  __u8 exec_mode;    /* fileless execs (bprm_check_security, sched_process_exec) */
+  __u8 library_mode; /* PROT_EXEC mappings of writable-layer files (mmap_file) */
+  __u8 pad[6];
+};
+
+/* trusted_files: writable-layer files the agent allows to be mapped executable: equal to
+ * the image file at the same path (copied up by chmod/chown/touch), or allowed by the
+ * policy (path or digest exception). Key: the upper inode, dev in the kernel's
+ * encoding (MAJOR << 20 | MINOR). The value pins the inode's ctime: any write or
+ * metadata change after the agent hashed it (or inode reuse) makes it unknown again. */
+struct dg_file_key {
+  __u64 dev;
+  __u64 ino;
+};
+struct dg_file_stamp {
+  __s64 ctime_sec;
+  __u32 ctime_nsec;
+  __u32 pad;
+};
+
+#define DG_NAME_LEN 64
+#define DG_PATH_LEN 256
+#define DG_COMM_LEN 16
+
+struct dg_event {
+  __u64 boot_ns;   /* bpf_ktime_get_boot_ns() */
+  __u64 cgroup_id; /* the matched container's cgroup, else the task's own */
+  __u64 dev;       /* kernel encoding; the upper inode's for DG_FILE_OVERLAY_UPPER */
+  __u64 ino;
+  __u32 tgid;
+  __u32 ppid; /* real parent's tgid */
+  __u32 uid;
+  __u32 nlink;
+  __u8 kind;
+  __u8 source;
+  __u8 verdict;
+  __u8 mode;
+  __u8 file_flags;
+  __u8 pad[3];
+  char comm[DG_COMM_LEN];
+  char name[DG_NAME_LEN]; /* dentry name: "memfd:x", or the file's base name */
+  char path[DG_PATH_LEN]; /* exec: the path given to execve ("/dev/fd/3" for execveat) */
+};
+
+/* Per-CPU counters (stats map, one element). Summed by user space. */
+struct dg_counters {
+  __u64 execs;         /* sched_process_exec hits */
+  __u64 fileless;      /* fileless execs seen, any source, before container filtering */
+  __u64 runc_excepted; /* runc's own memfd:runc_cloned re-exec, not reported */
+  __u64 lsm_exec_hits; /* bprm_check_security calls */
+  __u64 lsm_mmap_hits; /* mmap_file calls with PROT_EXEC and a file */
+  __u64 blocked;
+  __u64 audited;
+  __u64 forced_wakeups; /* submits that woke the reader (ring buffer past the threshold) */
+  __u64 ringbuf_full;   /* events lost: ring buffer full */
+};

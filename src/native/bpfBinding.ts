@@ -1,0 +1,133 @@
+// The typed contract of the eBPF sensor in the native addon (native/bpf): fileless execs,
+// the loader trick and drifted libraries. Constructed through nativeBinding().BpfSensor.
+import type { PolicyMode, Verdict } from "./binding";
+
+/** Options of the eBPF sensor. Every field has a default. */
+export interface BpfSensorOptions {
+  /** The reader drains the ring buffer at least this often (ms). Default 100. */
+  flushIntervalMs?: number;
+  /** ... and as soon as this many bytes are queued (one kernel wake-up per batch). Default 65536. */
+  wakeupBytes?: number;
+  /** Ring buffer size: a power of two from 4096 to 2^30. Default 1 MiB (~2600 findings). */
+  ringBytes?: number;
+  /** Attach the BPF LSM programs where the kernel runs them (blocking). Default true. */
+  tryLsm?: boolean;
+  /** Also report fileless execs of processes in no known container (cgroup). Default false. */
+  reportUnknownCgroups?: boolean;
+  /** Attach the exec tracepoint even when the LSM programs run (tests). Default false. */
+  tracepointWithLsm?: boolean;
+  /** Findings buffered while JS is busy; more are dropped and counted. Default 65536. */
+  findingBufferLimit?: number;
+}
+
+/** What the sensor covers on this kernel, decided at start(). */
+export interface BpfCoverage {
+  /** The addon was compiled with the sensor (clang, bpftool, libbpf-dev at build time). */
+  built: boolean;
+  /** raw_tp/sched_process_exec attached: fileless execs detected after they ran (audit only). */
+  tracepoint: boolean;
+  /** LSM programs attached and seen running: fileless execs and drifted libraries blocked in enforce. */
+  lsm: boolean;
+  /** Which program types the kernel loaded and attached (a minimal program of each). */
+  programTypes: { rawTracepoint: boolean; tracingRawTp: boolean; fentry: boolean; lsm: boolean };
+  /** One sentence per thing not covered and why, for the log and metrics. */
+  reasons: string[];
+}
+
+/** A container as the sensor attributes and decides it. */
+export interface BpfContainer {
+  /** cgroup v2 id: the inode number of the container's cgroup directory in the cgroup2 mount. */
+  cgroupId: number;
+  containerId: string;
+  /** Fileless execs: blocked (LSM) or reported. */
+  execMode: PolicyMode;
+  /** PROT_EXEC mappings of writable-layer files not in the trusted files (libraries, the loader trick). */
+  libraryMode: PolicyMode;
+}
+
+/**
+ * A writable-layer file that may be mapped executable (a library): equal to the image file at its
+ * path, or allowed by a path/digest exception. Exec'd binaries need no entry (fanotify decides them).
+ */
+export interface TrustedFile {
+  /** st_dev and st_ino of the real file in the upper dir (not of the overlay view). */
+  dev: number;
+  ino: number;
+  /** Its ctime when hashed; a later change (write, chmod, inode reuse) voids the entry. */
+  ctimeSec: number;
+  ctimeNsec: number;
+}
+
+/** One fileless exec or drifted library mapping. */
+export interface SensorFinding {
+  timeMs: number;
+  reason: "fileless" | "library";
+  /** tracepoint: after the exec ran; lsm_exec / lsm_mmap: decided before it. */
+  source: "tracepoint" | "lsm_exec" | "lsm_mmap";
+  /** "blocked" only from the LSM programs in enforce; the tracepoint can only report. */
+  verdict: Verdict;
+  mode: PolicyMode;
+  pid: number;
+  ppid: number;
+  uid: number;
+  /** The matched container's cgroup id (or the process's own when none matched). */
+  cgroupId: number;
+  /** "" when no known container matched (reportUnknownCgroups). */
+  containerId: string;
+  /** Task name (for an exec: the new program's). */
+  comm: string;
+  /** Exec: the path given to execve ("/dev/fd/3" for execveat). Library: path inside the container. */
+  path: string;
+  /** The file's name: "memfd:<name>" for memfd_create. */
+  name: string;
+  memfd: boolean;
+  /** The file had no link left (deleted, memfd, O_TMPFILE). */
+  unlinked: boolean;
+  /** st_dev / st_ino of the file (for a library: of the writable-layer file). */
+  dev: number;
+  ino: number;
+  /** From /proc when the reader got there before the process exited, else "". */
+  exe: string;
+  cmdline: string;
+  parentExe: string;
+}
+
+export interface BpfSensorStats {
+  /** sched_process_exec hits (only while the tracepoint is attached). */
+  execs: number;
+  /** Fileless execs seen (any container or none), runc's included. */
+  fileless: number;
+  /** runc's own memfd:runc_cloned re-execs, not reported. */
+  runcExcepted: number;
+  lsmExecHits: number;
+  lsmMmapHits: number;
+  blocked: number;
+  audited: number;
+  /** Submits that woke the reader (queued bytes crossed wakeupBytes). */
+  forcedWakeups: number;
+  /** Events lost because the ring buffer was full. */
+  ringbufFull: number;
+  /** Reader wake-ups caused by the kernel (the rest are timer drains). */
+  readerWakeups: number;
+  readerPolls: number;
+  eventsRead: number;
+  containers: number;
+  findingsDropped: number;
+  findingsDelivered: number;
+}
+
+export interface NativeBpfSensor {
+  /** Probes, loads and attaches what the kernel accepts; never throws because a kernel refuses. */
+  start(): BpfCoverage;
+  coverage(): BpfCoverage;
+  /** Adds or replaces containers (by cgroupId). */
+  putContainers(containers: BpfContainer[]): void;
+  removeContainers(cgroupIds: number[]): void;
+  putTrustedFiles(files: TrustedFile[]): void;
+  removeTrustedFiles(files: Pick<TrustedFile, "dev" | "ino">[]): void;
+  stats(): BpfSensorStats;
+  /** Delivers buffered findings now, synchronously. */
+  flushFindings(): void;
+  /** Detaches every program and delivers what is still queued. */
+  close(): void;
+}

@@ -1,0 +1,168 @@
+// Per-exec cost of the eBPF sensor (the sched_process_exec tracepoint here; the LSM
+// programs where the kernel runs them): fork+exec+wait of /bin/true on the host, and of a
+// memfd copy of it (every exec a fileless finding, reportUnknownCgroups), with no sensor,
+// with the sensor as shipped (ring buffer wake-ups batched) and with a wake-up per event
+// (wakeupBytes 1), alternating over rounds in this same run. Also the programs' own run
+// time from the kernel (bpf_stats_enabled) and the ring-buffer wake-ups per event.
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+
+import type { BpfSensorStats, NativeBpfSensor } from "../../src/native/bpfBinding";
+import { nativeBinding } from "../../src/native/binding";
+import { buildTestProgram } from "../integration/bpf/sensorHelpers";
+import { scratchDir } from "../testbed/ociImage";
+import { buildC, emit, median, ratio } from "./benchUtil";
+
+const EXECS = Number(process.env.BENCH_EXECS ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled";
+
+type Condition = "none" | "batched" | "wake_each";
+type Scenario = "exec" | "fileless";
+
+interface Sample {
+  p50: number;
+  p99: number;
+  mean: number;
+  programNs?: number; // mean run time of the sensor's programs per call, from the kernel
+  events?: number;
+  readerWakeups?: number;
+  forcedWakeups?: number;
+}
+
+function runExecbench(argv: string[]): Promise<{ p50_us: number; p99_us: number; mean_us: number; failed: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${argv.join(" ")} exited ${code}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()!));
+    });
+  });
+}
+
+/** Mean ns per run of the sensor's programs (bpftool; needs bpf_stats_enabled). */
+function programNs(): number | undefined {
+  const progs = JSON.parse(execFileSync("bpftool", ["-j", "prog", "show"], { encoding: "utf8" })) as {
+    name?: string;
+    run_time_ns?: number;
+    run_cnt?: number;
+  }[];
+  let ns = 0;
+  let count = 0;
+  for (const p of progs) {
+    if (!p.name?.startsWith("dg_") || !p.run_cnt) continue;
+    ns += p.run_time_ns ?? 0;
+    count += p.run_cnt;
+  }
+  return count > 0 ? Math.round(ns / count) : undefined;
+}
+
+export async function bench(): Promise<void> {
+  const scratch = scratchDir("bench-bpf");
+  const statsBefore = fs.existsSync(BPF_STATS) ? fs.readFileSync(BPF_STATS, "utf8").trim() : undefined;
+  let sensor: NativeBpfSensor | undefined;
+  try {
+    const execbench = buildC("execbench", scratch.dir, ["-static"]);
+    const fileless = buildTestProgram("fileless", scratch.dir);
+    if (statsBefore !== undefined) fs.writeFileSync(BPF_STATS, "1");
+    const argv: Record<Scenario, string[]> = {
+      exec: [execbench, String(EXECS), "/bin/true"],
+      // A memfd holding /bin/true stays open as fd 3; every exec of /proc/self/fd/3 is fileless.
+      fileless: [fileless, "hold", "dg-bench", "/bin/true", execbench, String(EXECS), "/proc/self/fd/3"],
+    };
+    const samples = new Map<string, Sample[]>();
+    const coverage: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const condition of ["none", "batched", "wake_each"] as Condition[]) {
+        if (condition !== "none") {
+          const { BpfSensor } = nativeBinding();
+          sensor = new BpfSensor(
+            { reportUnknownCgroups: true, ...(condition === "wake_each" ? { wakeupBytes: 1 } : {}) },
+            () => undefined, // findings are counted by the sensor's stats
+          );
+          const c = sensor.start();
+          if (!c.tracepoint && !c.lsm) throw new Error(`sensor has no coverage: ${c.reasons.join("; ")}`);
+          if (coverage.length === 0) coverage.push(c.lsm ? "lsm" : "tracepoint");
+        }
+        for (const scenario of ["exec", "fileless"] as Scenario[]) {
+          await runExecbench(argv[scenario]); // warm-up
+          await new Promise((resolve) => setTimeout(resolve, 250)); // its findings drained
+          const before: BpfSensorStats | undefined = sensor?.stats();
+          const r = await runExecbench(argv[scenario]);
+          await new Promise((resolve) => setTimeout(resolve, 250)); // the reader's last drain
+          const after = sensor?.stats();
+          const sample: Sample = { p50: r.p50_us, p99: r.p99_us, mean: r.mean_us };
+          if (before && after) {
+            sample.programNs = programNs();
+            sample.events = after.eventsRead - before.eventsRead;
+            sample.readerWakeups = after.readerWakeups - before.readerWakeups;
+            sample.forcedWakeups = after.forcedWakeups - before.forcedWakeups;
+          }
+          const key = `${condition}/${scenario}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+        }
+        sensor?.close();
+        sensor = undefined;
+      }
+    }
+    report(samples, coverage[0] ?? "none");
+  } finally {
+    sensor?.close();
+    if (statsBefore !== undefined) fs.writeFileSync(BPF_STATS, statsBefore);
+    scratch.remove();
+  }
+}
+
+function report(samples: Map<string, Sample[]>, path: string): void {
+  process.stdout.write(
+    `eBPF sensor (${path}), ${EXECS} fork+exec+wait x ${ROUNDS} rounds, median of rounds (µs)\n` +
+      "scenario  condition  p50     p99     mean    +mean_us  mean/none  prog_ns  events  wakeups/event\n",
+  );
+  for (const scenario of ["exec", "fileless"] as Scenario[]) {
+    const base = summarize(samples.get(`none/${scenario}`)!);
+    for (const condition of ["none", "batched", "wake_each"] as Condition[]) {
+      const s = summarize(samples.get(`${condition}/${scenario}`)!);
+      const wakeupsPerEvent = s.events ? Math.round(((s.readerWakeups ?? 0) / s.events) * 10000) / 10000 : 0;
+      const line = {
+        bench: "bpf",
+        path,
+        scenario,
+        condition,
+        p50_us: s.p50,
+        p99_us: s.p99,
+        mean_us: s.mean,
+        added_mean_us: Math.round((s.mean - base.mean) * 10) / 10,
+        mean_vs_none: ratio(s.mean, base.mean),
+        program_ns: s.programNs ?? null,
+        events: s.events ?? 0,
+        reader_wakeups: s.readerWakeups ?? 0,
+        wakeups_per_event: wakeupsPerEvent,
+      };
+      process.stdout.write(
+        `${scenario.padEnd(9)} ${condition.padEnd(10)} ${String(s.p50).padEnd(7)} ${String(s.p99).padEnd(7)} ` +
+          `${String(s.mean).padEnd(7)} ${String(line.added_mean_us).padEnd(9)} ${String(line.mean_vs_none).padEnd(10)} ` +
+          `${String(line.program_ns ?? "-").padEnd(8)} ${String(line.events).padEnd(7)} ${wakeupsPerEvent}\n`,
+      );
+      emit(line);
+    }
+  }
+}
+
+function summarize(list: Sample[]): Sample {
+  const pick = (f: (s: Sample) => number | undefined) => {
+    const values = list.map(f).filter((v): v is number => v !== undefined);
+    return values.length ? median(values) : undefined;
+  };
+  return {
+    p50: pick((s) => s.p50)!,
+    p99: pick((s) => s.p99)!,
+    mean: pick((s) => s.mean)!,
+    programNs: pick((s) => s.programNs),
+    events: pick((s) => s.events),
+    readerWakeups: pick((s) => s.readerWakeups),
+    forcedWakeups: pick((s) => s.forcedWakeups),
+  };
+}

@@ -1,0 +1,203 @@
+// The BPF LSM test, run as the only program of a QEMU guest booting Debian's stock cloud
+// kernel (see ../qemuGuest.ts). Links the real sensor (native/bpf) statically, fills its
+// maps like the agent would, and checks from processes in a "container" (an overlay
+// mount and a cgroup) that in enforce mode fileless execs fail with EPERM, the loader
+// trick and LD_PRELOAD of a dropped library are refused, image libraries and unchanged
+// copies still load, and that audit mode only reports. Prints one "ok"/"not ok" line per
+// check and "N passed, N failed" last.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bpf/BpfSensor.hh"
+
+using namespace driftguard;
+
+namespace {
+
+int passed = 0, failed = 0;
+
+void check(const std::string& name, bool ok, const std::string& detail = "") {
+  (ok ? passed : failed)++;
+  printf("%s %s%s%s\n", ok ? "ok" : "not ok", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
+  fflush(stdout);
+}
+
+struct Collect : SensorSink {
+  std::mutex mutex;
+  std::vector<SensorFinding> findings;
+  void push(std::vector<SensorFinding>&& batch) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (SensorFinding& f : batch) findings.push_back(std::move(f));
+  }
+  std::vector<SensorFinding> take() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // two flush intervals and more
+    std::lock_guard<std::mutex> lock(mutex);
+    std::vector<SensorFinding> out;
+    out.swap(findings);
+    return out;
+  }
+};
+
+struct Run {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+const char* kCgroup = "/sys/fs/cgroup/ctr";
+
+// Runs argv (with env) in the container cgroup, or in the root cgroup.
+Run run(std::vector<std::string> argv, std::vector<std::string> env = {}, bool inContainer = true) {
+  int pipeFds[2];
+  if (pipe(pipeFds) < 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (inContainer) {
+      int fd = open((std::string(kCgroup) + "/cgroup.procs").c_str(), O_WRONLY);
+      if (fd < 0 || write(fd, "0", 1) != 1) _exit(99);
+      close(fd);
+    }
+    dup2(pipeFds[1], 1);
+    dup2(pipeFds[1], 2);
+    close(pipeFds[0]);
+    std::vector<char*> args, envs;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    for (std::string& e : env) envs.push_back(e.data());
+    envs.push_back(nullptr);
+    execve(args[0], args.data(), envs.data());
+    fprintf(stderr, "execve %s: %s\n", args[0], strerror(errno));
+    _exit(errno == EPERM ? 126 : 127);
+  }
+  close(pipeFds[1]);
+  Run r;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(pipeFds[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
+  close(pipeFds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+bool has(const std::string& s, const char* what) {
+  return s.find(what) != std::string::npos;
+}
+
+std::string describe(const Run& r) {
+  return "exit " + std::to_string(r.code) + ", output: " + r.output;
+}
+
+TrustedFile trustedFileOf(const char* upperPath) {
+  struct stat st = {};
+  stat(upperPath, &st);
+  return {st.st_dev, st.st_ino, st.st_ctim.tv_sec, static_cast<uint32_t>(st.st_ctim.tv_nsec)};
+}
+
+const SensorFinding* find(const std::vector<SensorFinding>& all, SensorReason reason, const char* name) {
+  for (const SensorFinding& f : all) {
+    if (f.reason == reason && has(f.name, name)) return &f;
+  }
+  return nullptr;
+}
+
+void enforceChecks(BpfSensor& sensor, Collect& sink) {
+  Run memfd = run({"/fileless", "memfd", "evil", "/bin/busybox", "echo", "memfd-ran"});
+  check("fileless: memfd_create + execveat fails with EPERM",
+        memfd.code == 126 && has(memfd.output, "execveat: Operation not permitted"), describe(memfd));
+  Run deleted = run({"/fileless", "deleted", "/merged/tmp/del", "/bin/busybox", "echo", "deleted-ran"});
+  check("fileless: exec of a deleted file via /proc/self/fd fails with EPERM",
+        deleted.code == 126 && has(deleted.output, "execve: Operation not permitted"), describe(deleted));
+  Run runc = run({"/fileless", "memfd", "runc_cloned:/proc/self/exe", "/bin/busybox", "echo", "runc-ran"});
+  check("fileless: runc's memfd:runc_cloned re-exec by a host program runs",
+        runc.code == 0 && has(runc.output, "runc-ran"), describe(runc));
+  Run mimic = run({"/merged/bin/fileless", "memfd", "runc_cloned:/proc/self/exe", "/bin/busybox", "true"});
+  check("fileless: a container program naming its memfd like runc's is blocked", mimic.code == 126, describe(mimic));
+  Run image = run({"/merged/bin/hello"});
+  check("library: an image binary and its libraries run", image.code == 0 && has(image.output, "hello-ran"),
+        describe(image));
+  Run direct = run({"/merged/tmp/dropped"});
+  check("library: a writable-layer binary exec'd directly is left to fanotify (its own mappings pass)",
+        direct.code == 0 && has(direct.output, "hello-ran"), describe(direct));
+  Run loader = run({"/lib64/ld-linux-x86-64.so.2", "/merged/tmp/dropped"});
+  check("library: the loader trick on a dropped binary is refused",
+        loader.code != 0 && !has(loader.output, "hello-ran"), describe(loader));
+  Run preload = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/tmp/evil.so"});
+  check("library: LD_PRELOAD of a dropped library is refused, the program runs without it",
+        preload.code == 0 && has(preload.output, "hello-ran") && !has(preload.output, "library-loaded:evil"),
+        describe(preload));
+  Run good = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good.so"});
+  check("library: an unchanged copied-up image library in trusted_files loads", has(good.output, "library-loaded:good"),
+        describe(good));
+  Run unknownCopy = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good2.so"});
+  check("library: a copied-up library the agent has not verified is refused",
+        !has(unknownCopy.output, "library-loaded:good2"), describe(unknownCopy));
+  Run host = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/tmp/evil.so"}, false);
+  check("library: a process outside any container is not judged", has(host.output, "library-loaded:evil"),
+        describe(host));
+  // A write after the agent verified the copy changes its ctime: no longer trusted.
+  int fd = open("/merged/lib/good.so", O_WRONLY | O_APPEND);
+  bool wrote = fd >= 0 && write(fd, "x", 1) == 1;
+  if (fd >= 0) close(fd);
+  Run modified = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good.so"});
+  check("library: a verified copy modified afterwards is refused",
+        wrote && !has(modified.output, "library-loaded:good"), describe(modified));
+
+  std::vector<SensorFinding> findings = sink.take();
+  const SensorFinding* f = find(findings, SensorReason::Fileless, "memfd:evil");
+  check("finding: blocked fileless memfd exec attributed to the container",
+        f && f->blocked && f->source == SensorSource::LsmExec && f->containerId == "ctr" && f->memfd);
+  f = find(findings, SensorReason::Library, "evil.so");
+  check("finding: blocked library with its path inside the container",
+        f && f->blocked && f->path == "/tmp/evil.so" && f->containerId == "ctr", f ? f->path : "none");
+  int runcNamed = 0;
+  for (const SensorFinding& named : findings) runcNamed += has(named.name, "memfd:runc_cloned") ? 1 : 0;
+  check("finding: only the mimic of runc's clone is reported", runcNamed == 1, std::to_string(runcNamed));
+  check("stats: runc clone excepted", sensor.stats().runcExcepted >= 1);
+}
+
+void auditChecks(BpfSensor& sensor, Collect& sink, uint64_t cgroupId) {
+  sensor.putContainers({{cgroupId, "ctr", 1, 1}});
+  Run memfd = run({"/fileless", "memfd", "evil-audit", "/bin/busybox", "echo", "memfd-ran"});
+  check("audit: a fileless exec runs", memfd.code == 0 && has(memfd.output, "memfd-ran"), describe(memfd));
+  Run preload = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/tmp/evil.so"});
+  check("audit: a dropped library loads", has(preload.output, "library-loaded:evil"), describe(preload));
+  std::vector<SensorFinding> findings = sink.take();
+  const SensorFinding* f = find(findings, SensorReason::Fileless, "memfd:evil-audit");
+  check("audit: fileless finding audited", f && !f->blocked && f->mode == 1);
+  f = find(findings, SensorReason::Library, "evil.so");
+  check("audit: library finding audited", f && !f->blocked && f->mode == 1);
+}
+
+}  // namespace
+
+int main() {
+  Collect sink;
+  SensorOptions options;
+  options.flushIntervalMs = 50;
+  BpfSensor sensor(options, sink);
+  const Coverage& coverage = sensor.start();
+  for (const std::string& reason : coverage.reasons) printf("# reason: %s\n", reason.c_str());
+  check("coverage: LSM programs attached and running", coverage.lsm);
+  check("coverage: program types lsm and fentry load", coverage.programTypes.lsm && coverage.programTypes.fentry);
+  if (coverage.lsm) {
+    struct stat cg = {};
+    stat(kCgroup, &cg);
+    sensor.putContainers({{cg.st_ino, "ctr", 2, 2}});
+    sensor.putTrustedFiles({trustedFileOf("/layers/upper/lib/good.so")});
+    enforceChecks(sensor, sink);
+    auditChecks(sensor, sink, cg.st_ino);
+  }
+  sensor.stop();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

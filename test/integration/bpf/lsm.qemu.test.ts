@@ -1,0 +1,57 @@
+// The eBPF sensor's BPF LSM path, which this machine's kernel refuses: Debian 12's stock
+// cloud kernels (6.1 and 6.12, extracted from their .debs) boot in QEMU (TCG) with a
+// minimal initramfs whose only program, guest/lsmguest.cc, links the real sensor and
+// checks blocking from a "container" (overlay + cgroup). See qemuGuest.ts. ~6 s of guest
+// time per kernel here, plus ~15 s to build the static guest program.
+import * as assert from "node:assert/strict";
+
+import { GUEST_KERNELS, runLsmGuest } from "./qemuGuest";
+
+const GUEST_TIMEOUT_MS = 240_000;
+
+// The checks lsmguest must print "ok" for; a guest that prints fewer fails here.
+const EXPECTED = [
+  "coverage: LSM programs attached and running",
+  "fileless: memfd_create + execveat fails with EPERM",
+  "fileless: exec of a deleted file via /proc/self/fd fails with EPERM",
+  "fileless: runc's memfd:runc_cloned re-exec by a host program runs",
+  "fileless: a container program naming its memfd like runc's is blocked",
+  "library: an image binary and its libraries run",
+  "library: a writable-layer binary exec'd directly is left to fanotify (its own mappings pass)",
+  "library: the loader trick on a dropped binary is refused",
+  "library: LD_PRELOAD of a dropped library is refused, the program runs without it",
+  "library: an unchanged copied-up image library in trusted_files loads",
+  "library: a copied-up library the agent has not verified is refused",
+  "library: a verified copy modified afterwards is refused",
+  "finding: blocked fileless memfd exec attributed to the container",
+  "finding: blocked library with its path inside the container",
+  "audit: a fileless exec runs",
+  "audit: a dropped library loads",
+  "audit: fileless finding audited",
+  "audit: library finding audited",
+];
+
+describe("eBPF sensor: BPF LSM in a QEMU guest @root", function () {
+  this.timeout(GUEST_TIMEOUT_MS + 120_000);
+
+  for (const kernel of GUEST_KERNELS) {
+    it(`blocks fileless execs and drifted libraries on ${kernel}`, async () => {
+      const result = await runLsmGuest(kernel, GUEST_TIMEOUT_MS);
+      const lines = result.output.split(/\r?\n/);
+      const report = lines.filter((l) => /^(ok|not ok|#|\d+ passed)/.test(l)).join("\n");
+      process.stdout.write(`      guest ${result.release}: ${result.ms} ms\n`);
+      const failed = lines.filter((l) => l.startsWith("not ok"));
+      assert.deepEqual(failed, [], report || result.output.slice(-4000));
+      for (const name of EXPECTED) {
+        assert.ok(
+          lines.some((l) => l.startsWith(`ok ${name}`)),
+          `missing "ok ${name}":\n${report || result.output.slice(-4000)}`,
+        );
+      }
+      assert.ok(
+        lines.some((l) => /^\d+ passed, 0 failed/.test(l)),
+        report,
+      );
+    });
+  }
+});
