@@ -14,6 +14,7 @@ import { RuntimeWatcher } from "../runtime/RuntimeWatcher";
 import { OVERLAY_SNAPSHOTTER_DIR, type AgentConfig } from "./AgentConfig";
 import { containerCgroupMarkers } from "./cgroupLeaf";
 import { ContainerAttacher, containerKey } from "./ContainerAttacher";
+import { FilelessSensor } from "./FilelessSensor";
 import { detectHostView, hostPath } from "./HostView";
 
 export class Agent {
@@ -21,6 +22,7 @@ export class Agent {
   private guard?: NativeExecGuard;
   private watcher?: RuntimeWatcher;
   private attacher?: ContainerAttacher;
+  private sensor?: FilelessSensor;
   private readonly driftLog = new DriftLog(componentLogger("findings"));
   private readonly findingListeners: ((finding: DriftFinding) => void)[] = [];
 
@@ -61,6 +63,8 @@ export class Agent {
     });
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();
+    const sensor = (this.sensor = new FilelessSensor(componentLogger("bpf"), (record) => this.onVerdicts([record])));
+    sensor.start();
     const attacher = (this.attacher = new ContainerAttacher({
       guard,
       builder: new BaselineBuilder({ stateDir: config.stateDir, logger: componentLogger("baseline") }),
@@ -68,6 +72,7 @@ export class Agent {
       view,
       logger: componentLogger("attach"),
       snapshotRoots: roots,
+      followers: [sensor],
     }));
     this.policies.onChange(() => attacher.refreshPolicies());
     const watcher = (this.watcher = new RuntimeWatcher({
@@ -110,6 +115,8 @@ export class Agent {
   async stop(): Promise<void> {
     await this.watcher?.stop();
     this.watcher = undefined;
+    this.sensor?.close();
+    this.sensor = undefined;
     if (this.guard) {
       this.guard.flushVerdicts();
       this.guard.close();
@@ -121,6 +128,8 @@ export class Agent {
   private onVerdicts(batch: VerdictRecord[]): void {
     const node = this.config.nodeName || os.hostname();
     for (const record of batch) {
+      // The eBPF sensor does not know policy names; the attacher does.
+      if (!record.policy && record.containerId) record.policy = this.attacher?.policy(record.containerId)?.name ?? "";
       const finding = driftFinding(record, this.attacher?.record(record.containerId), node);
       this.driftLog.write(finding);
       for (const listener of this.findingListeners) listener(finding);

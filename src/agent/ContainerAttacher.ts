@@ -30,6 +30,12 @@ interface ImageState {
   failed: boolean;
 }
 
+/** Anything else that follows containers (the eBPF sensor). */
+export interface ContainerFollower {
+  attach(key: string, record: ContainerRecord, policy: NativePolicy): void;
+  detach(key: string): void;
+}
+
 export interface AttacherDeps {
   guard: NativeExecGuard;
   builder: BaselineBuilder;
@@ -38,6 +44,7 @@ export interface AttacherDeps {
   logger: Logger;
   /** Snapshot roots already known to the guard; new ones are added as containers show them. */
   snapshotRoots: Set<string>;
+  followers?: ContainerFollower[];
 }
 
 /** The native key of a container: containerd ids are unique per namespace only. */
@@ -61,6 +68,10 @@ export class ContainerAttacher {
 
   record(key: string): ContainerRecord | undefined {
     return this.containers.get(key)?.record;
+  }
+
+  policy(key: string): NativePolicy | undefined {
+    return this.containers.get(key)?.policy;
   }
 
   /** Resolves once the container is enforced with its baseline (or known to have none). */
@@ -92,6 +103,7 @@ export class ContainerAttacher {
     }
     image.users.add(key);
     guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
+    for (const follower of this.deps.followers ?? []) follower.attach(key, record, attached.policy);
     const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
     for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
     log.info(
@@ -119,6 +131,7 @@ export class ContainerAttacher {
     if (dropImage) this.images.delete(attached.imageKey);
     this.deps.guard.apply({ removeContainers: [key], dropImages: dropImage && image.ready ? [attached.imageKey] : [] });
     for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
+    for (const follower of this.deps.followers ?? []) follower.detach(key);
     this.deps.logger.info({ container: id, namespace }, "container detached");
   }
 
@@ -139,6 +152,7 @@ export class ContainerAttacher {
     for (const attached of this.containers.values()) {
       attached.policy = this.deps.policies.policyFor(attached.record);
       changed.push(this.nativeSpec(attached));
+      for (const follower of this.deps.followers ?? []) follower.attach(attached.key, attached.record, attached.policy);
     }
     if (changed.length > 0) this.deps.guard.apply({ putContainers: changed });
   }

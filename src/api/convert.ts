@@ -14,6 +14,7 @@ export const DRIFT_REASONS: readonly DriftReason[] = [
   "denied",
   "deadline_exceeded",
   "hold_overflow",
+  "library",
 ];
 export const VERDICTS: readonly Verdict[] = ["blocked", "audited"];
 export const POLICY_MODES: readonly PolicyMode[] = ["enforce", "audit", "disabled"];

@@ -36,6 +36,7 @@ export type DriftReason =
   | "made_executable"
   | "volume"
   | "fileless"
+  | "library"
   | "denied"
   | "deadline_exceeded"
   | "hold_overflow";

@@ -1,0 +1,60 @@
+// driftguard agent end to end with its eBPF sensor: a fileless exec in a container (memfd)
+// is reported with the container's identity and policy. On this machine kind the kernel
+// refuses BPF LSM programs, so the exec runs and the finding is "audited" even in enforce.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { AgentProcess } from "../../testbed/AgentProcess";
+import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
+import { buildOciImage, busyboxLayer, scratchDir } from "../../testbed/ociImage";
+import { buildTestProgram } from "../bpf/sensorHelpers";
+
+describe("driftguard agent with its eBPF sensor on containerd @root", function () {
+  this.timeout(120000);
+  let bed: ContainerdTestBed | undefined;
+  let agent: AgentProcess | undefined;
+  const scratch = scratchDir("e2e-fileless");
+
+  after(async () => {
+    await agent?.stop();
+    await bed?.stop();
+    scratch.remove();
+  });
+
+  it("reports a memfd exec in a container as fileless, with its pod and policy", async () => {
+    const fileless = buildTestProgram("fileless", scratch.dir);
+    const image = buildOciImage(scratch.dir, "test.local/fileless:1", [
+      [...busyboxLayer(), { kind: "file", path: "bin/fileless", content: fs.readFileSync(fileless), mode: 0o755 }],
+    ]);
+    bed = await ContainerdTestBed.start();
+    await bed.importImage(image.archive);
+    await bed.run("c", image.name, ["sleep", "100000"], {
+      labels: { "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.name": "web-0" },
+    });
+    agent = await AgentProcess.start([
+      "--containerd-address",
+      bed.address,
+      "--containerd-root",
+      bed.root,
+      "--namespaces",
+      bed.namespace,
+      "--mode",
+      "enforce",
+      "--state-dir",
+      path.join(scratch.dir, "state"),
+    ]);
+    const coverage = agent.lines.find((l) => l.component === "bpf" && typeof l.tracepoint === "boolean");
+    assert.ok(coverage, "the agent logs its eBPF coverage at start");
+    assert.equal(coverage.tracepoint, true, JSON.stringify(coverage));
+    const run = await bed.exec("c", ["/bin/fileless", "memfd", "dropped", "/bin/busybox", "echo", "fileless-ran"]);
+    assert.match(run.stdout, /fileless-ran/, run.stderr);
+    const line = await agent.waitFor((l) => l.finding?.reason === "fileless", 10000);
+    const finding = line.finding!;
+    assert.equal(finding.verdict, "audited");
+    assert.equal(finding.policy, "default");
+    assert.equal(finding.container.id, "c");
+    assert.deepEqual(finding.k8s, { namespace: "shop", pod: "web-0" });
+    assert.equal(finding.hostPath, "memfd:dropped");
+  });
+});
