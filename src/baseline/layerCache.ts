@@ -11,6 +11,14 @@ import type { LayerManifest } from "./types";
 
 const CACHE_VERSION = 1;
 
+// Lookups in every LayerCache of the process, for the agent's metrics.
+const lookups = { hits: 0, misses: 0 };
+
+/** Layer cache lookups since the process started: hits need no hashing. */
+export function layerCacheStats(): { hits: number; misses: number } {
+  return { ...lookups };
+}
+
 interface CacheRecord {
   cacheVersion: number;
   identity: string;
@@ -38,6 +46,12 @@ export class LayerCache {
   }
 
   async get(identity: string, variant: string): Promise<LayerManifest | undefined> {
+    const manifest = await this.read(identity, variant);
+    lookups[manifest ? "hits" : "misses"]++;
+    return manifest;
+  }
+
+  private async read(identity: string, variant: string): Promise<LayerManifest | undefined> {
     const file = this.fileOf(identity, variant);
     let text: string;
     try {

@@ -1,7 +1,9 @@
 // `driftguard agent`: runs the exec guard on this node until SIGTERM/SIGINT.
 import { Agent } from "../agent/Agent";
+import { AgentHttp } from "../agent/agentHttp";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { componentLogger } from "../log/logger";
+import { parseListenAddress, type ListenAddress } from "../metrics/listenAddress";
 import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
 import { FixedModePolicy, type PolicySource } from "../policy/PolicySource";
 import { startReporter, type ReporterConfig } from "../report/Reporter";
@@ -21,6 +23,7 @@ const FLAGS: FlagSpec[] = [
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
   { name: "policy-dir", default: "", env: true },
+  { name: "metrics-address", default: ":9464", env: true },
   ...REPORTER_FLAGS,
 ];
 
@@ -41,6 +44,7 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
+  --metrics-address H:P       /metrics, /healthz, /readyz over HTTP; "" turns them off [:9464]
 ${REPORTER_USAGE}`;
 
 export interface AgentArgs {
@@ -49,12 +53,22 @@ export interface AgentArgs {
   policyDir: string;
   /** undefined: no collector, findings only as log lines. */
   reporter?: ReporterConfig;
+  /** undefined: no metrics and health endpoints. */
+  metricsAddress?: ListenAddress;
 }
 
 export function agentArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentArgs {
   const flags = parseFlags(argv, FLAGS, env);
   const agent = agentConfigFromFlags(flags, env);
-  return { agent, policyDir: flags.values.get("policy-dir") ?? "", reporter: reporterConfigFromFlags(flags, agent) };
+  const metrics = flags.values.get("metrics-address") ?? "";
+  const metricsAddress = metrics ? parseListenAddress(metrics, "--metrics-address") : undefined;
+  if (typeof metricsAddress === "string") throw new UsageError(metricsAddress);
+  return {
+    agent,
+    policyDir: flags.values.get("policy-dir") ?? "",
+    reporter: reporterConfigFromFlags(flags, agent),
+    metricsAddress,
+  };
 }
 
 export function agentConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -89,7 +103,7 @@ export const agentCommand: Command = {
   summary: "block or audit drift on this node (needs root)",
   usage: USAGE,
   async run(argv) {
-    const { agent: config, policyDir, reporter: reporterConfig } = agentArgs(argv);
+    const { agent: config, policyDir, reporter: reporterConfig, metricsAddress } = agentArgs(argv);
     const logger = componentLogger("main");
     const policies: PolicySource = policyDir
       ? new DirectoryPolicySource({
@@ -110,11 +124,22 @@ export const agentCommand: Command = {
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
       }));
     if (reporter) agent.onFinding((finding) => reporter.write(finding));
+    let http: AgentHttp | undefined; // metrics and health endpoints (src/agent/agentHttp.ts)
     const shutDown = async () => {
       await agent.stop();
       await reporter?.close();
       await policies.close?.();
+      await http?.close();
     };
+    // ---- metrics and health endpoints: listening before the agent starts (liveness) ----
+    try {
+      http = metricsAddress && (await AgentHttp.start({ address: metricsAddress, agent, reporter, policies, logger }));
+    } catch (error) {
+      logger.fatal({ err: error }, "agent failed to start");
+      await shutDown();
+      return 1;
+    }
+    // ---- end of metrics and health endpoints ----
     let stopping: Promise<void> | undefined;
     const stopped = new Promise<void>((resolve) => {
       for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -128,6 +153,7 @@ export const agentCommand: Command = {
     try {
       await policies.start?.(); // policies are loaded before any container attaches
       await agent.start();
+      http?.markStarted(); // /readyz
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await shutDown();

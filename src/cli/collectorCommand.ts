@@ -1,5 +1,8 @@
 // `driftguard collector`: the central gRPC collector, until SIGTERM/SIGINT.
+import * as fs from "node:fs";
+
 import { Collector, type CollectorConfig } from "../collector/Collector";
+import type { WebhookConfig } from "../collector/webhook/WebhookSender";
 import { componentLogger } from "../log/logger";
 import { UsageError, type Command } from "./command";
 import { parseFlags, positiveInt, type FlagSpec } from "./flags";
@@ -15,6 +18,11 @@ const FLAGS: FlagSpec[] = [
   { name: "retention-days", default: "90", env: true },
   { name: "max-message-bytes", default: String(4 << 20), env: true },
   { name: "insecure", boolean: true, env: true },
+  { name: "web-listen", default: "0.0.0.0:7444", env: true },
+  { name: "metrics-address", default: ":9465", env: true },
+  { name: "webhook-url", env: true },
+  { name: "webhook-secret-file", env: true },
+  { name: "agent-heartbeat-seconds", default: "10", env: true },
 ];
 
 const USAGE = `usage: driftguard collector [options]
@@ -33,6 +41,12 @@ given as DRIFTGUARD_<OPTION>.
   --retention-days N        delete findings last seen longer ago; 0 keeps all [90]
   --max-message-bytes N     larger messages are refused [4194304]
   --insecure                no TLS and no authentication: for a local trial only
+  --web-listen HOST:PORT    the review page (HTTPS with the same certificate, tokens and
+                            client certificates as the API); "" turns it off [0.0.0.0:7444]
+  --metrics-address H:P     /metrics, /healthz, /readyz over plain HTTP; "" turns them off [:9465]
+  --webhook-url URL         POST every new finding there (JSON, retried with backoff)
+  --webhook-secret-file F   HMAC-SHA256 key (at least 16 bytes) for X-Driftguard-Signature
+  --agent-heartbeat-seconds N  the agents' heartbeat interval: silent agents are shown as such [10]
 
 Certificates for a first install: driftguard certs --out DIR.`;
 
@@ -47,6 +61,7 @@ export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv =
   if (insecure && tlsFlags.length > 0) throw new UsageError("--insecure cannot be combined with TLS options");
   const retention = Number(flags.values.get("retention-days"));
   if (!Number.isSafeInteger(retention) || retention < 0) throw new UsageError("--retention-days must be 0 or more");
+  const heartbeatSeconds = positiveInt(flags, "agent-heartbeat-seconds");
   return {
     listen: flags.values.get("listen")!,
     db: flags.values.get("db")!,
@@ -61,7 +76,35 @@ export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv =
     insecure,
     retentionDays: retention,
     maxMessageBytes: positiveInt(flags, "max-message-bytes"),
+    webListen: flags.values.get("web-listen"),
+    metricsAddress: flags.values.get("metrics-address"),
+    webhook: webhookConfig(flags.values.get("webhook-url"), flags.values.get("webhook-secret-file")),
+    agentHeartbeatMs: heartbeatSeconds * 1000,
   };
+}
+
+function webhookConfig(url: string | undefined, secretFile: string | undefined): WebhookConfig | undefined {
+  if (!url && !secretFile) return undefined;
+  if (!url || !secretFile) throw new UsageError("--webhook-url and --webhook-secret-file go together");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--webhook-url ${url} is not a URL`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new UsageError("--webhook-url must be an http:// or https:// URL");
+  }
+  let secret: Buffer;
+  try {
+    secret = Buffer.from(fs.readFileSync(secretFile, "utf8").trim());
+  } catch (error) {
+    throw new UsageError(`cannot read --webhook-secret-file ${secretFile}: ${(error as Error).message}`);
+  }
+  if (secret.length < 16) {
+    throw new UsageError(`--webhook-secret-file ${secretFile} holds fewer than 16 bytes; e.g. openssl rand -hex 32`);
+  }
+  return { url, secret };
 }
 
 export const collectorCommand: Command = {

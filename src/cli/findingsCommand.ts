@@ -16,6 +16,7 @@ import type { DriftReason, Verdict } from "../native/binding";
 import type { TriageStatus } from "../api/convert";
 import { UsageError, type Command } from "./command";
 import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";
+import { EXPORT_USAGE, exportFindings } from "./findingsExport";
 import { details, eventView, findingView, tableHeader, tableRow } from "./findingsView";
 
 const FLAGS: FlagSpec[] = [
@@ -36,16 +37,21 @@ const FLAGS: FlagSpec[] = [
   { name: "status" },
   { name: "since" },
   { name: "until" },
-  { name: "limit", default: "50" },
+  { name: "limit" },
   { name: "comment", default: "" },
+  { name: "format" },
+  { name: "output" },
+  { name: "aws-account", env: true },
+  { name: "aws-region", env: true },
 ];
 
-const USAGE = `usage: driftguard findings <list|show ID|watch|triage ID STATUS> [options]
+const USAGE = `usage: driftguard findings <list|show ID|watch|triage ID STATUS|export> [options]
 
   list                      findings, most recent first
   show ID                   one finding with its triage history
   watch                     new findings as the collector stores them (Ctrl-C ends)
   triage ID STATUS          STATUS acknowledged | resolved | false_positive | new [--comment TEXT]
+${EXPORT_USAGE}
 
 Connection (also DRIFTGUARD_SERVER, _CA, _TOKEN_FILE, _CERT, _KEY; or DRIFTGUARD_TOKEN):
   --server HOST:PORT        the collector [localhost:7443]
@@ -54,11 +60,11 @@ Connection (also DRIFTGUARD_SERVER, _CA, _TOKEN_FILE, _CERT, _KEY; or DRIFTGUARD
   --cert FILE --key FILE    or a client certificate (OU = your role)
   --insecure                plaintext, for a collector started with --insecure
 
-Filters (list, watch): --cluster --namespace --pod --image --node (exact),
+Filters (list, watch, export): --cluster --namespace --pod --image --node (exact),
   --reason ${DRIFT_REASONS.join("|")}
   --verdict ${VERDICTS.join("|")}   --status ${TRIAGE_STATUSES.join("|")}
   --since/--until TIME      ISO time or an age like 30m, 6h, 7d
-  --limit N                 list at most N [50]
+  --limit N                 list at most N [50]; export at most N [all]
   --json                    JSON instead of a table (list: an array; watch: one line per finding)`;
 
 export const findingsCommand: Command = {
@@ -85,6 +91,9 @@ export const findingsCommand: Command = {
           return await show(client, need(rest, 1, "show ID")[0], json);
         case "watch":
           return await watch(client, flags, json);
+        case "export":
+          need(rest, 0, "export --format asff|json|csv");
+          return await exportFindings(client, flags, filterFrom(flags));
         case "triage": {
           const [id, status] = need(rest, 2, "triage ID STATUS");
           return await triage(client, id, status, flags.values.get("comment")!, json);
@@ -104,7 +113,7 @@ export const findingsCommand: Command = {
 };
 
 async function list(client: FindingsClient, flags: ParsedFlags, json: boolean): Promise<number> {
-  const limit = positiveInt(flags, "limit");
+  const limit = flags.values.has("limit") ? positiveInt(flags, "limit") : 50;
   const found: ApiFinding[] = [];
   let pageToken = "";
   do {

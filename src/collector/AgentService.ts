@@ -12,7 +12,7 @@ import { checkFinding } from "../api/validateFinding";
 import type { Logger } from "../log/logger";
 import { AGENT_ROLES, isAuthError, type Authenticator, type Caller } from "./auth/Authenticator";
 import { recordFromApi } from "./records";
-import type { FindingStore } from "./store/FindingStore";
+import type { FindingRecord, FindingStore } from "./store/FindingStore";
 
 export const MAX_BATCH_FINDINGS = 1000;
 /** Messages read ahead of the store, per stream; more pause the stream (TCP backpressure). */
@@ -22,8 +22,10 @@ export interface AgentServiceDeps {
   store: FindingStore;
   auth: Authenticator;
   logger: Logger;
-  /** Called after a batch was stored (watchers, metrics). */
-  onIngest?: (stored: { inserted: number; merged: number; ms: number }) => void;
+  /** Called after a batch was stored (metrics, webhook); `added` are the findings stored for the first time. */
+  onIngest?: (stored: { received: number; ms: number; added: FindingRecord[]; receivedMs: number }) => void;
+  /** Report streams opened (+1) and ended (-1); heartbeats received (0). */
+  onStream?: (change: 1 | -1 | 0) => void;
 }
 
 type ReportCall = grpc.ServerDuplexStream<ReportRequest | MalformedMessage, ReportResponse>;
@@ -48,6 +50,14 @@ function handleReport(call: ReportCall, deps: AgentServiceDeps): void {
     call.emit("error", caller);
     return;
   }
+  deps.onStream?.(1);
+  let open = true;
+  const closed = (): void => {
+    if (open) deps.onStream?.(-1);
+    open = false;
+  };
+  call.once("close", closed);
+  call.once("cancelled", closed);
   let queued = 0;
   let failed = false;
   let chain = Promise.resolve();
@@ -107,8 +117,13 @@ async function ingestBatch(call: ReportCall, batch: FindingBatch, deps: AgentSer
       throw new StreamError(grpc.status.INVALID_ARGUMENT, `batch ${batch.batchId}, finding ${i}: ${problem}`);
   }
   const began = performance.now();
-  const result = await deps.store.ingest(findings.map(recordFromApi), now);
-  deps.onIngest?.({ ...result, ms: performance.now() - began });
+  const records = findings.map(recordFromApi);
+  const result = await deps.store.ingest(records, now);
+  if (deps.onIngest) {
+    const added = new Set(result.insertedIds);
+    const ms = performance.now() - began;
+    deps.onIngest({ received: findings.length, ms, added: records.filter((r) => added.delete(r.id)), receivedMs: now });
+  }
   call.write({ ack: { batchId: batch.batchId, inserted: result.inserted, merged: result.merged } });
 }
 
@@ -116,6 +131,7 @@ async function recordHeartbeat(h: Heartbeat, caller: Caller, deps: AgentServiceD
   if (!h.node || h.node.length > 253 || h.cluster.length > 253 || h.agentVersion.length > 64) {
     throw new StreamError(grpc.status.INVALID_ARGUMENT, "a heartbeat needs a node name (at most 253 characters)");
   }
+  deps.onStream?.(0);
   await deps.store.recordHeartbeat({
     cluster: h.cluster,
     node: h.node,

@@ -4,13 +4,17 @@
 import * as grpc from "@grpc/grpc-js";
 
 import type { Logger } from "../log/logger";
+import { CollectorMetrics } from "../metrics/collectorMetrics";
+import { DEFAULT_HEARTBEAT_MS, isSilent } from "./agentLiveness";
 import { addAgentService } from "./AgentService";
 import { Authenticator } from "./auth/Authenticator";
+import { CollectorEndpoints } from "./CollectorEndpoints";
 import { serverCredentials, type TlsFiles } from "./auth/serverCredentials";
 import { TokenFile } from "./auth/TokenFile";
 import { addFindingService } from "./FindingService";
 import type { FindingStore } from "./store/FindingStore";
 import { openStore, redactDb } from "./store/openStore";
+import type { WebhookConfig } from "./webhook/WebhookSender";
 
 export interface CollectorConfig {
   /** host:port; port 0 picks a free one. */
@@ -26,6 +30,14 @@ export interface CollectorConfig {
   /** Larger messages are refused with RESOURCE_EXHAUSTED. Default 4 MiB. */
   maxMessageBytes?: number;
   watchPollMs?: number;
+  /** The review page's HOST:PORT (HTTPS, or HTTP when insecure); "" or undefined: none. */
+  webListen?: string;
+  /** /metrics, /healthz, /readyz over HTTP; "" or undefined: none. */
+  metricsAddress?: string;
+  /** POST each new finding here. */
+  webhook?: WebhookConfig;
+  /** The agents' heartbeat interval: an agent silent for longer is shown as such. Default 10 s. */
+  agentHeartbeatMs?: number;
 }
 
 const RETENTION_INTERVAL_MS = 3600_000;
@@ -38,7 +50,19 @@ export class Collector {
     readonly store: FindingStore,
     readonly port: number,
     private readonly logger: Logger,
+    readonly endpoints: CollectorEndpoints,
+    readonly metrics: CollectorMetrics,
   ) {}
+
+  /** The review page's port; undefined without one. */
+  get webPort(): number | undefined {
+    return this.endpoints.web?.port;
+  }
+
+  /** The metrics endpoint's port; undefined without one. */
+  get metricsPort(): number | undefined {
+    return this.endpoints.metricsServer?.port;
+  }
 
   static async start(config: CollectorConfig, logger: Logger): Promise<Collector> {
     if (!config.insecure && !config.tls) {
@@ -55,13 +79,45 @@ export class Collector {
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 5_000,
     });
-    const auth = new Authenticator({ tokens, insecure: config.insecure });
-    addAgentService(server, { store, auth, logger: logger.child({ service: "agent" }) });
+    const heartbeatMs = config.agentHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    const metrics = new CollectorMetrics(async () => {
+      const now = Date.now();
+      const agents = await store.agents();
+      const silent = agents.filter((a) => isSilent(a, now, heartbeatMs)).length;
+      return { live: agents.length - silent, silent };
+    });
+    const auth = new Authenticator({
+      tokens,
+      insecure: config.insecure,
+      onRefused: (what, error) =>
+        metrics.authFailures.inc({ api: what.startsWith("web ") ? "web" : "grpc", code: grpc.status[error.code] }),
+    });
+    let endpoints: CollectorEndpoints;
+    try {
+      endpoints = await CollectorEndpoints.start(
+        { ...config, heartbeatMs, pollMs: config.watchPollMs ?? 500, tls: config.insecure ? undefined : config.tls },
+        { store, auth, metrics, logger },
+      );
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    addAgentService(server, {
+      store,
+      auth,
+      logger: logger.child({ service: "agent" }),
+      onIngest: ({ received, ms, added, receivedMs }) => {
+        metrics.onIngest(received, ms, added);
+        endpoints.onNewFindings(added, receivedMs);
+      },
+      onStream: (change) => (change === 0 ? metrics.heartbeats.inc() : metrics.streams.inc(change)),
+    });
     addFindingService(server, {
       store,
       auth,
       logger: logger.child({ service: "findings" }),
       watchPollMs: config.watchPollMs,
+      onWatcher: (change) => metrics.watchers.inc({ api: "grpc" }, change),
     });
     let port: number;
     try {
@@ -69,10 +125,11 @@ export class Collector {
         server.bindAsync(config.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
       );
     } catch (error) {
+      await endpoints.close();
       await store.close();
       throw new Error(`cannot listen on ${config.listen}: ${(error as Error).message}`);
     }
-    const collector = new Collector(server, store, port, logger);
+    const collector = new Collector(server, store, port, logger, endpoints, metrics);
     if (config.retentionDays > 0) collector.startRetention(config.retentionDays);
     if (config.insecure) {
       logger.warn(
@@ -89,6 +146,9 @@ export class Collector {
         tokens: tokens?.size ?? 0,
         retentionDays: config.retentionDays,
         insecure: !!config.insecure,
+        webPort: endpoints.web?.port,
+        metricsPort: endpoints.metricsServer?.port,
+        webhook: config.webhook ? new URL(config.webhook.url).origin : undefined,
       },
       "collector started",
     );
@@ -108,6 +168,7 @@ export class Collector {
         resolve();
       });
     });
+    await this.endpoints.close();
     await this.store.close();
     this.logger.info("collector stopped");
   }

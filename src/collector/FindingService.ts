@@ -18,8 +18,8 @@ import type {
 import type { Logger } from "../log/logger";
 import { READ_ROLES, TRIAGE_ROLES, isAuthError, type Authenticator, type Role } from "./auth/Authenticator";
 import { apiFromEvent, apiFromStored, queryFromFilter } from "./records";
+import { getFinding, isFailure, listFindings, updateTriage } from "./reviewOps";
 import type { FindingStore } from "./store/FindingStore";
-import { BadPageToken } from "./store/query";
 import { watchFindings } from "./watchFindings";
 
 export interface FindingServiceDeps {
@@ -28,27 +28,25 @@ export interface FindingServiceDeps {
   logger: Logger;
   /** How often watchers look for new findings. Default 500 ms. */
   watchPollMs?: number;
+  /** WatchFindings streams opened (+1) and ended (-1), for metrics. */
+  onWatcher?: (change: 1 | -1) => void;
 }
 
 type Unary<Req, Res> = grpc.ServerUnaryCall<Req | MalformedMessage, Res>;
 type Callback<Res> = grpc.sendUnaryData<Res>;
-
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
 
 export function addFindingService(server: grpc.Server, deps: FindingServiceDeps): void {
   server.addService(serviceDefinition("FindingService"), {
     ListFindings: unary<ListFindingsRequest, ListFindingsResponse>(deps, READ_ROLES, "ListFindings", async (req) => {
       const query = queryFromFilter(req.filter);
       if (typeof query === "string") return invalid(query);
-      if (req.pageSize > MAX_PAGE) return invalid(`page_size must be at most ${MAX_PAGE}`);
-      const page = await deps.store.list(query, req.pageSize || DEFAULT_PAGE, req.pageToken);
+      const page = await listFindings(deps.store, query, req.pageSize, req.pageToken);
+      if (isFailure(page)) return page;
       return { findings: page.findings.map(apiFromStored), nextPageToken: page.nextPageToken };
     }),
     GetFinding: unary<GetFindingRequest, GetFindingResponse>(deps, READ_ROLES, "GetFinding", async (req) => {
-      if (!req.id || req.id.length > 64) return invalid("id is required (at most 64 characters)");
-      const found = await deps.store.get(req.id);
-      if (!found) return { code: grpc.status.NOT_FOUND, details: `no finding ${req.id}` };
+      const found = await getFinding(deps.store, req.id);
+      if (isFailure(found)) return found;
       return { finding: apiFromStored(found.finding), triageHistory: found.history.map(apiFromEvent) };
     }),
     UpdateTriage: unary<UpdateTriageRequest, UpdateTriageResponse>(
@@ -56,17 +54,9 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
       TRIAGE_ROLES,
       "UpdateTriage",
       async (req, caller) => {
-        const to = triageFromName(req.status);
-        if (!req.id || req.id.length > 64) return invalid("id is required (at most 64 characters)");
-        if (!to) return invalid("status must be acknowledged, resolved or false_positive (or new)");
-        if (req.comment.length > 4096) return invalid("comment must be at most 4096 characters");
-        const outcome = await deps.store.updateTriage(req.id, to, caller.name, req.comment, Date.now());
-        if (!outcome.ok) {
-          const code = outcome.code === "NOT_FOUND" ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION;
-          return { code, details: outcome.message };
-        }
-        deps.logger.info({ id: req.id, status: to, actor: caller.name }, "finding triaged");
-        return { finding: apiFromStored(outcome.finding) };
+        const request = { id: req.id, status: triageFromName(req.status), comment: req.comment };
+        const updated = await updateTriage(deps, caller, request, "grpc");
+        return isFailure(updated) ? updated : { finding: apiFromStored(updated) };
       },
     ),
     WatchFindings: (
@@ -89,7 +79,7 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
         call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: query });
         return;
       }
-      watchFindings(call, query, deps.store, deps.watchPollMs ?? 500, deps.logger);
+      watchFindings(call, query, deps.store, deps.watchPollMs ?? 500, deps.logger, deps.onWatcher);
     },
   });
 }
@@ -126,10 +116,6 @@ function unary<Req, Res extends object>(
         else callback(null, result as Res);
       },
       (error: unknown) => {
-        if (error instanceof BadPageToken) {
-          callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
-          return;
-        }
         deps.logger.error({ method, err: error }, "store failed");
         callback({
           code: grpc.status.UNAVAILABLE,

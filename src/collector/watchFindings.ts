@@ -1,25 +1,34 @@
-// WatchFindings: polls the store for findings received since the last poll. Polling (not an
-// in-process event) because with PostgreSQL another collector replica may have stored
-// them. Rows become visible when their transaction commits, which can be after a later
-// received_ms was seen, so each poll looks back LOOKBACK_MS and skips ids already sent.
+// WatchFindings and the web page's live updates: both poll the store for findings received
+// since the last poll. Polling (not an in-process event) because with PostgreSQL another
+// collector replica may have stored them. Rows become visible when their transaction
+// commits, which can be after a later received_ms was seen, so each poll looks back
+// LOOKBACK_MS and skips ids already sent.
 import * as grpc from "@grpc/grpc-js";
 
 import type { MalformedMessage } from "../api/apiProto";
 import type { WatchFindingsRequest, WatchFindingsResponse } from "../api/types";
 import type { Logger } from "../log/logger";
 import { apiFromStored } from "./records";
-import type { FindingQuery, FindingStore } from "./store/FindingStore";
+import type { FindingQuery, FindingStore, StoredFinding } from "./store/FindingStore";
 
 const LOOKBACK_MS = 10_000;
 const PAGE = 500;
 
-export function watchFindings(
-  call: grpc.ServerWritableStream<WatchFindingsRequest | MalformedMessage, WatchFindingsResponse>,
+export interface NewFindingsSink {
+  /** A finding first stored after the watch began; false stops the watch. */
+  write(finding: StoredFinding): boolean | void;
+  /** The store failed; the watch has stopped. */
+  fail(error: Error): void;
+}
+
+/** Polls until the returned stop() is called (or a write returns false, or the store fails). */
+export function pollNewFindings(
   query: FindingQuery,
   store: FindingStore,
   pollMs: number,
   logger: Logger,
-): void {
+  sink: NewFindingsSink,
+): () => void {
   const startedAt = Date.now();
   let newest = startedAt; // highest received_ms sent so far
   const sent = new Map<string, number>(); // id → received_ms, pruned past the lookback
@@ -29,9 +38,6 @@ export function watchFindings(
     done = true;
     clearTimeout(timer);
   };
-  call.on("cancelled", stop);
-  call.on("close", stop);
-  call.on("error", stop);
   const poll = async (): Promise<void> => {
     try {
       let after = { receivedMs: newest - LOOKBACK_MS, id: "" };
@@ -42,7 +48,7 @@ export function watchFindings(
           if (row.receivedMs < startedAt || sent.has(row.id)) continue;
           sent.set(row.id, row.receivedMs);
           newest = Math.max(newest, row.receivedMs);
-          call.write({ finding: apiFromStored(row) });
+          if (sink.write(row) === false) return stop();
         }
         if (rows.length < PAGE) break;
         after = { receivedMs: rows[rows.length - 1].receivedMs, id: rows[rows.length - 1].id };
@@ -52,11 +58,37 @@ export function watchFindings(
     } catch (error) {
       logger.warn({ err: error }, "watch poll failed");
       stop();
-      call.emit("error", {
-        code: grpc.status.UNAVAILABLE,
-        details: `the collector's store failed: ${(error as Error).message}`,
-      });
+      sink.fail(error as Error);
     }
   };
   timer = setTimeout(() => void poll(), 0);
+  return stop;
+}
+
+export function watchFindings(
+  call: grpc.ServerWritableStream<WatchFindingsRequest | MalformedMessage, WatchFindingsResponse>,
+  query: FindingQuery,
+  store: FindingStore,
+  pollMs: number,
+  logger: Logger,
+  onWatcher: (change: 1 | -1) => void = () => undefined,
+): void {
+  onWatcher(1);
+  let open = true;
+  const end = (): void => {
+    stop();
+    if (open) onWatcher(-1);
+    open = false;
+  };
+  const stop = pollNewFindings(query, store, pollMs, logger, {
+    write: (row) => void call.write({ finding: apiFromStored(row) }),
+    fail: (error) =>
+      call.emit("error", {
+        code: grpc.status.UNAVAILABLE,
+        details: `the collector's store failed: ${error.message}`,
+      }),
+  });
+  call.on("cancelled", end);
+  call.on("close", end);
+  call.on("error", end);
 }

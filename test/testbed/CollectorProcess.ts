@@ -23,7 +23,9 @@ export class CollectorProcess {
 
   /** Starts the collector and waits for "collector started". */
   static async start(args: string[]): Promise<CollectorProcess> {
-    const child = spawn(process.execPath, [CLI, "collector", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    // Free ports for the page and the metrics: several collectors may run at once (flags win).
+    const env = { ...process.env, DRIFTGUARD_WEB_LISTEN: "127.0.0.1:0", DRIFTGUARD_METRICS_ADDRESS: "127.0.0.1:0" };
+    const child = spawn(process.execPath, [CLI, "collector", ...args], { stdio: ["ignore", "pipe", "pipe"], env });
     const collector = new CollectorProcess(child);
     const deadline = Date.now() + 20_000;
     let exited = false;

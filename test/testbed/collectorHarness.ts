@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import pino from "pino";
 
-import { Collector } from "../../src/collector/Collector";
+import { Collector, type CollectorConfig } from "../../src/collector/Collector";
 import { FindingsClient } from "../../src/collector/findingsClient";
 import type { CollectorConnection } from "../../src/report/agentClient";
 import type { CertFiles } from "../../src/collector/certs";
@@ -20,10 +20,21 @@ export interface Harness {
   /** The collector's AgentService as an agent with `cert` sees it. */
   agentConnection(cert?: CertFiles): CollectorConnection;
   findings(token?: string): FindingsClient;
+  /** https://localhost:PORT of the review page. */
+  webUrl: string;
+  /** http://127.0.0.1:PORT of /metrics, /healthz, /readyz. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { db?: string; maxMessageBytes?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  db?: string;
+  maxMessageBytes?: number;
+  webhook?: CollectorConfig["webhook"];
+  agentHeartbeatMs?: number;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const certs = testCerts();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "driftguard-collector-"));
   const tokens = testTokens(dir);
@@ -36,6 +47,10 @@ export async function startHarness(options: { db?: string; maxMessageBytes?: num
       retentionDays: 0,
       maxMessageBytes: options.maxMessageBytes,
       watchPollMs: 100,
+      webListen: "127.0.0.1:0",
+      metricsAddress: "127.0.0.1:0",
+      webhook: options.webhook,
+      agentHeartbeatMs: options.agentHeartbeatMs,
     },
     pino({ level: process.env.DRIFTGUARD_TEST_LOG ?? "silent" }),
   ).catch((error: unknown) => {
@@ -56,6 +71,8 @@ export async function startHarness(options: { db?: string; maxMessageBytes?: num
       certFile: cert.certFile,
       keyFile: cert.keyFile,
     }),
+    webUrl: `https://localhost:${collector.webPort}`,
+    metricsUrl: `http://127.0.0.1:${collector.metricsPort}`,
     findings(token = tokens.admin) {
       const client = new FindingsClient({ address, caFile: certs.ca.certFile, token });
       clients.push(client);

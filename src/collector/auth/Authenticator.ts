@@ -27,19 +27,27 @@ export interface AuthError {
 }
 
 export class Authenticator {
-  constructor(private readonly options: { tokens?: TokenFile; insecure?: boolean }) {}
+  constructor(
+    private readonly options: {
+      tokens?: TokenFile;
+      insecure?: boolean;
+      /** Every refusal (metrics): what was called and the answer. */
+      onRefused?: (what: string, error: AuthError) => void;
+    },
+  ) {}
 
   /** The caller if it holds one of `allowed`, else the error to answer with. */
   check(call: CallLike, allowed: readonly Role[], what: string): Caller | AuthError {
     const caller = this.identify(call);
-    if ("code" in caller) return caller;
-    if (!allowed.includes(caller.role)) {
-      return {
-        code: status.PERMISSION_DENIED,
-        details: `${caller.name} (role ${caller.role}) may not call ${what}; it needs role ${allowed.join(" or ")}`,
-      };
-    }
-    return caller;
+    const result: Caller | AuthError =
+      "code" in caller || allowed.includes(caller.role)
+        ? caller
+        : {
+            code: status.PERMISSION_DENIED,
+            details: `${caller.name} (role ${caller.role}) may not call ${what}; it needs role ${allowed.join(" or ")}`,
+          };
+    if ("code" in result) this.options.onRefused?.(what, result);
+    return result;
   }
 
   private identify(call: CallLike): Caller | AuthError {

@@ -49,7 +49,7 @@ class StaticCertificates implements grpc.experimental.CertificateProvider {
   removeIdentityCertificateListener(): void {}
 }
 
-function readPem(file: string, flag: string): Buffer {
+export function readPem(file: string, flag: string): Buffer {
   try {
     const data = fs.readFileSync(file);
     if (!data.includes("-----BEGIN ")) throw new Error("not a PEM file");

@@ -77,11 +77,46 @@ export interface FindingQuery {
   cluster?: string;
   namespace?: string;
   pod?: string;
+  /** Kubernetes container name. */
+  container?: string;
   image?: string;
   node?: string;
   reason?: DriftReason;
   verdict?: Verdict;
   triageStatus?: TriageStatus;
+  /** Path inside the container starts with this. */
+  pathPrefix?: string;
+  /** At least this many execs. */
+  minCount?: number;
+}
+
+/** Orders the review page can ask for; each is served by an index (keyset pagination). */
+export type FindingSort =
+  "first_seen_desc" | "first_seen_asc" | "last_seen_desc" | "last_seen_asc" | "count_desc" | "count_asc";
+
+/** What the overview shows for a time range (findings first seen in [sinceMs, untilMs)). */
+export interface SummaryQuery {
+  sinceMs: number;
+  untilMs: number;
+  /** Width of a time bucket. */
+  bucketMs: number;
+  /** Entries of the top-N lists. */
+  top: number;
+}
+
+export interface SummaryBucket {
+  /** Start of the bucket. */
+  startMs: number;
+  verdict: Verdict;
+  reason: DriftReason;
+  findings: number;
+}
+
+export interface FindingSummary {
+  /** Only non-empty (bucket, verdict, reason) combinations. */
+  buckets: SummaryBucket[];
+  topImages: { value: string; findings: number }[];
+  topNamespaces: { value: string; findings: number }[];
 }
 
 export interface Page {
@@ -93,6 +128,8 @@ export interface Page {
 export interface IngestResult {
   inserted: number;
   merged: number;
+  /** Ids stored for the first time (webhook, metrics); not part of the ack. */
+  insertedIds: string[];
 }
 
 export type TriageOutcome =
@@ -102,7 +139,10 @@ export interface FindingStore {
   readonly kind: "sqlite" | "postgres";
   /** Stores findings in one transaction: new ids inserted, known ids merged (max count, min first, max last). */
   ingest(findings: FindingRecord[], receivedMs: number): Promise<IngestResult>;
-  list(query: FindingQuery, pageSize: number, pageToken: string): Promise<Page>;
+  /** A page in `sort` order (default newest first); the token must come from the same sort. */
+  list(query: FindingQuery, pageSize: number, pageToken: string, sort?: FindingSort): Promise<Page>;
+  /** Counts per time bucket, verdict and reason, and the top images and namespaces. */
+  summary(query: SummaryQuery): Promise<FindingSummary>;
   get(id: string): Promise<{ finding: StoredFinding; history: TriageEventRecord[] } | undefined>;
   /** Findings first stored after (receivedMs, id), in (received_ms, id) order (for watchers that poll). */
   receivedAfter(

@@ -10,13 +10,16 @@ import type {
   FindingQuery,
   FindingRecord,
   FindingStore,
+  FindingSummary,
   IngestResult,
   Page,
   StoredFinding,
+  SummaryQuery,
   TriageEventRecord,
   TriageOutcome,
 } from "./FindingStore";
-import { afterKey, joinWhere, whereClause } from "./query";
+import { DEFAULT_SORT, afterKey, joinWhere, orderBy, whereClause } from "./query";
+import { summarySql, toSummary } from "./summary";
 import {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
@@ -72,7 +75,7 @@ export class PostgresStore implements FindingStore {
 
   async ingest(findings: FindingRecord[], receivedMs: number): Promise<IngestResult> {
     const records = mergeDuplicates(findings);
-    if (records.length === 0) return { inserted: 0, merged: 0 };
+    if (records.length === 0) return { inserted: 0, merged: 0, insertedIds: [] };
     const width = RECORD_COLUMNS.length + 1;
     const params: (string | number)[] = [];
     const rows = records.map((r, i) => {
@@ -84,23 +87,33 @@ export class PostgresStore implements FindingStore {
        ON CONFLICT (id) DO UPDATE SET count = GREATEST(findings.count, EXCLUDED.count),
          first_seen_ms = LEAST(findings.first_seen_ms, EXCLUDED.first_seen_ms),
          last_seen_ms = GREATEST(findings.last_seen_ms, EXCLUDED.last_seen_ms)
-       RETURNING (xmax = 0) AS inserted`,
+       RETURNING id, (xmax = 0) AS inserted`,
       params,
     );
-    const inserted = result.rows.filter((r: { inserted: boolean }) => r.inserted).length;
-    return { inserted, merged: findings.length - inserted };
+    const insertedIds = (result.rows as { id: string; inserted: boolean }[]).filter((r) => r.inserted).map((r) => r.id);
+    return { inserted: insertedIds.length, merged: findings.length - insertedIds.length, insertedIds };
   }
 
-  async list(query: FindingQuery, pageSize: number, pageToken: string): Promise<Page> {
+  async list(query: FindingQuery, pageSize: number, pageToken: string, sort = DEFAULT_SORT): Promise<Page> {
     const filter = whereClause(query, p);
-    const after = afterKey(pageToken, p, filter.params.length + 1);
+    const after = afterKey(pageToken, sort, p, filter.params.length + 1);
     const params = [...filter.params, ...after.params, pageSize + 1];
     const result = await this.pool.query(
-      `SELECT ${COLUMNS} FROM findings ${joinWhere(filter.where, after.where)}
-       ORDER BY first_seen_ms DESC, id DESC LIMIT ${p(params.length)}`,
+      `SELECT ${COLUMNS} FROM findings ${joinWhere(filter.where, after.where)} ${orderBy(sort)} LIMIT ${p(params.length)}`,
       params,
     );
-    return toPage(result.rows.map(rowToFinding), pageSize);
+    return toPage(result.rows.map(rowToFinding), pageSize, sort);
+  }
+
+  async summary(query: SummaryQuery): Promise<FindingSummary> {
+    const sql = summarySql(query, p);
+    const run = async (part: { sql: string; params: number[] }) => (await this.pool.query(part.sql, part.params)).rows;
+    const [buckets, images, namespaces] = await Promise.all([
+      run(sql.buckets),
+      run(sql.top("image")),
+      run(sql.top("k8s_namespace")),
+    ]);
+    return toSummary(query, buckets, images, namespaces);
   }
 
   async get(id: string): Promise<{ finding: StoredFinding; history: TriageEventRecord[] } | undefined> {

@@ -10,14 +10,18 @@ import type {
   AgentHeartbeatRecord,
   FindingQuery,
   FindingRecord,
+  FindingSort,
   FindingStore,
+  FindingSummary,
   IngestResult,
   Page,
   StoredFinding,
+  SummaryQuery,
   TriageEventRecord,
   TriageOutcome,
 } from "./FindingStore";
-import { afterKey, joinWhere, whereClause } from "./query";
+import { DEFAULT_SORT, afterKey, joinWhere, orderBy, whereClause } from "./query";
+import { summarySql, toSummary } from "./summary";
 import { heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
 import {
   LATEST_SCHEMA_VERSION,
@@ -55,27 +59,44 @@ export class SqliteStore implements FindingStore {
 
   async ingest(findings: FindingRecord[], receivedMs: number): Promise<IngestResult> {
     const run = this.db.transaction((records: FindingRecord[]) => {
-      let inserted = 0;
+      const insertedIds: string[] = [];
       for (const r of records) {
-        if (this.insert.run(...recordValues(r), receivedMs).changes === 1) inserted++;
+        if (this.insert.run(...recordValues(r), receivedMs).changes === 1) insertedIds.push(r.id);
         else this.merge.run(r.count, r.firstSeenMs, r.lastSeenMs, r.id);
       }
-      return inserted;
+      return insertedIds;
     });
-    const inserted = run(mergeDuplicates(findings));
-    return { inserted, merged: findings.length - inserted };
+    const insertedIds = run(mergeDuplicates(findings));
+    return { inserted: insertedIds.length, merged: findings.length - insertedIds.length, insertedIds };
   }
 
-  async list(query: FindingQuery, pageSize: number, pageToken: string): Promise<Page> {
+  async list(query: FindingQuery, pageSize: number, pageToken: string, sort = DEFAULT_SORT): Promise<Page> {
+    const { sql, params } = this.listSql(query, pageSize, pageToken, sort);
+    const rows = this.db.prepare(sql).all(...params) as Record<string, unknown>[];
+    return toPage(rows.map(rowToFinding), pageSize, sort);
+  }
+
+  /** The statement list() runs (tests read its query plan). */
+  listSql(query: FindingQuery, pageSize: number, pageToken: string, sort: FindingSort) {
     const filter = whereClause(query, q);
-    const after = afterKey(pageToken, q, 0);
-    const where = joinWhere(filter.where, after.where);
-    const rows = this.db
-      .prepare(
-        `SELECT ${STORED_COLUMNS.join(", ")} FROM findings ${where} ORDER BY first_seen_ms DESC, id DESC LIMIT ?`,
-      )
-      .all(...filter.params, ...after.params, pageSize + 1) as Record<string, unknown>[];
-    return toPage(rows.map(rowToFinding), pageSize);
+    const after = afterKey(pageToken, sort, q, 0);
+    return {
+      sql: `SELECT ${STORED_COLUMNS.join(", ")} FROM findings ${joinWhere(filter.where, after.where)} ${orderBy(sort)} LIMIT ?`,
+      params: [...filter.params, ...after.params, pageSize + 1],
+    };
+  }
+
+  /** EXPLAIN QUERY PLAN of a statement, one detail line per step. */
+  queryPlan(sql: string, params: (string | number)[]): string[] {
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    return rows.map((r) => r.detail);
+  }
+
+  async summary(query: SummaryQuery): Promise<FindingSummary> {
+    const sql = summarySql(query, q);
+    const all = (part: { sql: string; params: number[] }) =>
+      this.db.prepare(part.sql).all(...part.params) as Record<string, unknown>[];
+    return toSummary(query, all(sql.buckets), all(sql.top("image")), all(sql.top("k8s_namespace")));
   }
 
   async get(id: string): Promise<{ finding: StoredFinding; history: TriageEventRecord[] } | undefined> {

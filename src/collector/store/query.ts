@@ -1,6 +1,7 @@
 // SQL for the review queries, shared by both stores: a WHERE clause from a FindingQuery and
-// keyset pagination on (first_seen_ms DESC, id DESC), which stays fast at any depth.
-import type { FindingQuery } from "./FindingStore";
+// keyset pagination on (sort column, id), which stays fast at any depth: the page after a
+// key is a range of an index that starts with the sort column (migration 2 adds them).
+import type { FindingQuery, FindingSort } from "./FindingStore";
 
 export interface SqlPart {
   /** Conditions joined by AND, without the WHERE keyword; "" for none. */
@@ -14,17 +15,23 @@ export function whereClause(
   placeholder: (n: number) => string,
   extra: [string, string | number][] = [],
 ): SqlPart {
+  // The prefix length is inlined (a number we computed) so that PostgreSQL needs no
+  // parameter type for it; it counts code points, as substr() does in both databases.
+  const prefixLength = q.pathPrefix ? [...q.pathPrefix].length : 0;
   const conditions: [string, string | number | undefined][] = [
     ["last_seen_ms >= ", q.sinceMs],
     ["first_seen_ms < ", q.untilMs],
     ["cluster = ", q.cluster],
     ["k8s_namespace = ", q.namespace],
     ["pod = ", q.pod],
+    ["k8s_container = ", q.container],
     ["image = ", q.image],
     ["node = ", q.node],
     ["reason = ", q.reason],
     ["verdict = ", q.verdict],
     ["triage_status = ", q.triageStatus],
+    [`substr(path, 1, ${prefixLength}) = `, q.pathPrefix],
+    ["count >= ", q.minCount],
     ...extra,
   ];
   const parts: string[] = [];
@@ -43,21 +50,51 @@ export function joinWhere(...parts: string[]): string {
   return present.length ? "WHERE " + present.join(" AND ") : "";
 }
 
-export interface PageKey {
-  firstSeenMs: number;
-  id: string;
+export const DEFAULT_SORT: FindingSort = "first_seen_desc";
+
+const SORTS: Record<FindingSort, { column: string; field: "firstSeenMs" | "lastSeenMs" | "count"; desc: boolean }> = {
+  first_seen_desc: { column: "first_seen_ms", field: "firstSeenMs", desc: true },
+  first_seen_asc: { column: "first_seen_ms", field: "firstSeenMs", desc: false },
+  last_seen_desc: { column: "last_seen_ms", field: "lastSeenMs", desc: true },
+  last_seen_asc: { column: "last_seen_ms", field: "lastSeenMs", desc: false },
+  count_desc: { column: "count", field: "count", desc: true },
+  count_asc: { column: "count", field: "count", desc: false },
+};
+export const FINDING_SORTS = Object.keys(SORTS) as FindingSort[];
+
+/** "ORDER BY <column> DESC, id DESC" for a sort. */
+export function orderBy(sort: FindingSort): string {
+  const { column, desc } = SORTS[sort];
+  const dir = desc ? "DESC" : "ASC";
+  return `ORDER BY ${column} ${dir}, id ${dir}`;
 }
 
+export interface PageKey {
+  /** The sort column's value of the last row of the page. */
+  value: number;
+  id: string;
+  sort: FindingSort;
+}
+
+/** The key of the row a page ended with. */
+export function keyOf(row: { id: string; firstSeenMs: number; lastSeenMs: number; count: number }, sort: FindingSort) {
+  return { value: row[SORTS[sort].field], id: row.id, sort };
+}
+
+/** Tokens of the default sort keep the two-element form older collectors issued. */
 export function encodePageToken(key: PageKey): string {
-  return Buffer.from(JSON.stringify([key.firstSeenMs, key.id])).toString("base64url");
+  const body = key.sort === DEFAULT_SORT ? [key.value, key.id] : [key.value, key.id, key.sort];
+  return Buffer.from(JSON.stringify(body)).toString("base64url");
 }
 
 /** The key of a page token, or undefined when it is not one of ours. */
 export function decodePageToken(token: string): PageKey | undefined {
   try {
-    const [firstSeenMs, id] = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown[];
-    if (typeof firstSeenMs !== "number" || typeof id !== "string") return undefined;
-    return { firstSeenMs, id };
+    const [value, id, sort = DEFAULT_SORT] = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown[];
+    if (typeof value !== "number" || typeof id !== "string" || !(FINDING_SORTS as unknown[]).includes(sort)) {
+      return undefined;
+    }
+    return { value, id, sort: sort as FindingSort };
   } catch {
     return undefined;
   }
@@ -66,13 +103,20 @@ export function decodePageToken(token: string): PageKey | undefined {
 /** A page token that does not decode is the caller's error. */
 export class BadPageToken extends Error {}
 
-/** The keyset condition for the page after `token`, placeholders n and n+1, n+2. */
-export function afterKey(token: string, placeholder: (n: number) => string, n: number): SqlPart {
+/**
+ * The keyset condition for the page after `token`, placeholders n, n+1, n+2. Written as a
+ * range on the sort column plus a tie-break, so that both databases seek into the index
+ * instead of scanning it from the start (the plain OR form defeats SQLite's range scan).
+ */
+export function afterKey(token: string, sort: FindingSort, placeholder: (n: number) => string, n: number): SqlPart {
   if (!token) return { where: "", params: [] };
   const key = decodePageToken(token);
   if (!key) throw new BadPageToken("page_token is not valid");
+  if (key.sort !== sort) throw new BadPageToken(`page_token belongs to sort order ${key.sort}, not ${sort}`);
+  const { column, desc } = SORTS[sort];
+  const [le, lt] = desc ? ["<=", "<"] : [">=", ">"];
   return {
-    where: `(first_seen_ms < ${placeholder(n)} OR (first_seen_ms = ${placeholder(n + 1)} AND id < ${placeholder(n + 2)}))`,
-    params: [key.firstSeenMs, key.firstSeenMs, key.id],
+    where: `${column} ${le} ${placeholder(n)} AND (${column} ${lt} ${placeholder(n + 1)} OR id ${lt} ${placeholder(n + 2)})`,
+    params: [key.value, key.value, key.id],
   };
 }

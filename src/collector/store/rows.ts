@@ -1,16 +1,13 @@
 // Row conversions shared by both stores.
 import type { TriageStatus } from "../../api/convert";
-import type { AgentHeartbeatRecord, Page, StoredFinding, TriageEventRecord } from "./FindingStore";
-import { encodePageToken } from "./query";
+import type { AgentHeartbeatRecord, FindingSort, Page, StoredFinding, TriageEventRecord } from "./FindingStore";
+import { encodePageToken, keyOf } from "./query";
 
-export function toPage(rows: StoredFinding[], pageSize: number): Page {
+/** rows: up to pageSize + 1, the extra one telling that there is a next page. */
+export function toPage(rows: StoredFinding[], pageSize: number, sort: FindingSort): Page {
   const findings = rows.slice(0, pageSize);
   const last = findings[findings.length - 1];
-  return {
-    findings,
-    nextPageToken:
-      rows.length > pageSize && last ? encodePageToken({ firstSeenMs: last.firstSeenMs, id: last.id }) : "",
-  };
+  return { findings, nextPageToken: rows.length > pageSize && last ? encodePageToken(keyOf(last, sort)) : "" };
 }
 
 export function rowToEvent(row: Record<string, unknown>): TriageEventRecord {

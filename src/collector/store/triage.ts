@@ -13,6 +13,11 @@ export function canTransition(from: TriageStatus, to: TriageStatus): boolean {
   return from === to || NEXT[from].includes(to);
 }
 
+/** Where a finding with status `from` may go next. */
+export function allowedTransitions(from: TriageStatus): TriageStatus[] {
+  return [...NEXT[from]];
+}
+
 export function transitionError(from: TriageStatus, to: TriageStatus): string {
   return `cannot move a finding from ${from} to ${to}; allowed from ${from}: ${NEXT[from].join(", ")}`;
 }

@@ -2,7 +2,8 @@
 import * as assert from "node:assert/strict";
 
 import { LATEST_SCHEMA_VERSION } from "../../../src/collector/store/schema";
-import type { FindingStore } from "../../../src/collector/store/FindingStore";
+import type { FindingStore, StoredFinding } from "../../../src/collector/store/FindingStore";
+import { FINDING_SORTS } from "../../../src/collector/store/query";
 import { FIXTURE_T0, findingRecord } from "../../testbed/findingFixtures";
 
 export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Promise<FindingStore>): void {
@@ -28,8 +29,10 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
 
   it("ingests idempotently by id: a batch delivered twice stores each finding once", async () => {
     const batch = [1, 2, 3].map((i) => findingRecord(i));
-    assert.deepEqual(await store.ingest(batch, Date.now()), { inserted: 3, merged: 0 });
-    assert.deepEqual(await store.ingest(batch, Date.now()), { inserted: 0, merged: 3 });
+    const first = await store.ingest(batch, Date.now());
+    assert.deepEqual(first, { inserted: 3, merged: 0, insertedIds: first.insertedIds });
+    assert.deepEqual([...first.insertedIds].sort(), ["f000001", "f000002", "f000003"]);
+    assert.deepEqual(await store.ingest(batch, Date.now()), { inserted: 0, merged: 3, insertedIds: [] });
     const page = await store.list({}, 100, "");
     assert.deepEqual(
       page.findings.map((f) => f.id),
@@ -43,7 +46,7 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     const later = findingRecord(1, { count: 7, lastSeenMs: FIXTURE_T0 + 60_000 });
     const stale = findingRecord(1, { count: 3, firstSeenMs: FIXTURE_T0 - 5000 });
     // The update and an older retry in one batch, then the older retry alone: order does not matter.
-    assert.deepEqual(await store.ingest([later, stale], 3000), { inserted: 0, merged: 2 });
+    assert.deepEqual(await store.ingest([later, stale], 3000), { inserted: 0, merged: 2, insertedIds: [] });
     await store.ingest([findingRecord(1, { count: 2 })], 4000);
     const { finding } = (await store.get("f000001"))!;
     assert.equal(finding.count, 7);
@@ -144,6 +147,89 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
       after.map((f) => f.id),
       ["f000002", "f000003"],
     );
+  });
+
+  it("filters by container, path prefix and count, and pages in every sort order", async () => {
+    await store.ingest(
+      Array.from({ length: 120 }, (_, i) =>
+        findingRecord(i, {
+          count: 1 + (i % 7),
+          lastSeenMs: FIXTURE_T0 + ((i * 37) % 120) * 1000,
+          k8sContainer: i % 2 ? "web" : "sidecar",
+          path: i % 3 ? `/tmp/drift/${i}` : `/data/ünï/${i}`,
+        }),
+      ),
+      Date.now(),
+    );
+    const ids = async (q: Parameters<FindingStore["list"]>[0]) =>
+      (await store.list(q, 1000, "")).findings.map((f) => f.id).sort();
+    assert.equal((await ids({ container: "sidecar" })).length, 60);
+    assert.equal((await ids({ pathPrefix: "/data/ünï/" })).length, 40, "a prefix with non-ASCII characters");
+    assert.equal((await ids({ pathPrefix: "/data/ünï/1" })).length, 9); // 12, 15, 18, 102, ..., 117
+    assert.equal((await ids({ minCount: 7 })).length, 17);
+    for (const sort of FINDING_SORTS) {
+      const seen: StoredFinding[] = [];
+      let token = "";
+      do {
+        const page = await store.list({ container: "web" }, 7, token, sort);
+        seen.push(...page.findings);
+        token = page.nextPageToken;
+      } while (token);
+      assert.equal(new Set(seen.map((f) => f.id)).size, 60, `${sort}: every finding once`);
+      const field = sort.startsWith("count") ? "count" : sort.startsWith("last") ? "lastSeenMs" : "firstSeenMs";
+      const keys = seen.map((f) => [f[field], f.id] as const);
+      const desc = sort.endsWith("_desc");
+      for (let i = 1; i < keys.length; i++) {
+        const [a, b] = desc ? [keys[i], keys[i - 1]] : [keys[i - 1], keys[i]];
+        assert.ok(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]), `${sort}: in order at ${i}`);
+      }
+    }
+    const countToken = (await store.list({}, 5, "", "count_desc")).nextPageToken;
+    await assert.rejects(store.list({}, 5, countToken), /belongs to sort order count_desc/);
+  });
+
+  it("summarises findings per time bucket, verdict and reason, with top images and namespaces", async () => {
+    const hour = 3600_000;
+    await store.ingest(
+      Array.from({ length: 30 }, (_, i) =>
+        findingRecord(i, {
+          firstSeenMs: FIXTURE_T0 + (i % 3) * hour + i * 1000,
+          verdict: i % 5 === 0 ? "audited" : "blocked",
+          reason: i % 2 ? "volume" : "new_file",
+          image: `img-${i % 4}`,
+          k8sNamespace: i < 20 ? "shop" : "db",
+        }),
+      ),
+      Date.now(),
+    );
+    const summary = await store.summary({
+      sinceMs: FIXTURE_T0,
+      untilMs: FIXTURE_T0 + 4 * hour,
+      bucketMs: hour,
+      top: 3,
+    });
+    const total = summary.buckets.reduce((sum, b) => sum + b.findings, 0);
+    assert.equal(total, 30);
+    assert.deepEqual(
+      [...new Set(summary.buckets.map((b) => b.startMs))],
+      [0, 1, 2].map((i) => FIXTURE_T0 + i * hour),
+    );
+    const at = (i: number, verdict: string, reason: string) =>
+      summary.buckets.find((b) => b.startMs === FIXTURE_T0 + i * hour && b.verdict === verdict && b.reason === reason)
+        ?.findings ?? 0;
+    // Bucket 0 holds i = 0, 3, ..., 27: audited when i % 5 == 0 (0, 15), volume when odd.
+    assert.equal(at(0, "audited", "new_file"), 1);
+    assert.equal(at(0, "audited", "volume"), 1);
+    assert.equal(at(0, "blocked", "new_file"), 4);
+    assert.equal(at(0, "blocked", "volume"), 4);
+    assert.equal(summary.topImages.length, 3);
+    assert.deepEqual(summary.topImages[0], { value: "img-0", findings: 8 });
+    assert.deepEqual(summary.topNamespaces, [
+      { value: "shop", findings: 20 },
+      { value: "db", findings: 10 },
+    ]);
+    const empty = await store.summary({ sinceMs: 0, untilMs: 1000, bucketMs: hour, top: 3 });
+    assert.deepEqual(empty, { buckets: [], topImages: [], topNamespaces: [] });
   });
 
   it("keeps the latest heartbeat per agent", async () => {

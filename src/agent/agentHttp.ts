@@ -1,0 +1,74 @@
+// The agent's HTTP endpoint (--metrics-address): Prometheus metrics, /healthz and /readyz
+// for the DaemonSet's probes. Ready once Agent.start() returned (containerd reached, every
+// running container attached, the exec guard started) and while the guard runs.
+import { Registry, collectDefaultMetrics } from "prom-client";
+
+import { layerCacheStats } from "../baseline/layerCache";
+import type { Logger } from "../log/logger";
+import { AgentMetrics } from "../metrics/agentMetrics";
+import type { ListenAddress } from "../metrics/listenAddress";
+import { MetricsServer, type Readiness } from "../metrics/MetricsServer";
+import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
+import type { PolicySource } from "../policy/PolicySource";
+import type { Reporter } from "../report/Reporter";
+import type { Agent } from "./Agent";
+
+export interface AgentHttpOptions {
+  address: ListenAddress;
+  agent: Agent;
+  reporter?: Reporter;
+  policies: PolicySource;
+  logger: Logger;
+}
+
+export class AgentHttp {
+  private started = false;
+
+  private constructor(
+    private readonly server: MetricsServer,
+    readonly registry: Registry,
+  ) {}
+
+  /** Listening before the agent starts, so that liveness holds while it attaches containers. */
+  static async start(o: AgentHttpOptions): Promise<AgentHttp> {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "driftguard_agent_" });
+    const policies = o.policies;
+    const metrics = new AgentMetrics(registry, {
+      guard: () => o.agent.stats(),
+      reporter: o.reporter && (() => o.reporter!.stats()),
+      policies: policies instanceof DirectoryPolicySource ? () => policies.stats() : undefined,
+      layerCache: layerCacheStats,
+    });
+    o.agent.onFinding((finding) => metrics.onFinding(finding));
+    const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
+    const server = await MetricsServer.start({
+      address: o.address,
+      registry,
+      logger: o.logger,
+      ready: () => created.http?.readiness(o.agent) ?? { ready: false, detail: "starting" },
+    });
+    created.http = new AgentHttp(server, registry);
+    return created.http;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** Agent.start() returned. */
+  markStarted(): void {
+    this.started = true;
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+  private readiness(agent: Agent): Readiness {
+    if (!this.started) return { ready: false, detail: "starting: connecting to containerd and attaching containers" };
+    const stats = agent.stats();
+    if (!stats) return { ready: false, detail: "the exec guard is stopped" };
+    return { ready: true, detail: `exec guard running, ${stats.containers} containers attached` };
+  }
+}

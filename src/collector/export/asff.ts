@@ -1,0 +1,134 @@
+// Findings in the AWS Security Finding Format (ASFF, SchemaVersion 2018-10-08), the shape
+// Security Hub's BatchImportFindings accepts: {"Findings": [...]} with at most 100 findings
+// per request. Field limits are the API reference's (Title 256, Description 1024,
+// ProductFields 50 entries of 128/2048 characters). Security Hub keeps a provider's
+// Workflow only when it creates a finding; later triage reaches it through RecordState
+// (ARCHIVED once resolved or a false positive) and UpdatedAt.
+import * as path from "node:path";
+
+import type { FindingView } from "../../cli/findingsView";
+
+export const ASFF_BATCH = 100;
+
+export interface AsffOptions {
+  /** 12 digits. */
+  accountId: string;
+  region: string;
+}
+
+const SEVERITY: Record<string, "INFORMATIONAL" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"> = {
+  // Drift that ran is an incident; drift that was blocked is an attempt.
+  audited: "HIGH",
+  blocked: "MEDIUM",
+};
+// Nobody decided in time: an operational problem more than an attack signal.
+const OPERATIONAL = new Set(["deadline_exceeded", "hold_overflow"]);
+// Content changed or no file at all: the strongest signs of tampering.
+const CRITICAL_WHEN_RUN = new Set(["modified", "fileless"]);
+
+const WORKFLOW: Record<string, string> = {
+  new: "NEW",
+  acknowledged: "NOTIFIED",
+  resolved: "RESOLVED",
+  false_positive: "SUPPRESSED",
+};
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+}
+
+function severity(f: FindingView): string {
+  if (OPERATIONAL.has(f.reason)) return "LOW";
+  if (f.verdict === "audited" && CRITICAL_WHEN_RUN.has(f.reason)) return "CRITICAL";
+  return SEVERITY[f.verdict] ?? "MEDIUM";
+}
+
+function workloadOf(f: FindingView): string {
+  return f.pod ? `${f.namespace}/${f.pod}${f.container ? `/${f.container}` : ""}` : f.containerId || f.node;
+}
+
+export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unknown> {
+  const partition = partitionOf(o.region);
+  const reason = f.reason.replace(/_/g, " ");
+  const updated = [f.lastSeen, f.triage.updated].filter(Boolean).sort().pop()!;
+  const productFields: Record<string, string> = {
+    "driftguard/Reason": f.reason,
+    "driftguard/Verdict": f.verdict,
+    "driftguard/Count": String(f.count),
+    "driftguard/Path": f.path,
+    "driftguard/HostPath": f.hostPath,
+    "driftguard/Sha256": f.sha256,
+    "driftguard/CopyOf": f.copyOf,
+    "driftguard/Policy": f.policy || "(agent default)",
+    "driftguard/Mode": f.mode,
+    "driftguard/Cluster": f.cluster,
+    "driftguard/Node": f.node,
+    "driftguard/Namespace": f.namespace,
+    "driftguard/Pod": f.pod,
+    "driftguard/CommandLine": f.process.cmdline,
+    "driftguard/ParentExecutable": f.process.parentExe,
+    "driftguard/TriageStatus": f.triage.status,
+    "driftguard/TriageActor": f.triage.actor,
+    "driftguard/TriageComment": f.triage.comment,
+  };
+  for (const [k, v] of Object.entries(productFields)) {
+    if (v) productFields[k] = cut(v, 2048);
+    else delete productFields[k]; // empty values are noise in the console
+  }
+  const resource = f.containerId
+    ? {
+        Type: "Container",
+        Id: cut(f.pod ? `${f.cluster || "cluster"}/${workloadOf(f)}` : f.containerId, 512),
+        Partition: partition,
+        Region: o.region,
+        Details: {
+          Container: {
+            Name: f.container || f.containerId,
+            ...(f.image ? { ImageName: f.image } : {}),
+            ...(f.imageDigest ? { ImageId: f.imageDigest } : {}),
+          },
+        },
+      }
+    : {
+        Type: "Other",
+        Id: cut(`${f.cluster || "cluster"}/node/${f.node}`, 512),
+        Partition: partition,
+        Region: o.region,
+      };
+  return {
+    SchemaVersion: "2018-10-08",
+    Id: cut(`driftguard/${f.cluster || "cluster"}/${f.id}`, 512),
+    ProductArn: `arn:${partition}:securityhub:${o.region}:${o.accountId}:product/${o.accountId}/default`,
+    GeneratorId: cut(`driftguard/${f.policy || "default-mode"}/${f.reason}`, 512),
+    AwsAccountId: o.accountId,
+    Types: ["TTPs/Execution", "Unusual Behaviors/Process"],
+    CreatedAt: f.firstSeen,
+    UpdatedAt: updated,
+    FirstObservedAt: f.firstSeen,
+    LastObservedAt: f.lastSeen,
+    Severity: { Label: severity(f), Original: `${f.verdict}/${f.reason}` },
+    Title: cut(`${f.verdict === "blocked" ? "Blocked" : "Audited"} drift exec (${reason}) in ${workloadOf(f)}`, 256),
+    Description: cut(
+      `${f.path} was executed ${f.count} time(s) in ${workloadOf(f)} (image ${f.image || "unknown"}) but is not ` +
+        `part of the container's image (${reason})${f.copyOf ? `; it is a copy of ${f.copyOf}` : ""}. ` +
+        `Verdict ${f.verdict} under ${f.policy ? `policy ${f.policy}` : "the agent's default"} in ${f.mode} mode.`,
+      1024,
+    ),
+    ProductFields: productFields,
+    Process: {
+      Name: cut(path.posix.basename(f.path) || f.path, 64),
+      Path: cut(f.path, 512),
+      ...(f.process.pid > 0 ? { Pid: f.process.pid } : {}),
+      ...(f.process.ppid > 0 ? { ParentPid: f.process.ppid } : {}),
+    },
+    Resources: [resource],
+    RecordState: f.triage.status === "resolved" || f.triage.status === "false_positive" ? "ARCHIVED" : "ACTIVE",
+    Workflow: { Status: WORKFLOW[f.triage.status] ?? "NEW" },
+  };
+}

@@ -1,0 +1,53 @@
+// Findings as CSV (RFC 4180: CRLF, every field quoted when needed). Paths and command lines
+// come from containers, i.e. possibly from an attacker: a cell starting with = + - @ or a
+// control character gets a leading apostrophe so that spreadsheets show it as text instead
+// of evaluating it.
+import type { FindingView } from "../../cli/findingsView";
+
+const COLUMNS: [string, (f: FindingView) => string | number][] = [
+  ["id", (f) => f.id],
+  ["first_seen", (f) => f.firstSeen],
+  ["last_seen", (f) => f.lastSeen],
+  ["count", (f) => f.count],
+  ["cluster", (f) => f.cluster],
+  ["node", (f) => f.node],
+  ["namespace", (f) => f.namespace],
+  ["pod", (f) => f.pod],
+  ["container", (f) => f.container],
+  ["container_id", (f) => f.containerId],
+  ["image", (f) => f.image],
+  ["image_digest", (f) => f.imageDigest],
+  ["path", (f) => f.path],
+  ["host_path", (f) => f.hostPath],
+  ["sha256", (f) => f.sha256],
+  ["copy_of", (f) => f.copyOf],
+  ["reason", (f) => f.reason],
+  ["verdict", (f) => f.verdict],
+  ["policy", (f) => f.policy],
+  ["mode", (f) => f.mode],
+  ["pid", (f) => f.process.pid],
+  ["ppid", (f) => f.process.ppid],
+  ["uid", (f) => f.process.uid],
+  ["executable", (f) => f.process.exe],
+  ["command_line", (f) => f.process.cmdline],
+  ["parent_executable", (f) => f.process.parentExe],
+  ["triage_status", (f) => f.triage.status],
+  ["triage_actor", (f) => f.triage.actor],
+  ["triage_comment", (f) => f.triage.comment],
+  ["triage_updated", (f) => f.triage.updated],
+  ["received", (f) => f.received],
+];
+
+export function csvCell(value: string | number): string {
+  let text = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = "'" + text;
+  return /[",\r\n']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvHeader(): string {
+  return COLUMNS.map(([name]) => name).join(",") + "\r\n";
+}
+
+export function csvRow(f: FindingView): string {
+  return COLUMNS.map(([, get]) => csvCell(get(f))).join(",") + "\r\n";
+}

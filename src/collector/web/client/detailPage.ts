@@ -1,0 +1,168 @@
+// One finding: what ran, who ran it, where, under which policy, and its review: the triage
+// actions the finding may take next (with a comment; required to mark a false positive)
+// and the history of every change.
+import type { FindingDetailResponse, FindingView, SessionResponse } from "../webTypes.js";
+import { apiGet, apiPost } from "./api.js";
+import { announce, h } from "./dom.js";
+import { REASONS, STATUSES, utc, workload } from "./format.js";
+
+const ACTIONS: Record<string, string> = {
+  acknowledged: "Acknowledge",
+  resolved: "Resolve",
+  false_positive: "Mark false positive",
+};
+
+export function renderDetail(main: HTMLElement, id: string, session: SessionResponse): () => void {
+  main.replaceChildren(h("p", { class: "loading" }, "Loading…"));
+  let stopped = false;
+  apiGet<FindingDetailResponse>(`/api/findings/${encodeURIComponent(id)}`).then(
+    (detail) => {
+      if (!stopped) show(main, detail, session);
+    },
+    (error: Error) => {
+      if (!stopped) main.replaceChildren(back(), h("p", { class: "error", role: "alert" }, error.message));
+    },
+  );
+  return () => {
+    stopped = true;
+  };
+}
+
+function back(): HTMLElement {
+  // Back to the list as it was (filters, sort, page) when the finding was opened.
+  return h("a", { href: sessionStorage.getItem("driftguard.lastList") ?? "#/findings", class: "back" }, "← Findings");
+}
+
+function show(main: HTMLElement, d: FindingDetailResponse, session: SessionResponse): void {
+  const f = d.finding;
+  const title = h("h1", { tabindex: "-1" }, `${f.verdict === "blocked" ? "Blocked" : "Audited"}: ${f.path}`);
+  main.replaceChildren(
+    back(),
+    title,
+    h(
+      "p",
+      { class: "subtitle" },
+      h("span", { class: `verdict ${f.verdict}` }, f.verdict),
+      " ",
+      REASONS[f.reason] ?? f.reason,
+      f.copyOf ? ` (copy of ${f.copyOf})` : "",
+      ` in ${workload(f)}`,
+    ),
+    h(
+      "div",
+      { class: "detail-grid" },
+      section("Execution", [
+        ["Path", f.path],
+        ["Copy of (image file)", f.copyOf || "—"],
+        ["SHA-256", f.sha256 || "(not computed)"],
+        ["Host path", f.hostPath],
+        ["Reason", REASONS[f.reason] ?? f.reason],
+        ["Verdict", f.verdict],
+      ]),
+      section("Process", [
+        ["Program", f.process.exe || "(gone)"],
+        ["Command line", f.process.cmdline || "(not readable)"],
+        ["PID / UID", `${f.process.pid} / ${f.process.uid}`],
+        ["Parent", f.process.parentExe || "(gone)"],
+        ["Parent PID", String(f.process.ppid)],
+      ]),
+      section("Where", [
+        ["Cluster / node", `${f.cluster || "—"} / ${f.node}`],
+        ["Namespace / pod / container", workload(f)],
+        ["Image", f.image || "—"],
+        ["Image digest", f.imageDigest || "—"],
+        ["Container id", f.containerId || "—"],
+      ]),
+      section("Policy and timing", [
+        ["Policy", f.policy || "(agent default)"],
+        ["Mode in force", f.mode],
+        ["First seen (UTC)", utc(f.firstSeen)],
+        ["Last seen (UTC)", utc(f.lastSeen)],
+        ["Count", String(f.count)],
+        ["Received (UTC)", utc(f.received)],
+      ]),
+      triage(d, session, (updated) => show(main, updated, session)),
+    ),
+  );
+  title.focus();
+}
+
+function section(name: string, rows: [string, string][]): HTMLElement {
+  return h(
+    "section",
+    { class: "panel" },
+    h("h2", null, name),
+    h("dl", null, ...rows.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: "value" }, v)])),
+  );
+}
+
+function triage(d: FindingDetailResponse, session: SessionResponse, onUpdate: (d: FindingDetailResponse) => void) {
+  const f: FindingView = d.finding;
+  const message = h("p", { class: "triage-message", role: "alert" });
+  const comment = h("textarea", { id: "triage-comment", rows: 3, maxlength: 4096 });
+  const actions = d.next.map((to) => {
+    const label = to === "acknowledged" && f.triage.status !== "new" ? "Reopen" : (ACTIONS[to] ?? to);
+    const button = h("button", { type: "button", class: "triage-action", "data-status": to }, label);
+    button.addEventListener("click", () => {
+      if (to === "false_positive" && !comment.value.trim()) {
+        message.textContent = "Say why it is a false positive in the comment.";
+        comment.focus();
+        return;
+      }
+      apiPost<FindingDetailResponse>(`/api/findings/${encodeURIComponent(f.id)}/triage`, {
+        status: to,
+        comment: comment.value,
+      }).then(
+        (updated) => {
+          announce(`Finding ${STATUSES[to] ?? to}`);
+          onUpdate(updated);
+        },
+        (error: Error) => (message.textContent = error.message),
+      );
+    });
+    return button;
+  });
+  const form = session.canTriage
+    ? h(
+        "div",
+        { class: "triage-form" },
+        h("label", { for: "triage-comment" }, "Comment"),
+        comment,
+        h("div", { class: "actions" }, ...actions),
+        message,
+      )
+    : h("p", null, `You can read findings; triage needs the triager or admin role (you are ${session.role}).`);
+  return h(
+    "section",
+    { class: "panel triage" },
+    h("h2", null, "Review"),
+    h(
+      "p",
+      null,
+      "Status: ",
+      h(
+        "span",
+        { class: `status ${f.triage.status}`, id: "triage-status" },
+        STATUSES[f.triage.status] ?? f.triage.status,
+      ),
+    ),
+    form,
+    h("h3", null, "History"),
+    d.history.length === 0
+      ? h("p", { class: "empty" }, "No review yet.")
+      : h(
+          "ol",
+          { class: "history" },
+          ...d.history.map((e) =>
+            h(
+              "li",
+              null,
+              h("time", { datetime: e.time }, utc(e.time)),
+              ` ${STATUSES[e.from] ?? e.from} → ${STATUSES[e.to] ?? e.to} by `,
+              h("strong", null, e.actor),
+              e.comment ? h("q", null, e.comment) : null,
+            ),
+          ),
+        ),
+  );
+}

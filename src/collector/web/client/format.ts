@@ -1,0 +1,39 @@
+// How values read on the page: times in UTC (reviewers sit in several time zones), words
+// instead of enum values.
+export const REASONS: Record<string, string> = {
+  new_file: "new file",
+  modified: "modified",
+  made_executable: "made executable",
+  volume: "volume",
+  fileless: "fileless",
+  denied: "denied",
+  deadline_exceeded: "deadline exceeded",
+  hold_overflow: "hold overflow",
+  library: "drifted library",
+};
+
+export const STATUSES: Record<string, string> = {
+  new: "new",
+  acknowledged: "acknowledged",
+  resolved: "resolved",
+  false_positive: "false positive",
+};
+
+/** "2026-01-05 12:03:04" (UTC) from an ISO time. */
+export function utc(iso: string): string {
+  return iso ? iso.replace("T", " ").slice(0, 19) : "";
+}
+
+/** "2m ago", "3h ago". */
+export function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 90) return `${s}s ago`;
+  if (s < 5400) return `${Math.round(s / 60)}m ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86_400)}d ago`;
+}
+
+export function workload(f: { namespace: string; pod: string; container: string; containerId: string }): string {
+  if (!f.pod) return f.containerId ? `container ${f.containerId.slice(0, 12)}` : "(unknown)";
+  return `${f.namespace}/${f.pod}${f.container ? `/${f.container}` : ""}`;
+}

@@ -1,0 +1,164 @@
+// The overview: findings over time per verdict and per reason, top images and namespaces,
+// and the agents with their last heartbeat (silent ones stand out). Refreshed every 30 s.
+import type { OverviewResponse } from "../webTypes.js";
+import { apiGet } from "./api.js";
+import { horizontalBars, stackedBars, type Series } from "./charts.js";
+import { h } from "./dom.js";
+import { REASONS, ago } from "./format.js";
+
+const VERDICTS: Series[] = [
+  { key: "blocked", label: "blocked", color: "#b42318" },
+  { key: "audited", label: "audited", color: "#c4850c" },
+];
+// Okabe–Ito (then wine): told apart by people with the common colour vision deficiencies.
+const REASON_COLORS = [
+  "#0072b2",
+  "#d55e00",
+  "#cc79a7",
+  "#009e73",
+  "#e69f00",
+  "#56b4e9",
+  "#6b6b6b",
+  "#000000",
+  "#882255",
+];
+const REASON_SERIES: Series[] = Object.entries(REASONS).map(([key, label], i) => ({
+  key,
+  label,
+  color: REASON_COLORS[i],
+}));
+const RANGES: [string, string][] = [
+  ["1h", "Last hour"],
+  ["6h", "Last 6 hours"],
+  ["24h", "Last 24 hours"],
+  ["7d", "Last 7 days"],
+  ["30d", "Last 30 days"],
+];
+let range = "24h";
+
+export function renderOverview(main: HTMLElement): () => void {
+  const body = h("div", { class: "overview-body" }, h("p", { class: "loading" }, "Loading…"));
+  const select = h(
+    "select",
+    { id: "overview-range", onchange: () => ((range = select.value), void load()) },
+    ...RANGES.map(([value, label]) => h("option", { value, selected: value === range }, label)),
+  );
+  main.replaceChildren(
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", null, "Overview"),
+      h("label", { for: "overview-range" }, "Range "),
+      select,
+    ),
+    body,
+  );
+  let stopped = false;
+  const load = async (): Promise<void> => {
+    try {
+      const data = await apiGet<OverviewResponse>(`/api/overview?range=${encodeURIComponent(range)}`);
+      if (!stopped) body.replaceChildren(...sections(data));
+    } catch (error) {
+      if (!stopped) body.replaceChildren(h("p", { class: "error", role: "alert" }, (error as Error).message));
+    }
+  };
+  void load();
+  const timer = setInterval(() => void load(), 30_000);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+function sections(d: OverviewResponse): HTMLElement[] {
+  const n = Math.round((d.untilMs - d.sinceMs) / d.bucketMs);
+  const buckets = Array.from({ length: n }, (_, i) => {
+    const startMs = d.sinceMs + i * d.bucketMs;
+    return { startMs, label: bucketLabel(startMs, d.bucketMs) };
+  });
+  const count = (key: "verdict" | "reason") => (i: number, value: string) =>
+    d.buckets
+      .filter((b) => b.startMs === buckets[i].startMs && b[key] === value)
+      .reduce((sum, b) => sum + b.findings, 0);
+  const total = d.buckets.reduce((sum, b) => sum + b.findings, 0);
+  return [
+    figure(
+      "by-verdict",
+      `Findings over time by verdict (${total} in range)`,
+      stackedBars({
+        label: "Findings per time bucket, stacked by verdict",
+        buckets,
+        series: VERDICTS,
+        value: count("verdict"),
+      }),
+    ),
+    figure(
+      "by-reason",
+      "Findings over time by reason",
+      stackedBars({
+        label: "Findings per time bucket, stacked by reason",
+        buckets,
+        series: REASON_SERIES,
+        value: count("reason"),
+      }),
+    ),
+    h(
+      "div",
+      { class: "two-col" },
+      figure(
+        "top-images",
+        "Top images",
+        horizontalBars({ label: "Images with the most findings", color: "#3b5ba5", items: top(d.topImages) }),
+      ),
+      figure(
+        "top-namespaces",
+        "Top namespaces",
+        horizontalBars({ label: "Namespaces with the most findings", color: "#5b6b7b", items: top(d.topNamespaces) }),
+      ),
+    ),
+    agents(d),
+  ];
+}
+
+function figure(id: string, caption: string, content: HTMLElement): HTMLElement {
+  return h("figure", { class: "panel", id }, h("figcaption", null, caption), content);
+}
+
+function top(items: { value: string; findings: number }[]) {
+  return items.map((i) => ({ label: i.value || "(none)", value: i.findings }));
+}
+
+function bucketLabel(ms: number, bucketMs: number): string {
+  const iso = new Date(ms).toISOString();
+  return bucketMs >= 86_400_000
+    ? iso.slice(5, 10)
+    : bucketMs >= 6 * 3600_000
+      ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h`
+      : iso.slice(11, 16);
+}
+
+function agents(d: OverviewResponse): HTMLElement {
+  const silent = d.agents.filter((a) => a.silent).length;
+  const caption = `Agents: ${d.agents.length - silent} live, ${silent} silent (heartbeat every ${d.heartbeatIntervalMs / 1000}s)`;
+  if (d.agents.length === 0) return figure("agents", caption, h("p", { class: "empty" }, "No agent has reported yet."));
+  return figure(
+    "agents",
+    caption,
+    h(
+      "ul",
+      { class: "agents" },
+      ...d.agents.map((a) =>
+        h(
+          "li",
+          { class: `agent ${a.silent ? "silent" : "live"}`, "data-node": a.node },
+          h("span", { class: "state" }, a.silent ? "⚠ silent" : "● live"),
+          h("strong", null, a.node),
+          h("span", null, a.cluster || "(no cluster name)"),
+          h("span", null, `last heartbeat ${ago(a.lastSeenMs, d.nowMs)}`),
+          h("span", null, `${a.mode}, ${a.containers} containers, v${a.version}`),
+          a.spoolPending > 0 || a.drops > 0 ? h("span", null, `${a.spoolPending} pending, ${a.drops} dropped`) : null,
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,163 @@
+// The review page's JSON API under /api/. Every route authenticates like FindingService
+// (webAuth.ts) and calls the same review operations (reviewOps.ts): one store query per
+// list or detail, triage through UpdateTriage's code path, history kept.
+import type * as http from "node:http";
+
+import { triageFromName } from "../../api/convert";
+import { eventView, findingView } from "../../cli/findingsView";
+import type { Logger } from "../../log/logger";
+import {
+  READ_ROLES,
+  TRIAGE_ROLES,
+  isAuthError,
+  type Authenticator,
+  type Caller,
+  type Role,
+} from "../auth/Authenticator";
+import { apiFromEvent, apiFromStored } from "../records";
+import { getFinding, isFailure, listFindings, updateTriage, type ReviewFailure } from "../reviewOps";
+import type { FindingStore } from "../store/FindingStore";
+import { BodyError, httpStatusOf, readJson, sendError, sendJson } from "./httpUtil";
+import { serveLiveEvents } from "./liveEvents";
+import { overview } from "./overview";
+import { authenticate, sameOrigin } from "./webAuth";
+import { tableRequest } from "./webQuery";
+import type { FindingDetailResponse, FindingsResponse, SessionResponse } from "./webTypes";
+
+export interface WebApiDeps {
+  store: FindingStore;
+  auth: Authenticator;
+  logger: Logger;
+  pollMs: number;
+  heartbeatMs: number;
+  onWatcher?: (change: 1 | -1) => void;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, caller: Caller) => Promise<void>;
+
+interface Route {
+  method: "GET" | "POST";
+  pattern: RegExp;
+  roles: readonly Role[];
+  handle: (deps: WebApiDeps, match: RegExpExecArray) => Handler;
+}
+
+const ROUTES: Route[] = [
+  {
+    method: "GET",
+    pattern: /^\/api\/session$/,
+    roles: READ_ROLES,
+    handle: () => async (_req, res, _url, caller) => {
+      const session: SessionResponse = {
+        name: caller.name,
+        role: caller.role,
+        via: caller.via,
+        canTriage: TRIAGE_ROLES.includes(caller.role),
+      };
+      sendJson(res, 200, session);
+    },
+  },
+  {
+    method: "GET",
+    pattern: /^\/api\/findings$/,
+    roles: READ_ROLES,
+    handle: (deps) => async (_req, res, url) => {
+      const request = tableRequest(url.searchParams);
+      if (typeof request === "string") return sendError(res, 400, request);
+      const page = await listFindings(deps.store, request.query, request.pageSize, request.pageToken, request.sort);
+      if (isFailure(page)) return fail(res, page);
+      const body: FindingsResponse = {
+        findings: page.findings.map((f) => findingView(apiFromStored(f))),
+        nextPageToken: page.nextPageToken,
+      };
+      sendJson(res, 200, body);
+    },
+  },
+  {
+    method: "GET",
+    pattern: /^\/api\/findings\/([^/]+)$/,
+    roles: READ_ROLES,
+    handle: (deps, match) => async (_req, res) => {
+      const found = await getFinding(deps.store, decodeURIComponent(match[1]));
+      if (isFailure(found)) return fail(res, found);
+      const body: FindingDetailResponse = {
+        finding: findingView(apiFromStored(found.finding)),
+        history: found.history.map((e) => eventView(apiFromEvent(e))),
+        next: found.next,
+      };
+      sendJson(res, 200, body);
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/api\/findings\/([^/]+)\/triage$/,
+    roles: TRIAGE_ROLES,
+    handle: (deps, match) => async (req, res, _url, caller) => {
+      if (!sameOrigin(req)) return sendError(res, 403, "triage is only accepted from the review page itself");
+      const body = (await readJson(req)) as { status?: unknown; comment?: unknown };
+      const status =
+        typeof body.status === "string" ? triageFromName(`TRIAGE_STATUS_${body.status.toUpperCase()}`) : undefined;
+      const comment = typeof body.comment === "string" ? body.comment : "";
+      const id = decodeURIComponent(match[1]);
+      const updated = await updateTriage(deps, caller, { id, status, comment }, "web");
+      if (isFailure(updated)) return fail(res, updated);
+      const detail = await getFinding(deps.store, id);
+      if (isFailure(detail)) return fail(res, detail);
+      const answer: FindingDetailResponse = {
+        finding: findingView(apiFromStored(detail.finding)),
+        history: detail.history.map((e) => eventView(apiFromEvent(e))),
+        next: detail.next,
+      };
+      sendJson(res, 200, answer);
+    },
+  },
+  {
+    method: "GET",
+    pattern: /^\/api\/overview$/,
+    roles: READ_ROLES,
+    handle: (deps) => async (_req, res, url) => {
+      const result = await overview(deps.store, url.searchParams.get("range") ?? "24h", deps.heartbeatMs);
+      if (typeof result === "string") return sendError(res, 400, result);
+      sendJson(res, 200, result);
+    },
+  },
+  {
+    method: "GET",
+    pattern: /^\/api\/events$/,
+    roles: READ_ROLES,
+    handle: (deps) => async (req, res, url) => {
+      const request = tableRequest(url.searchParams);
+      if (typeof request === "string") return sendError(res, 400, request);
+      serveLiveEvents(req, res, request.query, deps);
+    },
+  },
+];
+
+function fail(res: http.ServerResponse, failure: ReviewFailure): void {
+  sendError(res, httpStatusOf(failure.code), failure.details);
+}
+
+/** Answers a request under /api/. */
+export async function handleApi(
+  deps: WebApiDeps,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<void> {
+  const paths = ROUTES.filter((r) => r.pattern.test(url.pathname));
+  const route = paths.find((r) => r.method === req.method);
+  if (!route) {
+    if (paths.length > 0) return sendError(res, 405, `use ${paths.map((r) => r.method).join(" or ")}`);
+    return sendError(res, 404, `no API at ${url.pathname}`);
+  }
+  const caller = authenticate(deps.auth, req, route.roles, `${route.method} ${url.pathname}`);
+  if (isAuthError(caller)) return sendError(res, httpStatusOf(caller.code), caller.details);
+  try {
+    await route.handle(deps, route.pattern.exec(url.pathname)!)(req, res, url, caller);
+  } catch (error) {
+    if (error instanceof BodyError) return sendError(res, error.status, error.message);
+    deps.logger.error({ path: url.pathname, err: error }, "review API failed");
+    if (!res.headersSent) sendError(res, 503, `the collector's store failed: ${(error as Error).message}`);
+    else res.end();
+  }
+}

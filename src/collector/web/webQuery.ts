@@ -1,0 +1,79 @@
+// The findings table's query string as a FindingQuery, sort and page; checked here once.
+import { DRIFT_REASONS, TRIAGE_STATUSES, VERDICTS, type TriageStatus } from "../../api/convert";
+import type { DriftReason, Verdict } from "../../native/binding";
+import type { FindingQuery, FindingSort } from "../store/FindingStore";
+import { DEFAULT_SORT, FINDING_SORTS } from "../store/query";
+
+export interface TableRequest {
+  query: FindingQuery;
+  sort: FindingSort;
+  pageSize: number;
+  pageToken: string;
+}
+
+const TEXT_FILTERS: [string, keyof FindingQuery][] = [
+  ["cluster", "cluster"],
+  ["namespace", "namespace"],
+  ["pod", "pod"],
+  ["container", "container"],
+  ["image", "image"],
+  ["node", "node"],
+  ["path", "pathPrefix"],
+];
+
+/** Thrown inside tableRequest for a parameter that is wrong; its message is the answer. */
+class BadParameter extends Error {}
+
+function oneOf<T extends string>(params: URLSearchParams, name: string, allowed: readonly T[]): T | undefined {
+  const value = params.get(name);
+  if (!value) return undefined;
+  if (!allowed.includes(value as T)) throw new BadParameter(`${name} must be one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+/** The request, or a message saying which parameter is wrong. */
+export function tableRequest(params: URLSearchParams): TableRequest | string {
+  try {
+    const query: FindingQuery = {
+      reason: oneOf<DriftReason>(params, "reason", DRIFT_REASONS),
+      verdict: oneOf<Verdict>(params, "verdict", VERDICTS),
+      triageStatus: oneOf<TriageStatus>(params, "status", TRIAGE_STATUSES),
+      sinceMs: time(params, "since"),
+      untilMs: time(params, "until"),
+      minCount: integer(params, "minCount", 1, Number.MAX_SAFE_INTEGER),
+    };
+    for (const [param, field] of TEXT_FILTERS) {
+      const value = params.get(param)?.trim();
+      if (!value) continue;
+      if (value.length > 1024) throw new BadParameter(`${param} is longer than 1024 characters`);
+      (query as Record<string, unknown>)[field] = value;
+    }
+    return {
+      query,
+      sort: oneOf<FindingSort>(params, "sort", FINDING_SORTS) ?? DEFAULT_SORT,
+      pageSize: integer(params, "pageSize", 1, 1000) ?? 50,
+      pageToken: params.get("pageToken") ?? "",
+    };
+  } catch (error) {
+    if (error instanceof BadParameter) return error.message;
+    throw error;
+  }
+}
+
+function time(params: URLSearchParams, name: string): number | undefined {
+  const value = params.get(name);
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new BadParameter(`${name} must be an ISO time or milliseconds since the epoch`);
+  return ms;
+}
+
+function integer(params: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const value = params.get(name);
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new BadParameter(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}

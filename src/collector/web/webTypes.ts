@@ -1,0 +1,67 @@
+// The JSON the review page's API answers with, shared by the server (web/*.ts) and the page
+// (web/client/*.ts, which imports these types only).
+import type { FindingView } from "../../cli/findingsView";
+
+export type { FindingView };
+
+export interface SessionResponse {
+  name: string;
+  role: string;
+  via: string;
+  canTriage: boolean;
+}
+
+export interface FindingsResponse {
+  findings: FindingView[];
+  /** "" on the last page. */
+  nextPageToken: string;
+}
+
+export interface TriageEventView {
+  time: string;
+  from: string;
+  to: string;
+  actor: string;
+  comment: string;
+}
+
+export interface FindingDetailResponse {
+  finding: FindingView;
+  history: TriageEventView[];
+  /** Statuses the finding may move to next. */
+  next: string[];
+}
+
+export interface AgentView {
+  cluster: string;
+  node: string;
+  version: string;
+  mode: string;
+  containers: number;
+  spoolPending: number;
+  drops: number;
+  lastSeenMs: number;
+  /** No heartbeat within the agents' heartbeat interval (plus half of it for delays). */
+  silent: boolean;
+}
+
+export interface OverviewResponse {
+  nowMs: number;
+  sinceMs: number;
+  untilMs: number;
+  bucketMs: number;
+  buckets: { startMs: number; verdict: string; reason: string; findings: number }[];
+  topImages: { value: string; findings: number }[];
+  topNamespaces: { value: string; findings: number }[];
+  agents: AgentView[];
+  heartbeatIntervalMs: number;
+}
+
+/** Overview ranges: the range and its bucket width. */
+export const OVERVIEW_RANGES: Record<string, { rangeMs: number; bucketMs: number }> = {
+  "1h": { rangeMs: 3600_000, bucketMs: 300_000 },
+  "6h": { rangeMs: 6 * 3600_000, bucketMs: 900_000 },
+  "24h": { rangeMs: 24 * 3600_000, bucketMs: 3600_000 },
+  "7d": { rangeMs: 7 * 86_400_000, bucketMs: 6 * 3600_000 },
+  "30d": { rangeMs: 30 * 86_400_000, bucketMs: 86_400_000 },
+};

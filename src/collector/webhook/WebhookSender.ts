@@ -1,0 +1,156 @@
+// Posts each new finding to a webhook (--webhook-url), signed (signature.ts). A bounded
+// queue in memory, delivered one POST at a time in order; a failed attempt (network error,
+// timeout, 408, 429, 5xx) is retried with exponential backoff and full jitter, other 4xx
+// answers are final. When the queue is full new findings are dropped and counted: the
+// collector's database keeps them, only the notification is lost. A collector restart
+// loses what was queued (logged).
+import { randomUUID } from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
+
+import type { FindingView } from "../../cli/findingsView";
+import type { Logger } from "../../log/logger";
+import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from "./signature";
+
+export interface WebhookConfig {
+  url: string;
+  secret: Buffer;
+  /** Findings waiting, at most. Default 10000. */
+  queueLimit?: number;
+  /** Attempts per finding, the first included. Default 8. */
+  maxAttempts?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Per attempt. Default 10 s. */
+  timeoutMs?: number;
+}
+
+export type WebhookOutcome = "delivered" | "retried" | "failed" | "dropped";
+
+export interface WebhookStats {
+  queued: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+  dropped: number;
+}
+
+interface Delivery {
+  id: string;
+  finding: FindingView;
+  attempt: number;
+}
+
+export class WebhookSender {
+  private readonly queue: Delivery[] = [];
+  private sending = false;
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  private readonly s: WebhookStats = { queued: 0, delivered: 0, retried: 0, failed: 0, dropped: 0 };
+  private readonly target: URL;
+
+  constructor(
+    private readonly config: WebhookConfig,
+    private readonly logger: Logger,
+    /** Every outcome (undefined: only the queue length changed), for metrics. */
+    private readonly onChange: (outcome: WebhookOutcome | undefined, queued: number) => void = () => undefined,
+  ) {
+    this.target = new URL(config.url);
+  }
+
+  enqueue(finding: FindingView): void {
+    if (this.closed) return;
+    if (this.queue.length >= (this.config.queueLimit ?? 10_000)) {
+      this.count("dropped");
+      if (this.s.dropped === 1 || this.s.dropped % 1000 === 0) {
+        this.logger.warn({ dropped: this.s.dropped }, "webhook queue full: findings not posted (they are stored)");
+      }
+      return;
+    }
+    this.queue.push({ id: randomUUID(), finding, attempt: 0 });
+    this.onChange(undefined, this.queue.length);
+    this.pump();
+  }
+
+  stats(): WebhookStats {
+    return { ...this.s, queued: this.queue.length };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    if (this.queue.length > 0)
+      this.logger.warn({ lost: this.queue.length }, "webhook stopped with findings not posted");
+  }
+
+  private pump(): void {
+    if (this.sending || this.closed || this.queue.length === 0) return;
+    this.sending = true;
+    const delivery = this.queue[0];
+    void this.attempt(delivery).then((result) => {
+      this.sending = false;
+      if (this.closed) return;
+      if (result === "ok" || result === "final" || ++delivery.attempt >= (this.config.maxAttempts ?? 8)) {
+        this.queue.shift();
+        this.count(result === "ok" ? "delivered" : "failed");
+        if (result !== "ok") this.logger.error({ id: delivery.finding.id, delivery: delivery.id }, "webhook gave up");
+        this.pump();
+        return;
+      }
+      this.count("retried");
+      this.timer = setTimeout(() => this.pump(), this.backoff(delivery.attempt));
+    });
+  }
+
+  /** Full jitter: uniformly random up to the exponential bound, so retries of many collectors spread. */
+  private backoff(attempt: number): number {
+    const bound = Math.min(
+      this.config.maxBackoffMs ?? 30_000,
+      (this.config.initialBackoffMs ?? 500) * 2 ** (attempt - 1),
+    );
+    return Math.round(bound / 2 + (Math.random() * bound) / 2);
+  }
+
+  private attempt(delivery: Delivery): Promise<"ok" | "retry" | "final"> {
+    const sentAt = new Date();
+    const body = JSON.stringify({
+      type: "driftguard.finding.new",
+      deliveryId: delivery.id,
+      sentAt: sentAt.toISOString(),
+      finding: delivery.finding,
+    });
+    const transport = this.target.protocol === "https:" ? https : http;
+    return new Promise((resolve) => {
+      const req = transport.request(this.target, {
+        method: "POST",
+        timeout: this.config.timeoutMs ?? 10_000,
+        headers: {
+          "Content-Type": "application/json",
+          "Content-Length": Buffer.byteLength(body),
+          "User-Agent": "driftguard-collector",
+          [SIGNATURE_HEADER]: sign(this.config.secret, body),
+          [TIMESTAMP_HEADER]: String(Math.floor(sentAt.getTime() / 1000)),
+          [DELIVERY_HEADER]: delivery.id,
+        },
+      });
+      const fail = (why: string, retry: boolean): void => {
+        this.logger.warn({ id: delivery.finding.id, attempt: delivery.attempt + 1, why }, "webhook attempt failed");
+        resolve(retry ? "retry" : "final");
+      };
+      req.on("timeout", () => req.destroy(new Error("timed out")));
+      req.on("error", (error) => fail(error.message, true));
+      req.on("response", (res) => {
+        res.resume(); // the answer's body is not used
+        const code = res.statusCode ?? 0;
+        if (code >= 200 && code < 300) resolve("ok");
+        else fail(`HTTP ${code}`, code === 408 || code === 429 || code >= 500);
+      });
+      req.end(body);
+    });
+  }
+
+  private count(outcome: WebhookOutcome): void {
+    this.s[outcome]++;
+    this.onChange(outcome, this.queue.length);
+  }
+}

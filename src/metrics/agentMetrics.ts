@@ -1,0 +1,184 @@
+// The agent's metrics: exec decisions by verdict and reason, decision latency, pending and
+// held execs, watchdog timeouts, attached containers, cache hits, spool depth and drops,
+// policy load errors. Everything is read from the components' own counters at scrape time
+// (nothing on the exec path), except blocked and audited decisions, counted per finding
+// because only findings carry their reason.
+import { Counter, Gauge, type Registry } from "prom-client";
+
+import type { GuardStats } from "../native/binding";
+import type { PolicySourceStats } from "../policy/DirectoryPolicySource";
+import type { DriftFinding } from "../report/DriftFinding";
+import type { ReporterStats } from "../report/Reporter";
+import { cumulativeCounter, single } from "./cumulative";
+import { Log2LatencyHistogram } from "./log2Histogram";
+
+export interface AgentMetricSources {
+  guard: () => GuardStats | undefined;
+  /** undefined without --collector-address. */
+  reporter?: () => ReporterStats;
+  /** undefined without --policy-dir. */
+  policies?: () => PolicySourceStats;
+  layerCache: () => { hits: number; misses: number };
+}
+
+export class AgentMetrics {
+  private readonly decisions: Counter<"verdict" | "reason">;
+
+  constructor(registry: Registry, s: AgentMetricSources) {
+    const guard = <T>(read: (g: GuardStats) => T): T | undefined => {
+      const stats = s.guard();
+      return stats && read(stats);
+    };
+    this.decisions = cumulativeCounter(registry, {
+      name: "driftguard_exec_decisions_total",
+      help:
+        "Exec decisions. verdict=allowed: reason host (a host process), image (an image layer file) or container " +
+        "(decided by the container's rules: unchanged copies, allow lists, disabled mode); blocked and audited by drift reason.",
+      labelNames: ["verdict", "reason"] as const,
+      read: () =>
+        guard((g) => [
+          { labels: { verdict: "allowed", reason: "host" }, total: g.allowedHost },
+          { labels: { verdict: "allowed", reason: "image" }, total: g.allowedImage },
+          { labels: { verdict: "allowed", reason: "container" }, total: g.allowedContainer },
+        ]),
+    });
+    registry.registerMetric(
+      new Log2LatencyHistogram(
+        "driftguard_exec_decision_latency_seconds",
+        "Time from the kernel's exec event to the answer, in power-of-two buckets counted by the native guard.",
+        () => s.guard()?.latencyMicrosLog2,
+      ).asMetric(),
+    );
+    const counter = (name: string, help: string, read: (g: GuardStats) => number) =>
+      cumulativeCounter(registry, { name, help, read: () => single(guard(read)) });
+    counter("driftguard_exec_events_total", "Exec permission events the guard answered.", (g) => g.events);
+    counter(
+      "driftguard_watchdog_timeouts_total",
+      "Execs answered by the watchdog with the fail mode because nobody decided before the deadline.",
+      (g) => g.deadlineExceeded,
+    );
+    counter("driftguard_exec_held_total", "Execs held until their container was attached.", (g) => g.heldTotal);
+    counter("driftguard_exec_hold_overflow_total", "Execs answered because too many were held.", (g) => g.holdOverflow);
+    counter(
+      "driftguard_hash_cache_hits_total",
+      "Exec-time hashes answered from the hash cache.",
+      (g) => g.hashCacheHits,
+    );
+    counter("driftguard_hash_cache_misses_total", "Exec-time hashes computed.", (g) => g.hashCacheMisses);
+    counter(
+      "driftguard_verdicts_dropped_total",
+      "Blocked or audited decisions not delivered to JavaScript (it lagged): they are in no finding.",
+      (g) => g.verdictsDropped,
+    );
+    const gauge = (name: string, help: string, read: () => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const value = read();
+          if (value !== undefined) this.set(value);
+        },
+      });
+    gauge("driftguard_exec_pending", "Execs waiting for a decision now.", () => guard((g) => g.pendingNow));
+    gauge("driftguard_exec_held", "Execs held now for containers not attached yet.", () => guard((g) => g.heldNow));
+    gauge("driftguard_containers_attached", "Containers in the decision tables.", () => guard((g) => g.containers));
+    gauge("driftguard_images", "Image baselines in the decision tables.", () => guard((g) => g.images));
+    gauge("driftguard_marks", "fanotify filesystem marks.", () => guard((g) => g.marks));
+    cumulativeCounter(registry, {
+      name: "driftguard_baseline_layer_cache_total",
+      help: "Image layer manifests looked up in the on-disk baseline cache, by result (hit: no hashing needed).",
+      labelNames: ["result"] as const,
+      read: () => {
+        const c = s.layerCache();
+        return [
+          { labels: { result: "hit" }, total: c.hits },
+          { labels: { result: "miss" }, total: c.misses },
+        ];
+      },
+    });
+    if (s.reporter) this.reporterMetrics(registry, s.reporter);
+    if (s.policies) this.policyMetrics(registry, s.policies);
+  }
+
+  /** Called for every blocked or audited exec (Agent.onFinding). */
+  onFinding(finding: DriftFinding): void {
+    this.decisions.inc({ verdict: finding.verdict, reason: finding.reason });
+  }
+
+  private reporterMetrics(registry: Registry, read: () => ReporterStats): void {
+    new Gauge({
+      name: "driftguard_spool_pending_findings",
+      help: "Findings in the on-disk spool not yet acknowledged by the collector.",
+      registers: [registry],
+      collect() {
+        this.set(read().spool.pending);
+      },
+    });
+    new Gauge({
+      name: "driftguard_spool_bytes",
+      help: "Bytes the spool uses on disk.",
+      registers: [registry],
+      collect() {
+        this.set(read().spool.bytes);
+      },
+    });
+    new Gauge({
+      name: "driftguard_collector_connected",
+      help: "1 while the stream to the collector delivers.",
+      registers: [registry],
+      collect() {
+        this.set(read().stream.connected ? 1 : 0);
+      },
+    });
+    cumulativeCounter(registry, {
+      name: "driftguard_findings_dropped_total",
+      help: "Findings lost on the way to the collector, by reason: spool_full, invalid, rejected (by the collector).",
+      labelNames: ["reason"] as const,
+      read: () => {
+        const r = read();
+        return [
+          { labels: { reason: "spool_full" }, total: r.spool.droppedFull },
+          { labels: { reason: "invalid" }, total: r.invalid },
+          { labels: { reason: "rejected" }, total: r.stream.rejected },
+        ];
+      },
+    });
+    cumulativeCounter(registry, {
+      name: "driftguard_findings_delivered_total",
+      help: "Findings the collector acknowledged.",
+      read: () => single(read().stream.findingsAcked),
+    });
+  }
+
+  private policyMetrics(registry: Registry, read: () => PolicySourceStats): void {
+    cumulativeCounter(registry, {
+      name: "driftguard_policy_loads_total",
+      help: "Loads of the policy directory, by result (rejected: errors, the last good set stayed in force).",
+      labelNames: ["result"] as const,
+      read: () => {
+        const p = read();
+        return [
+          { labels: { result: "applied" }, total: p.loads - p.rejectedLoads },
+          { labels: { result: "rejected" }, total: p.rejectedLoads },
+        ];
+      },
+    });
+    new Gauge({
+      name: "driftguard_policy_errors",
+      help: "Errors of the last policy load (0 when it was applied cleanly).",
+      registers: [registry],
+      collect() {
+        this.set(read().lastErrors);
+      },
+    });
+    new Gauge({
+      name: "driftguard_policies",
+      help: "Policies in force.",
+      registers: [registry],
+      collect() {
+        this.set(read().policies);
+      },
+    });
+  }
+}

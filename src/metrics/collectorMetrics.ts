@@ -1,0 +1,82 @@
+// The collector's metrics: ingest (findings received, stored by verdict and reason, batch
+// latency), agent streams and agents by liveness, review-side auth failures, live watchers
+// and the webhook's queue. Counted where it happens (AgentService, Authenticator, web API,
+// webhook), read from the store for the agents.
+import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from "prom-client";
+
+import type { DriftReason, Verdict } from "../native/binding";
+
+export class CollectorMetrics {
+  readonly registry = new Registry();
+  readonly received = new Counter({
+    name: "driftguard_collector_findings_received_total",
+    help: "Findings in batches the collector stored (new ones and count updates); rate() of it is the ingest rate.",
+    registers: [this.registry],
+  });
+  readonly stored = new Counter({
+    name: "driftguard_collector_findings_stored_total",
+    help: "Findings stored for the first time, by verdict and reason.",
+    labelNames: ["verdict", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: "driftguard_collector_ingest_batch_seconds",
+    help: "Time to store one batch of findings (the agent's ack waits for it).",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly streams = new Gauge({
+    name: "driftguard_collector_agent_streams",
+    help: "Agent Report streams open now.",
+    registers: [this.registry],
+  });
+  readonly heartbeats = new Counter({
+    name: "driftguard_collector_heartbeats_total",
+    help: "Agent heartbeats received.",
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: "driftguard_collector_auth_failures_total",
+    help: "Calls refused by authentication or authorization, by front end (grpc, web) and code.",
+    labelNames: ["api", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly watchers = new Gauge({
+    name: "driftguard_collector_live_watchers",
+    help: "Open WatchFindings streams and review pages receiving live updates.",
+    labelNames: ["api"] as const,
+    registers: [this.registry],
+  });
+  readonly webhook = new Counter({
+    name: "driftguard_collector_webhook_deliveries_total",
+    help: "Webhook POSTs by outcome: delivered, retried (a failed attempt), failed (gave up), dropped (queue full).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly webhookQueue = new Gauge({
+    name: "driftguard_collector_webhook_queue",
+    help: "Findings waiting to be posted to the webhook.",
+    registers: [this.registry],
+  });
+
+  constructor(agents: () => Promise<{ live: number; silent: number }>) {
+    collectDefaultMetrics({ register: this.registry, prefix: "driftguard_collector_" });
+    new Gauge({
+      name: "driftguard_collector_agents",
+      help: "Agents known from their heartbeats, by state: live, or silent (no heartbeat within its interval).",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await agents();
+        this.set({ state: "live" }, counts.live);
+        this.set({ state: "silent" }, counts.silent);
+      },
+    });
+  }
+
+  onIngest(received: number, ms: number, inserted: { verdict: Verdict; reason: DriftReason }[]): void {
+    this.received.inc(received);
+    this.batchSeconds.observe(ms / 1000);
+    for (const f of inserted) this.stored.inc({ verdict: f.verdict, reason: f.reason });
+  }
+}

@@ -1,0 +1,105 @@
+// Exports: ASFF checked against a schema of BatchImportFindings' requirements, CSV quoting
+// and spreadsheet-formula neutralising, on findings with every shape the store holds.
+import * as assert from "node:assert/strict";
+import Ajv from "ajv";
+
+import { findingView, type FindingView } from "../../../src/cli/findingsView";
+import { asffFinding, partitionOf } from "../../../src/collector/export/asff";
+import { csvCell, csvHeader, csvRow } from "../../../src/collector/export/csv";
+import { apiFromStored } from "../../../src/collector/records";
+import type { StoredFinding } from "../../../src/collector/store/FindingStore";
+import { findingRecord } from "../../testbed/findingFixtures";
+import { batchImportFindingsSchema } from "./asffSchema";
+
+function view(i: number, over: Partial<StoredFinding> = {}): FindingView {
+  return findingView(
+    apiFromStored({
+      ...findingRecord(i),
+      triageStatus: "new",
+      triageActor: "",
+      triageComment: "",
+      triageUpdatedMs: 0,
+      receivedMs: Date.UTC(2026, 0, 2),
+      ...over,
+    }),
+  );
+}
+
+const OPTIONS = { accountId: "123456789012", region: "eu-west-1" };
+
+describe("findings export", () => {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(batchImportFindingsSchema);
+  const findings = [
+    view(1),
+    view(2, { verdict: "audited", reason: "modified", policyName: "prod", policyMode: "audit" }),
+    view(3, {
+      triageStatus: "false_positive",
+      triageActor: "alice",
+      triageComment: "build",
+      triageUpdatedMs: Date.UTC(2026, 0, 3),
+    }),
+    view(4, { containerId: "", pod: "", k8sNamespace: "", reason: "deadline_exceeded", pid: 0, ppid: 0 }),
+    view(5, { path: "/" + "x".repeat(5000), cmdline: "y".repeat(9000), image: "" }),
+  ];
+
+  it("writes ASFF that BatchImportFindings' schema accepts", () => {
+    const request = { Findings: findings.map((f) => asffFinding(f, OPTIONS)) };
+    assert.ok(validate(request), JSON.stringify(validate.errors, null, 2));
+    type Asff = {
+      ProductArn: string;
+      Severity: { Label: string };
+      Workflow: { Status: string };
+      RecordState: string;
+      UpdatedAt: string;
+      FirstObservedAt: string;
+      Resources: { Type: string; Details?: { Container: { ImageName: string } } }[];
+      ProductFields: Record<string, string>;
+      Process: { Name: string };
+    };
+    const [blocked, audited, suppressed, unattributed] = request.Findings as unknown as Asff[];
+    assert.equal(blocked.ProductArn, "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default");
+    assert.equal(blocked.Severity.Label, "MEDIUM");
+    assert.equal(audited.Severity.Label, "CRITICAL", "a modified binary that ran");
+    assert.equal(unattributed.Severity.Label, "LOW");
+    assert.deepEqual([blocked.Workflow.Status, blocked.RecordState], ["NEW", "ACTIVE"]);
+    assert.deepEqual([suppressed.Workflow.Status, suppressed.RecordState], ["SUPPRESSED", "ARCHIVED"]);
+    assert.equal(suppressed.UpdatedAt, "2026-01-03T00:00:00.000Z", "a triage change updates the finding");
+    assert.equal(blocked.Resources[0].Type, "Container");
+    assert.equal(blocked.Resources[0].Details!.Container.ImageName, "registry.local/shop/web:1");
+    assert.equal(unattributed.Resources[0].Type, "Other");
+    assert.equal(blocked.ProductFields["driftguard/Reason"], "new_file");
+    assert.equal(blocked.Process.Name, "1");
+    assert.equal(blocked.FirstObservedAt, findings[0].firstSeen);
+    assert.equal(partitionOf("cn-north-1"), "aws-cn");
+    assert.equal(partitionOf("us-gov-west-1"), "aws-us-gov");
+  });
+
+  it("the schema refuses what Security Hub refuses", () => {
+    const good = asffFinding(findings[0], OPTIONS);
+    for (const [what, bad] of [
+      ["no Resources", { ...good, Resources: [] }],
+      ["a long title", { ...good, Title: "t".repeat(257) }],
+      ["a bad account", { ...good, AwsAccountId: "1234" }],
+      ["an unknown severity", { ...good, Severity: { Label: "SEVERE" } }],
+      ["a type outside the namespaces", { ...good, Types: ["Drift/Execution"] }],
+    ] as const) {
+      assert.equal(validate({ Findings: [bad] }), false, what);
+    }
+    assert.equal(validate({ Findings: Array(101).fill(good) }), false, "at most 100 per request");
+  });
+
+  it("writes CSV that spreadsheets show as text", () => {
+    assert.equal(csvCell("plain"), "plain");
+    assert.equal(csvCell('say "hi", then'), '"say ""hi"", then"');
+    assert.equal(csvCell('=HYPERLINK("http://x")'), '"\'=HYPERLINK(""http://x"")"');
+    assert.equal(csvCell("-c 'curl x'"), "\"'-c 'curl x'\"");
+    assert.equal(csvCell("a\nb"), '"a\nb"');
+    assert.equal(csvCell(-1), "-1", "numbers stay numbers");
+    const header = csvHeader().trimEnd().split(",");
+    const row = csvRow(view(9, { cmdline: "@SUM(A1)" }));
+    assert.ok(row.endsWith("\r\n"));
+    assert.equal(header[0], "id");
+    assert.match(row, /^f000009,2026-01-01T00:00:09\.000Z,/);
+    assert.match(row, /"'@SUM\(A1\)"/);
+  });
+});
