@@ -23,6 +23,7 @@ export class Agent {
   private watcher?: RuntimeWatcher;
   private attacher?: ContainerAttacher;
   private sensor?: FilelessSensor;
+  private containerdConnected = false;
   private readonly driftLog = new DriftLog(componentLogger("findings"));
   private readonly findingListeners: ((finding: DriftFinding) => void)[] = [];
 
@@ -89,6 +90,8 @@ export class Agent {
       initial?.push(done);
     });
     watcher.on("detach", (namespace, id) => attacher.detach(namespace, id));
+    watcher.on("connected", () => (this.containerdConnected = true));
+    watcher.on("disconnected", () => (this.containerdConnected = false));
     await watcher.start();
     await Promise.all(initial);
     initial = undefined;
@@ -105,6 +108,11 @@ export class Agent {
       },
       "agent started",
     );
+  }
+
+  /** For /readyz: containerd is followed (when it is not, known containers stay enforced). */
+  health(): { containerdConnected: boolean } {
+    return { containerdConnected: this.containerdConnected };
   }
 
   stats(): ReturnType<NativeExecGuard["stats"]> | undefined {

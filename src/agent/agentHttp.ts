@@ -1,6 +1,7 @@
 // The agent's HTTP endpoint (--metrics-address): Prometheus metrics, /healthz and /readyz
 // for the DaemonSet's probes. Ready once Agent.start() returned (containerd reached, every
-// running container attached, the exec guard started) and while the guard runs.
+// running container attached, the exec guard started), while the guard runs and while
+// containerd is reachable.
 import { Registry, collectDefaultMetrics } from "prom-client";
 
 import { layerCacheStats } from "../baseline/layerCache";
@@ -69,6 +70,9 @@ export class AgentHttp {
     if (!this.started) return { ready: false, detail: "starting: connecting to containerd and attaching containers" };
     const stats = agent.stats();
     if (!stats) return { ready: false, detail: "the exec guard is stopped" };
+    if (!agent.health().containerdConnected) {
+      return { ready: false, detail: "containerd unreachable: known containers stay enforced, new ones wait" };
+    }
     return { ready: true, detail: `exec guard running, ${stats.containers} containers attached` };
   }
 }

@@ -55,6 +55,22 @@ describe("agent metrics and health endpoints on containerd @root", function () {
     assert.match(ready.body, /exec guard running, 1 containers attached/);
   });
 
+  it("is not ready while containerd is unreachable, and ready again when it is back", async () => {
+    const waitForStatus = async (status: number) => {
+      for (let i = 0; i < 100; i++) {
+        const ready = await request(`${url}/readyz`);
+        if (ready.status === status) return ready;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`/readyz never answered ${status}`);
+    };
+    await bed!.stopContainerd();
+    const down = await waitForStatus(503);
+    assert.match(down.body, /containerd unreachable/);
+    await bed!.startContainerd();
+    await waitForStatus(200);
+  });
+
   it("counts decisions by verdict and reason, latency, events and deliveries", async () => {
     const before = await scrape(url);
     assert.equal(sample(before, "driftguard_containers_attached"), 1);
