@@ -59,6 +59,8 @@ export async function bench(): Promise<void> {
     const delays = [...requested].map(([id, at]) => (enforcedAt.get(id) ?? NaN) - at).filter(Number.isFinite);
     // Negative: enforced before `ctr run` even returned.
     const afterRunning = [...running].map(([id, at]) => (enforcedAt.get(id) ?? NaN) - at).filter(Number.isFinite);
+    // A finding is logged as the exec is refused; the shell writes its result a moment later.
+    for (let i = 0; i < 200 && fs.readdirSync(out).length < COUNT; i++) await new Promise((r) => setTimeout(r, 50));
     const results = fs.readdirSync(out).map((f) => fs.readFileSync(path.join(out, f), "utf8").trim());
     const blocked = results.filter((r) => r === "rc=126").length;
     const line = {
