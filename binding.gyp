@@ -10,6 +10,8 @@
         "native/fs/FsFunctions.cc",
         "native/guard/ExecGuardWrap.cc",
         "native/guard/ExecGuard.cc",
+        "native/guard/ExecGuardDecide.cc",
+        "native/guard/ExecGuardWatchdog.cc",
         "native/guard/ProcessOwners.cc",
         "native/guard/JsConvert.cc",
         "native/guard/VerdictQueue.cc",
