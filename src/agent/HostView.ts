@@ -15,15 +15,19 @@ export interface HostView {
   source: "pid1" | "self";
 }
 
-export function detectHostView(procDir = "/proc"): HostView {
+/**
+ * hostPid: a process in the host's mount namespace, 1 on a node (DRIFTGUARD_HOST_PID lets
+ * tests run the agent in a namespace of its own, as in a pod, against their own host).
+ */
+export function detectHostView(procDir = "/proc", hostPid = process.env.DRIFTGUARD_HOST_PID ?? "1"): HostView {
   const ownNamespace = fs.statSync(path.join(procDir, "self/ns/mnt")).ino;
   try {
-    const hostNamespace = fs.statSync(path.join(procDir, "1/ns/mnt")).ino;
-    fs.accessSync(path.join(procDir, "1/root/"), fs.constants.R_OK);
+    const hostNamespace = fs.statSync(path.join(procDir, hostPid, "ns/mnt")).ino;
+    fs.accessSync(path.join(procDir, hostPid, "root/"), fs.constants.R_OK);
     const sameNamespace = hostNamespace === ownNamespace;
     return {
-      rootPrefix: sameNamespace ? "" : path.join(procDir, "1/root"),
-      mountinfoPath: path.join(procDir, "1/mountinfo"),
+      rootPrefix: sameNamespace ? "" : path.join(procDir, hostPid, "root"),
+      mountinfoPath: path.join(procDir, hostPid, "mountinfo"),
       mountNamespace: hostNamespace,
       source: "pid1",
     };

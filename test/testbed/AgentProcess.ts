@@ -48,8 +48,10 @@ export class AgentProcess {
   }
 
   /** Starts the agent and waits for "agent started" (or its exit, which throws). Logs at info level at least. */
-  static async start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
-    const child = spawn(process.execPath, [CLI, "agent", ...args], {
+  static async start(args: string[], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): Promise<AgentProcess> {
+    // wrapper: a command line that runs the agent's (e.g. unshare into a mount namespace).
+    const [command, ...argv] = [...wrapper, process.execPath, CLI, "agent", ...args];
+    const child = spawn(command, argv, {
       // A free port for the metrics endpoint: several agents may run at once (flags win over env).
       env: { ...process.env, DRIFTGUARD_LOG_LEVEL: "debug", DRIFTGUARD_METRICS_ADDRESS: "127.0.0.1:0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
