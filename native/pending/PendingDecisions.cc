@@ -78,7 +78,7 @@ void PendingDecisions::expire(Clock::time_point now, bool allow,
       continue;
     }
     respondLocked(entry, allow);
-    report({entry.pid, pathOfFd(entry.eventFd), entry.held});
+    report({entry.pid, pathOfFd(entry.eventFd)});
     if (entry.held) held_--;
     if (entry.inUse) {
       ++it;  // the owner closes it when it finishes

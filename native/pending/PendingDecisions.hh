@@ -28,7 +28,6 @@ struct HeldEvent {
 struct ExpiredEvent {
   int32_t pid;
   std::string path;  // as the exec'ing process saw it
-  bool wasHeld;      // waiting for a container the agent did not know yet
 };
 
 class PendingDecisions {

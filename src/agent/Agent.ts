@@ -13,7 +13,7 @@ import { driftFinding, type DriftFinding } from "../report/DriftFinding";
 import { RuntimeWatcher } from "../runtime/RuntimeWatcher";
 import { OVERLAY_SNAPSHOTTER_DIR, type AgentConfig } from "./AgentConfig";
 import { containerCgroupMarkers } from "./cgroupLeaf";
-import { ContainerAttacher, containerKey } from "./ContainerAttacher";
+import { ContainerAttacher } from "./ContainerAttacher";
 import { FilelessSensor } from "./FilelessSensor";
 import { detectHostView, hostPath } from "./HostView";
 
@@ -144,5 +144,3 @@ export class Agent {
     }
   }
 }
-
-export { containerKey };

@@ -17,7 +17,8 @@ import type { TriageStatus } from "../api/convert";
 import { UsageError, type Command } from "./command";
 import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";
 import { EXPORT_USAGE, exportFindings } from "./findingsExport";
-import { details, eventView, findingView, tableHeader, tableRow } from "./findingsView";
+import { eventView, findingView } from "../api/findingView";
+import { details, tableHeader, tableRow } from "./findingsView";
 
 const FLAGS: FlagSpec[] = [
   { name: "server", default: "localhost:7443", env: true },

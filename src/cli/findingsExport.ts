@@ -13,7 +13,7 @@ import { csvHeader, csvRow } from "../collector/export/csv";
 import type { FindingsClient } from "../collector/findingsClient";
 import { UsageError } from "./command";
 import { positiveInt, type ParsedFlags } from "./flags";
-import { findingView, type FindingView } from "./findingsView";
+import { findingView, type FindingView } from "../api/findingView";
 
 export const EXPORT_FORMATS = ["asff", "json", "csv"] as const;
 type Format = (typeof EXPORT_FORMATS)[number];

@@ -1,7 +1,7 @@
 // What the collector serves besides gRPC: the review page (web/), the metrics and health
 // endpoint (/metrics, /healthz, /readyz: ready when the database answers) and the webhook
 // for new findings. Started after the store opened; stopped before it closes.
-import { findingView } from "../cli/findingsView";
+import { findingView } from "../api/findingView";
 import type { Logger } from "../log/logger";
 import type { CollectorMetrics } from "../metrics/collectorMetrics";
 import { parseListenAddress } from "../metrics/listenAddress";

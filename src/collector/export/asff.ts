@@ -6,7 +6,7 @@
 // (ARCHIVED once resolved or a false positive) and UpdatedAt.
 import * as path from "node:path";
 
-import type { FindingView } from "../../cli/findingsView";
+import type { FindingView } from "../../api/findingView";
 
 export const ASFF_BATCH = 100;
 

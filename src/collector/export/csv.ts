@@ -2,7 +2,7 @@
 // come from containers, i.e. possibly from an attacker: a cell starting with = + - @ or a
 // control character gets a leading apostrophe so that spreadsheets show it as text instead
 // of evaluating it.
-import type { FindingView } from "../../cli/findingsView";
+import type { FindingView } from "../../api/findingView";
 
 const COLUMNS: [string, (f: FindingView) => string | number][] = [
   ["id", (f) => f.id],

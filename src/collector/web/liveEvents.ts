@@ -4,7 +4,7 @@
 // reloads the table) rather than buffered without bound.
 import type * as http from "node:http";
 
-import { findingView } from "../../cli/findingsView";
+import { findingView } from "../../api/findingView";
 import type { Logger } from "../../log/logger";
 import { apiFromStored } from "../records";
 import type { FindingQuery, FindingStore } from "../store/FindingStore";

@@ -4,7 +4,7 @@
 import type * as http from "node:http";
 
 import { triageFromName } from "../../api/convert";
-import { eventView, findingView } from "../../cli/findingsView";
+import { eventView, findingView } from "../../api/findingView";
 import type { Logger } from "../../log/logger";
 import {
   READ_ROLES,

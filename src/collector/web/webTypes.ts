@@ -1,6 +1,6 @@
 // The JSON the review page's API answers with, shared by the server (web/*.ts) and the page
 // (web/client/*.ts, which imports these types only).
-import type { FindingView } from "../../cli/findingsView";
+import type { FindingView } from "../../api/findingView";
 
 export type { FindingView };
 

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 
-import type { FindingView } from "../../cli/findingsView";
+import type { FindingView } from "../../api/findingView";
 import type { Logger } from "../../log/logger";
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from "./signature";
 

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import Ajv from "ajv";
 
-import { findingView, type FindingView } from "../../../src/cli/findingsView";
+import { findingView, type FindingView } from "../../../src/api/findingView";
 import { asffFinding, partitionOf } from "../../../src/collector/export/asff";
 import { csvCell, csvHeader, csvRow } from "../../../src/collector/export/csv";
 import { apiFromStored } from "../../../src/collector/records";

@@ -5,7 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 
-import { findingView } from "../../../src/cli/findingsView";
+import { findingView } from "../../../src/api/findingView";
 import { apiFromStored } from "../../../src/collector/records";
 import type { StoredFinding } from "../../../src/collector/store/FindingStore";
 import { verify } from "../../../src/collector/webhook/signature";

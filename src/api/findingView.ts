@@ -1,0 +1,93 @@
+// A finding as people and tools read it: a flat form with domain values ("new_file") and
+// ISO times, shared by the CLI, the review page, the exports and the webhook.
+import { fromTimestamp, modeFromName, reasonFromName, triageFromName, verdictFromName } from "./convert";
+import type { ApiFinding, ApiTriageEvent } from "./types";
+
+export interface FindingView {
+  id: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  cluster: string;
+  node: string;
+  namespace: string;
+  pod: string;
+  podUid: string;
+  container: string;
+  containerId: string;
+  image: string;
+  imageDigest: string;
+  path: string;
+  hostPath: string;
+  sha256: string;
+  copyOf: string;
+  reason: string;
+  verdict: string;
+  policy: string;
+  mode: string;
+  process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
+  triage: { status: string; actor: string; comment: string; updated: string };
+  received: string;
+}
+
+const iso = (ts: ApiFinding["firstSeen"]): string => {
+  const ms = fromTimestamp(ts);
+  return ms === undefined ? "" : new Date(ms).toISOString();
+};
+
+export function findingView(f: ApiFinding): FindingView {
+  return {
+    id: f.id,
+    firstSeen: iso(f.firstSeen),
+    lastSeen: iso(f.lastSeen),
+    count: f.count,
+    cluster: f.cluster,
+    node: f.node,
+    namespace: f.kubernetes?.namespace ?? "",
+    pod: f.kubernetes?.pod ?? "",
+    podUid: f.kubernetes?.podUid ?? "",
+    container: f.kubernetes?.container ?? "",
+    containerId: f.container?.id ?? "",
+    image: f.container?.image ?? "",
+    imageDigest: f.container?.imageDigest ?? "",
+    path: f.path,
+    hostPath: f.hostPath,
+    sha256: f.sha256,
+    copyOf: f.copyOf,
+    reason: reasonFromName(f.reason) ?? String(f.reason),
+    verdict: verdictFromName(f.verdict) ?? String(f.verdict),
+    policy: f.policyName,
+    mode: modeFromName(f.policyMode) ?? String(f.policyMode),
+    process: {
+      pid: f.process?.pid ?? 0,
+      ppid: f.process?.parentPid ?? 0,
+      uid: f.process?.uid ?? -1,
+      exe: f.process?.executable ?? "",
+      cmdline: f.process?.commandLine ?? "",
+      parentExe: f.process?.parentExecutable ?? "",
+    },
+    triage: {
+      status: triageFromName(f.triageStatus) ?? "",
+      actor: f.lastTriage?.actor ?? "",
+      comment: f.lastTriage?.comment ?? "",
+      updated: iso(f.lastTriage?.time ?? null),
+    },
+    received: iso(f.received),
+  };
+}
+
+export function eventView(e: ApiTriageEvent): {
+  time: string;
+  from: string;
+  to: string;
+  actor: string;
+  comment: string;
+} {
+  return {
+    time: iso(e.time),
+    from: triageFromName(e.from) ?? "",
+    to: triageFromName(e.to) ?? "",
+    actor: e.actor,
+    comment: e.comment,
+  };
+}
