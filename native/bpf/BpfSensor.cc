@@ -120,13 +120,18 @@ void BpfSensor::load() {
     bpf_map__set_max_entries(skel->maps.events, options_.ringBytes);
     bpf_program__set_autoload(skel->progs.dg_bprm_check, withLsm);
     bpf_program__set_autoload(skel->progs.dg_mmap_file, withLsm);
-    bpf_map__set_autocreate(skel->maps.exec_files, withLsm);  // task storage: only the LSM programs use it
+    bpf_program__set_autoload(skel->progs.dg_file_open, withLsm);
+    bpf_program__set_autoload(skel->progs.dg_path_truncate, withLsm);
+    // Task storage and the written marks: only the LSM programs use them.
+    bpf_map__set_autocreate(skel->maps.exec_files, withLsm);
+    bpf_map__set_autocreate(skel->maps.written, withLsm);
     int err = dg_sensor__load(skel);
     if (err == 0) {
       loaded_ = std::make_unique<Loaded>();
       loaded_->skel = skel;
-      loaded_->maps = std::make_unique<SensorMaps>(
-          bpf_map__fd(skel->maps.containers), bpf_map__fd(skel->maps.trusted_files), bpf_map__fd(skel->maps.stats));
+      loaded_->maps =
+          std::make_unique<SensorMaps>(bpf_map__fd(skel->maps.containers), bpf_map__fd(skel->maps.trusted_files),
+                                       withLsm ? bpf_map__fd(skel->maps.written) : -1, bpf_map__fd(skel->maps.stats));
       return;
     }
     dg_sensor__destroy(skel);
@@ -140,10 +145,20 @@ void BpfSensor::load() {
 // [JS thread]
 bool BpfSensor::attachLsm() {
   struct dg_sensor* skel = loaded_->skel;
-  skel->links.dg_bprm_check = bpf_program__attach_lsm(skel->progs.dg_bprm_check);
-  if (skel->links.dg_bprm_check != nullptr)
-    skel->links.dg_mmap_file = bpf_program__attach_lsm(skel->progs.dg_mmap_file);
-  bool attached = skel->links.dg_bprm_check != nullptr && skel->links.dg_mmap_file != nullptr;
+  // Write tracking first: a copy must not look unwritten for a write made while the
+  // mmap_file program already ran.
+  struct {
+    struct bpf_program* program;
+    struct bpf_link** link;
+  } order[] = {{skel->progs.dg_file_open, &skel->links.dg_file_open},
+               {skel->progs.dg_path_truncate, &skel->links.dg_path_truncate},
+               {skel->progs.dg_bprm_check, &skel->links.dg_bprm_check},
+               {skel->progs.dg_mmap_file, &skel->links.dg_mmap_file}};
+  bool attached = true;
+  for (auto& step : order) {
+    if (attached) *step.link = bpf_program__attach_lsm(step.program);
+    attached = attached && *step.link != nullptr;
+  }
   if (!attached) {
     coverage_.reasons.push_back(withLibbpf(std::string("attaching the LSM programs: ") + strerror(errno)));
   } else if (!lsmRuns()) {
@@ -156,9 +171,10 @@ bool BpfSensor::attachLsm() {
     attached = false;
   }
   if (!attached) {
-    bpf_link__destroy(skel->links.dg_bprm_check);
-    bpf_link__destroy(skel->links.dg_mmap_file);
-    skel->links.dg_bprm_check = skel->links.dg_mmap_file = nullptr;
+    for (auto& step : order) {
+      bpf_link__destroy(*step.link);
+      *step.link = nullptr;
+    }
   }
   return attached;
 }
@@ -197,6 +213,10 @@ void BpfSensor::putTrustedFiles(const std::vector<TrustedFile>& files) {
 
 void BpfSensor::removeTrustedFiles(const std::vector<TrustedFile>& files) {
   if (loaded_ != nullptr) loaded_->maps->removeTrustedFiles(files);
+}
+
+uint64_t BpfSensor::forgetWritten(uint64_t overlayDev) {
+  return loaded_ != nullptr ? loaded_->maps->forgetWritten(overlayDev) : 0;
 }
 
 SensorStats BpfSensor::stats() const {

@@ -33,6 +33,7 @@ class BpfSensor {
   void removeContainers(const std::vector<uint64_t>& cgroupIds);
   void putTrustedFiles(const std::vector<TrustedFile>& files);
   void removeTrustedFiles(const std::vector<TrustedFile>& files);
+  uint64_t forgetWritten(uint64_t overlayDev);
 
   SensorStats stats() const;  // [JS thread]
   void stop();                // [JS thread] detaches everything, delivers what is queued

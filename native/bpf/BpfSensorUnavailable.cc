@@ -25,6 +25,9 @@ void BpfSensor::putContainers(const std::vector<SensorContainer>&) {}
 void BpfSensor::removeContainers(const std::vector<uint64_t>&) {}
 void BpfSensor::putTrustedFiles(const std::vector<TrustedFile>&) {}
 void BpfSensor::removeTrustedFiles(const std::vector<TrustedFile>&) {}
+uint64_t BpfSensor::forgetWritten(uint64_t) {
+  return 0;
+}
 
 SensorStats BpfSensor::stats() const {
   return {};

@@ -112,6 +112,7 @@ Napi::Function BpfSensorWrap::Define(Napi::Env env) {
                          InstanceMethod("removeContainers", &BpfSensorWrap::RemoveContainers),
                          InstanceMethod("putTrustedFiles", &BpfSensorWrap::PutTrustedFiles),
                          InstanceMethod("removeTrustedFiles", &BpfSensorWrap::RemoveTrustedFiles),
+                         InstanceMethod("forgetWritten", &BpfSensorWrap::ForgetWritten),
                          InstanceMethod("stats", &BpfSensorWrap::Stats),
                          InstanceMethod("flushFindings", &BpfSensorWrap::FlushFindings),
                          InstanceMethod("close", &BpfSensorWrap::Close),
@@ -163,6 +164,7 @@ Napi::Value BpfSensorWrap::PutContainers(const Napi::CallbackInfo& info) {
     c.containerId = id.As<Napi::String>().Utf8Value();
     c.execMode = modeField(o, "execMode", where);
     c.libraryMode = modeField(o, "libraryMode", where);
+    c.trustUnwrittenCopies = boolField(o, "trustUnwrittenCopies", false, where);
     containers.push_back(std::move(c));
   }
   try {
@@ -208,6 +210,17 @@ Napi::Value BpfSensorWrap::RemoveTrustedFiles(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value BpfSensorWrap::ForgetWritten(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1) usage(env, "usage: forgetWritten(overlayDev: number)");
+  uint64_t dev = integer(info[0], "overlayDev");
+  try {
+    return Napi::Number::New(env, static_cast<double>(sensor(env).forgetWritten(dev)));
+  } catch (const std::runtime_error& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
 Napi::Value BpfSensorWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SensorStats s = sensor(env).stats();
@@ -222,6 +235,9 @@ Napi::Value BpfSensorWrap::Stats(const Napi::CallbackInfo& info) {
   set("audited", s.audited);
   set("forcedWakeups", s.forcedWakeups);
   set("ringbufFull", s.ringbufFull);
+  set("writtenMarks", s.writtenMarks);
+  set("writtenLost", s.writtenLost);
+  set("copiesTrusted", s.copiesTrusted);
   set("readerWakeups", s.readerWakeups);
   set("readerPolls", s.readerPolls);
   set("eventsRead", s.eventsRead);

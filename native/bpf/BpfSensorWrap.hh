@@ -23,6 +23,7 @@ class BpfSensorWrap : public Napi::ObjectWrap<BpfSensorWrap> {
   Napi::Value RemoveContainers(const Napi::CallbackInfo& info);
   Napi::Value PutTrustedFiles(const Napi::CallbackInfo& info);
   Napi::Value RemoveTrustedFiles(const Napi::CallbackInfo& info);
+  Napi::Value ForgetWritten(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value FlushFindings(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

@@ -19,8 +19,8 @@ namespace {
 }
 }  // namespace
 
-SensorMaps::SensorMaps(int containersFd, int trustedFilesFd, int statsFd)
-    : containersFd_(containersFd), trustedFilesFd_(trustedFilesFd), statsFd_(statsFd) {}
+SensorMaps::SensorMaps(int containersFd, int trustedFilesFd, int writtenFd, int statsFd)
+    : containersFd_(containersFd), trustedFilesFd_(trustedFilesFd), writtenFd_(writtenFd), statsFd_(statsFd) {}
 
 uint64_t SensorMaps::kernelDev(uint64_t userDev) {
   return (static_cast<uint64_t>(major(userDev)) << 20) | minor(userDev);
@@ -35,6 +35,7 @@ void SensorMaps::putContainers(const std::vector<SensorContainer>& containers) {
     struct dg_container value = {};
     value.exec_mode = c.execMode;
     value.library_mode = c.libraryMode;
+    value.flags = c.trustUnwrittenCopies ? DG_CONTAINER_TRUST_UNWRITTEN_COPIES : 0;
     __u64 key = c.cgroupId;
     if (bpf_map_update_elem(containersFd_, &key, &value, BPF_ANY) < 0) fail("bpf_map_update_elem", "containers");
   }
@@ -66,6 +67,22 @@ void SensorMaps::removeTrustedFiles(const std::vector<TrustedFile>& files) {
   }
 }
 
+uint64_t SensorMaps::forgetWritten(uint64_t overlayDev) {
+  if (writtenFd_ < 0) return 0;  // loaded without the LSM programs
+  uint64_t dev = kernelDev(overlayDev), forgotten = 0;
+  struct dg_file_key key = {}, next = {};
+  std::vector<struct dg_file_key> doomed;
+  // Collected first: deleting while iterating a hash map may restart the walk.
+  for (void* prev = nullptr; bpf_map_get_next_key(writtenFd_, prev, &next) == 0; prev = &key) {
+    key = next;
+    if (key.dev == dev) doomed.push_back(key);
+  }
+  for (struct dg_file_key& k : doomed) {
+    if (bpf_map_delete_elem(writtenFd_, &k) == 0) forgotten++;
+  }
+  return forgotten;
+}
+
 void SensorMaps::addCounters(SensorStats* s) const {
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return;
@@ -82,6 +99,9 @@ void SensorMaps::addCounters(SensorStats* s) const {
     s->audited += c.audited;
     s->forcedWakeups += c.forced_wakeups;
     s->ringbufFull += c.ringbuf_full;
+    s->writtenMarks += c.written_marks;
+    s->writtenLost += c.written_lost;
+    s->copiesTrusted += c.copies_trusted;
   }
 }
 

@@ -2,6 +2,8 @@
 //   containers     cgroup v2 id → modes (exec: fileless; library: writable-layer mappings)
 //   trusted_files  (dev, ino) of writable-layer files the agent's decision allows (equal
 //                  to the image file, or allowed by a path/digest exception) → ctime
+//   written        overlay inodes opened for write or truncated (filled by BPF; the
+//                  agent only forgets an overlay's entries when its container goes)
 // trusted_files is an allow-list on purpose: a dropped library is new on the writable
 // layer and the agent learns of it only when it is used, i.e. at the mmap; a deny-list
 // would always be one file late. Unchanged copies (chmod/chown/touch of an image file)
@@ -19,12 +21,14 @@ namespace driftguard {
 
 class SensorMaps {
  public:
-  SensorMaps(int containersFd, int trustedFilesFd, int statsFd);
+  SensorMaps(int containersFd, int trustedFilesFd, int writtenFd, int statsFd);
 
   void putContainers(const std::vector<SensorContainer>& containers);
   void removeContainers(const std::vector<uint64_t>& cgroupIds);
   void putTrustedFiles(const std::vector<TrustedFile>& files);
   void removeTrustedFiles(const std::vector<TrustedFile>& files);
+  // Forgets the written marks of one overlay mount (its st_dev); returns how many.
+  uint64_t forgetWritten(uint64_t overlayDev);
   // Adds the BPF counters (summed over CPUs) to stats.
   void addCounters(SensorStats* stats) const;
 
@@ -33,7 +37,7 @@ class SensorMaps {
   static uint64_t userDev(uint64_t kernelDev);
 
  private:
-  int containersFd_, trustedFilesFd_, statsFd_;
+  int containersFd_, trustedFilesFd_, writtenFd_, statsFd_;
 };
 
 }  // namespace driftguard

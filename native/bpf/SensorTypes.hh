@@ -67,6 +67,9 @@ class SensorSink {
 struct SensorStats {
   uint64_t execs = 0, fileless = 0, runcExcepted = 0, lsmExecHits = 0, lsmMmapHits = 0;
   uint64_t blocked = 0, audited = 0, forcedWakeups = 0, ringbufFull = 0;
+  uint64_t writtenMarks = 0;   // overlay inodes opened for write or truncated, remembered
+  uint64_t writtenLost = 0;    // the written map was full: copies need the agent's hash
+  uint64_t copiesTrusted = 0;  // mappings allowed as unwritten copies of image files
   uint64_t readerWakeups = 0;  // epoll returned because the kernel woke the ring buffer
   uint64_t readerPolls = 0;    // drains (timer or wake-up)
   uint64_t eventsRead = 0;
@@ -78,6 +81,9 @@ struct SensorContainer {
   uint64_t cgroupId = 0;
   std::string containerId;
   uint8_t execMode = 1, libraryMode = 1;
+  // The agent checked the copies already on the writable layer: a copy of an image file
+  // never opened for write since then is unchanged (see sensor_abi.h).
+  bool trustUnwrittenCopies = false;
 };
 
 // A writable-layer file the agent allows to be mapped executable: equal to the image's

@@ -43,6 +43,12 @@ export interface BpfContainer {
   execMode: PolicyMode;
   /** PROT_EXEC mappings of writable-layer files not in the trusted files (libraries, the loader trick). */
   libraryMode: PolicyMode;
+  /**
+   * The agent checked the copies already on the writable layer (each equal to the image, or
+   * not a program): a copy of an image file never opened for write or truncated since then
+   * is unchanged and may be mapped without a hash. Default false.
+   */
+  trustUnwrittenCopies?: boolean;
 }
 
 /**
@@ -107,6 +113,12 @@ export interface BpfSensorStats {
   forcedWakeups: number;
   /** Events lost because the ring buffer was full. */
   ringbufFull: number;
+  /** Overlay inodes remembered as opened for write or truncated (LSM only). */
+  writtenMarks: number;
+  /** Marks that did not fit: from then on copies need the agent's hash (fail-safe). */
+  writtenLost: number;
+  /** PROT_EXEC mappings allowed as unwritten copies of image files. */
+  copiesTrusted: number;
   /** Reader wake-ups caused by the kernel (the rest are timer drains). */
   readerWakeups: number;
   readerPolls: number;
@@ -125,6 +137,8 @@ export interface NativeBpfSensor {
   removeContainers(cgroupIds: number[]): void;
   putTrustedFiles(files: TrustedFile[]): void;
   removeTrustedFiles(files: Pick<TrustedFile, "dev" | "ino">[]): void;
+  /** Forgets the write marks of one overlay mount (its st_dev) when its container goes; returns how many. */
+  forgetWritten(overlayDev: number): number;
   stats(): BpfSensorStats;
   /** Delivers buffered findings now, synchronously. */
   flushFindings(): void;

@@ -3,6 +3,10 @@
  *   lsm/bprm_check_security    fileless execs, before they run (blocks in enforce)
  *   lsm/mmap_file              PROT_EXEC mappings of writable-layer files the agent does
  *                              not trust: the loader trick, LD_PRELOAD, dlopen
+ *   lsm/file_open, lsm/path_truncate
+ *                              remember overlay files opened for write or truncated, so
+ *                              that a copy never written (chmod/chown/touch of an image
+ *                              file) is known unchanged without a hash
  * User space attaches the LSM programs where the kernel runs them, else the tracepoint.
  * Decisions use two maps filled from the agent's container tables (sensor_abi.h);
  * findings go to a ring buffer whose reader is woken only past a threshold. */
@@ -20,6 +24,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define DG_EPERM 1
+#define DG_FMODE_WRITE 0x2
 
 /* Set by user space before load. */
 const volatile __u32 wakeup_bytes = 64 * 1024; /* wake the reader once this much is queued */
@@ -38,6 +43,18 @@ struct {
   __type(key, struct dg_file_key);
   __type(value, struct dg_file_stamp);
 } trusted_files SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 262144);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct dg_file_key); /* the overlay inode: overlay dev, overlay i_ino */
+  __type(value, __u8);
+} written SEC(".maps");
+
+/* Set when an overlay inode could not be added to written (map full): from then on no
+ * copy is trusted without the agent's hash, the fail-safe direction. */
+bool written_lost = false;
 
 /* The writable-layer file a task is exec'ing, set by bprm_check_security: the kernel's
  * ELF loader maps it through mmap_file, and that exec is fanotify's to decide (it has
@@ -150,6 +167,50 @@ static __always_inline int fileless_exec(struct linux_binprm *bprm, __u8 source,
   return verdict;
 }
 
+/* A copy of an image file that no one opened for write or truncated through an overlay
+ * since the sensor started: a chmod, chown or touch copied it up, its content is the
+ * image's. overlayfs gives a copy the inode number of the image file it came from (a
+ * new file keeps its own), which tells the two apart. */
+static __always_inline bool unwritten_copy(struct inode *inode, struct inode *real) {
+  if (written_lost) return false;
+  __u64 ino = BPF_CORE_READ(inode, i_ino);
+  if (ino == BPF_CORE_READ(real, i_ino)) return false; /* a file created on the writable layer */
+  struct dg_file_key key = {.dev = BPF_CORE_READ(inode, i_sb, s_dev), .ino = ino};
+  return bpf_map_lookup_elem(&written, &key) == NULL;
+}
+
+/* Content reaches an overlay file only through a file opened for write (write, mmap,
+ * fallocate, copy_file_range, io_uring all need one) or a truncate: both are marked
+ * before the copy-up they cause, on the overlay inode, whatever process does it. */
+static __always_inline void mark_written(struct inode *inode) {
+  if (!inode || BPF_CORE_READ(inode, i_sb, s_magic) != DG_OVERLAYFS_MAGIC) return;
+  struct dg_file_key key = {.dev = BPF_CORE_READ(inode, i_sb, s_dev), .ino = BPF_CORE_READ(inode, i_ino)};
+  if (bpf_map_lookup_elem(&written, &key)) return; /* written again: a lookup only */
+  struct dg_counters *cnt = counters();
+  __u8 one = 1;
+  if (bpf_map_update_elem(&written, &key, &one, BPF_NOEXIST) == 0) {
+    if (cnt) cnt->written_marks++;
+  } else if (!bpf_map_lookup_elem(&written, &key)) {
+    written_lost = true;
+    if (cnt) cnt->written_lost++;
+  }
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(dg_file_open, struct file *file, int ret) {
+  if (ret) return ret;
+  if (BPF_CORE_READ(file, f_mode) & DG_FMODE_WRITE) mark_written(BPF_CORE_READ(file, f_inode));
+  return 0;
+}
+
+/* truncate(2) by path. (An O_RDONLY|O_TRUNC open can only empty a file: nothing to map.) */
+SEC("lsm/path_truncate")
+int BPF_PROG(dg_path_truncate, const struct path *path, int ret) {
+  if (ret) return ret;
+  mark_written(BPF_CORE_READ(path, dentry, d_inode));
+  return 0;
+}
+
 SEC("raw_tp/sched_process_exec")
 int dg_exec_tracepoint(struct bpf_raw_tracepoint_args *ctx) {
   struct dg_counters *cnt = counters();
@@ -205,6 +266,10 @@ int BPF_PROG(dg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
     struct dg_file_stamp now = {};
     inode_ctime(real, &now);
     if (now.ctime_sec == known->ctime_sec && now.ctime_nsec == known->ctime_nsec) return 0;
+  }
+  if ((c->flags & DG_CONTAINER_TRUST_UNWRITTEN_COPIES) && unwritten_copy(inode, real)) {
+    cnt->copies_trusted++;
+    return 0;
   }
   bool block = c->library_mode == DG_MODE_ENFORCE;
   *(block ? &cnt->blocked : &cnt->audited) += 1;

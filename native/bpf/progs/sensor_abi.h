@@ -31,8 +31,18 @@
 struct dg_container {
   __u8 exec_mode;    /* fileless execs (bprm_check_security, sched_process_exec) */
   __u8 library_mode; /* PROT_EXEC mappings of writable-layer files (mmap_file) */
-  __u8 pad[6];
+  __u8 flags;        /* DG_CONTAINER_* */
+  __u8 pad[5];
 };
+
+/* Set once the agent has checked the copies already on the container's writable layer
+ * (hashed equal to the image, or not programs): from then on a copy of an image file
+ * that was never opened for write through an overlay (the written map) is unchanged. */
+#define DG_CONTAINER_TRUST_UNWRITTEN_COPIES 1
+
+/* written: overlay inodes (the overlay's dev and inode number, which overlayfs keeps
+ * equal to the image file's for a copy) opened for write or truncated through an overlay
+ * since the sensor started. Same key type as trusted_files. */
 
 /* trusted_files: writable-layer files the agent allows to be mapped executable: equal to
  * the image file at the same path (copied up by chmod/chown/touch), or allowed by the
@@ -84,4 +94,7 @@ struct dg_counters {
   __u64 audited;
   __u64 forced_wakeups; /* submits that woke the reader (ring buffer past the threshold) */
   __u64 ringbuf_full;   /* events lost: ring buffer full */
+  __u64 written_marks;  /* overlay inodes added to the written map */
+  __u64 written_lost;   /* written map full: no copy is trusted unhashed any more */
+  __u64 copies_trusted; /* PROT_EXEC mappings allowed as unwritten copies of image files */
 };

@@ -111,7 +111,10 @@ function buildInitramfs(stage: string, overlayKo: string, out: string): void {
   realCopy(hello, path.join(stage, "image", "bin", "hello"), 0o755);
   library("evil", path.join(stage, "opt", "evil.so"));
   library("good", path.join(stage, "image", "lib", "good.so"));
-  library("good2", path.join(stage, "image", "lib", "good2.so"));
+  // good3..good7: image libraries the write-tracking checks copy up, each in its own way.
+  for (const tag of ["good2", "good3", "good4", "good5", "good6", "good7"]) {
+    library(tag, path.join(stage, "image", "lib", `${tag}.so`));
+  }
   execFileSync("sh", ["-c", `cd '${stage}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > '${out}'`]);
 }
 

@@ -18,6 +18,7 @@ mount -t overlay overlay -o lowerdir=/layers/lower,upperdir=/layers/upper,workdi
 # Drift on the writable layer: a dropped library and binary; two image libraries copied
 # up unchanged by touch (only good.so is then verified by the "agent").
 cp /opt/evil.so /merged/tmp/evil.so
+cp /opt/evil.so /merged/tmp/evil2.so
 cp /merged/bin/hello /merged/tmp/dropped
 touch /merged/lib/good.so /merged/lib/good2.so
 mkdir /sys/fs/cgroup/ctr

@@ -165,6 +165,49 @@ void enforceChecks(BpfSensor& sensor, Collect& sink) {
   check("stats: runc clone excepted", sensor.stats().runcExcepted >= 1);
 }
 
+// With trustUnwrittenCopies: copies of image files made while the sensor watches need no
+// hash unless someone opened them for write or truncated them.
+void writeTrackingChecks(BpfSensor& sensor, uint64_t cgroupId) {
+  sensor.putContainers({{cgroupId, "ctr", 2, 2, true}});
+  uint64_t trustedBefore = sensor.stats().copiesTrusted;
+  Run chmodded = run({"/bin/busybox", "chmod", "0755", "/merged/lib/good3.so"});
+  Run copy = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good3.so"});
+  check("copy: an image library copied up by chmod while watched loads without a hash",
+        chmodded.code == 0 && has(copy.output, "library-loaded:good3") && sensor.stats().copiesTrusted > trustedBefore,
+        describe(copy));
+  Run touched = run({"/bin/busybox", "touch", "/merged/bin/hello"});
+  Run loader = run({"/lib64/ld-linux-x86-64.so.2", "/merged/bin/hello"});
+  check("copy: the loader trick on an unchanged copied-up image binary runs",
+        touched.code == 0 && loader.code == 0 && has(loader.output, "hello-ran"), describe(loader));
+  // Appended to by a host process: marks are kept whoever writes.
+  int fd = open("/merged/lib/good4.so", O_WRONLY | O_APPEND);
+  bool appended = fd >= 0 && write(fd, "x", 1) == 1;
+  if (fd >= 0) close(fd);
+  Run written = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good4.so"});
+  check("copy: an image library opened for write is refused", appended && !has(written.output, "library-loaded:good4"),
+        describe(written));
+  Run overwrite = run({"/bin/busybox", "cp", "/merged/tmp/evil.so", "/merged/lib/good5.so"});
+  Run overwritten = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good5.so"});
+  check("copy: a dropped library copied over an image library is refused",
+        overwrite.code == 0 && !has(overwritten.output, "library-loaded:"), describe(overwritten));
+  struct stat st = {};
+  bool truncated = stat("/merged/lib/good6.so", &st) == 0 && truncate("/merged/lib/good6.so", st.st_size + 4096) == 0;
+  Run grown = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good6.so"});
+  check("copy: a truncated image library is refused", truncated && !has(grown.output, "library-loaded:good6"),
+        describe(grown));
+  // evil2.so was dropped before the sensor started: never marked, but no copy either.
+  Run renamed = run({"/bin/busybox", "mv", "/merged/tmp/evil2.so", "/merged/lib/good7.so"});
+  Run moved = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good7.so"});
+  check("copy: a file dropped before the sensor and renamed over an image library is refused",
+        renamed.code == 0 && !has(moved.output, "library-loaded:"), describe(moved));
+  struct stat merged = {};
+  stat("/merged", &merged);
+  uint64_t forgotten = sensor.forgetWritten(merged.st_dev);
+  check("copy: the overlay's write marks are forgotten on request",
+        forgotten >= 3 && sensor.forgetWritten(merged.st_dev) == 0, std::to_string(forgotten));
+  check("stats: write marks counted", sensor.stats().writtenMarks >= 3 && sensor.stats().writtenLost == 0);
+}
+
 void auditChecks(BpfSensor& sensor, Collect& sink, uint64_t cgroupId) {
   sensor.putContainers({{cgroupId, "ctr", 1, 1}});
   Run memfd = run({"/fileless", "memfd", "evil-audit", "/bin/busybox", "echo", "memfd-ran"});
@@ -195,6 +238,8 @@ int main() {
     sensor.putContainers({{cg.st_ino, "ctr", 2, 2}});
     sensor.putTrustedFiles({trustedFileOf("/layers/upper/lib/good.so")});
     enforceChecks(sensor, sink);
+    writeTrackingChecks(sensor, cg.st_ino);
+    sink.take();
     auditChecks(sensor, sink, cg.st_ino);
   }
   sensor.stop();
