@@ -1,5 +1,6 @@
 #include "bpf/BpfSensor.hh"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -217,6 +218,21 @@ void BpfSensor::removeTrustedFiles(const std::vector<TrustedFile>& files) {
 
 uint64_t BpfSensor::forgetWritten(uint64_t overlayDev) {
   return loaded_ != nullptr ? loaded_->maps->forgetWritten(overlayDev) : 0;
+}
+
+std::vector<ProgramRunTime> BpfSensor::programRunTimes() const {
+  std::vector<ProgramRunTime> out;
+  if (loaded_ == nullptr) return out;
+  struct bpf_program* program;
+  bpf_object__for_each_program(program, loaded_->skel->obj) {
+    int fd = bpf_program__fd(program);
+    if (fd < 0) continue;  // not loaded (the LSM programs on a kernel without BPF LSM)
+    struct bpf_prog_info info = {};
+    __u32 length = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) continue;
+    out.push_back({bpf_program__name(program), info.run_cnt, info.run_time_ns});
+  }
+  return out;
 }
 
 SensorStats BpfSensor::stats() const {

@@ -36,7 +36,9 @@ class BpfSensor {
   uint64_t forgetWritten(uint64_t overlayDev);
 
   SensorStats stats() const;  // [JS thread]
-  void stop();                // [JS thread] detaches everything, delivers what is queued
+  // [JS thread] Per loaded program; zeros unless kernel.bpf_stats_enabled is 1.
+  std::vector<ProgramRunTime> programRunTimes() const;
+  void stop();  // [JS thread] detaches everything, delivers what is queued
 
  private:
   struct Loaded;  // the skeleton, its links, maps and reader (BpfSensor.cc)

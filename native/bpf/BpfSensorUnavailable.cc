@@ -33,6 +33,10 @@ SensorStats BpfSensor::stats() const {
   return {};
 }
 
+std::vector<ProgramRunTime> BpfSensor::programRunTimes() const {
+  return {};
+}
+
 void BpfSensor::stop() {
   stopped_ = true;
 }

@@ -76,6 +76,13 @@ struct SensorStats {
   uint64_t containers = 0;  // cgroups in the containers map
 };
 
+// How often a BPF program ran and for how long in all (the kernel counts only while
+// the sysctl kernel.bpf_stats_enabled is 1).
+struct ProgramRunTime {
+  std::string name;
+  uint64_t runs = 0, runTimeNs = 0;
+};
+
 // A container as the sensor needs it: its cgroup v2 id and the modes of its policy.
 struct SensorContainer {
   uint64_t cgroupId = 0;

@@ -1,5 +1,6 @@
 #include "fs/FsFunctions.hh"
 
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -16,21 +17,39 @@ namespace driftguard {
 
 namespace {
 
-// Runs on the libuv pool: open, sniff the first bytes, hash when asked to.
+// Runs on the libuv pool: open, stat, look for xattrs, sniff the first bytes, hash when
+// asked to. Everything is read from the one open file, so that a file swapped at the path
+// meanwhile cannot pair one file's identity with another's digest.
 class HashFileWorker : public Napi::AsyncWorker {
  public:
-  HashFileWorker(Napi::Env env, std::string path, uint64_t maxBytes, bool onlyIfProgram)
+  HashFileWorker(Napi::Env env, std::string path, uint64_t maxBytes, bool onlyIfProgram,
+                 std::vector<std::string> onlyIfXattr)
       : Napi::AsyncWorker(env),
         deferred_(Napi::Promise::Deferred::New(env)),
         path_(std::move(path)),
         maxBytes_(maxBytes),
-        onlyIfProgram_(onlyIfProgram) {}
+        onlyIfProgram_(onlyIfProgram),
+        onlyIfXattr_(std::move(onlyIfXattr)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     std::string error;
     int fd = openRegularFile(path_, &error);
     if (fd < 0) return SetError(error);
+    // Before reading: a write while the file is hashed moves its ctime past this one.
+    if (fstat(fd, &stat_) < 0) {
+      close(fd);
+      return SetError(path_ + ": fstat: " + strerror(errno));
+    }
+    if (!onlyIfXattr_.empty()) {
+      for (const std::string& name : onlyIfXattr_) {
+        if (fgetxattr(fd, name.c_str(), nullptr, 0) >= 0) {
+          xattr_ = name;
+          break;
+        }
+      }
+      if (xattr_.empty()) return (void)close(fd);
+    }
     unsigned char magic[4] = {0, 0, 0, 0};
     ssize_t n = pread(fd, magic, sizeof magic, 0);
     if (n >= 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F') program_ = "elf";
@@ -49,6 +68,11 @@ class HashFileWorker : public Napi::AsyncWorker {
     out.Set("sha256", hashed_ ? Napi::Value(Napi::String::New(env, hexOf(result_.digest))) : env.Null());
     out.Set("bytes", Napi::Number::New(env, static_cast<double>(result_.bytes)));
     out.Set("program", program_ ? Napi::Value(Napi::String::New(env, program_)) : env.Null());
+    out.Set("xattr", xattr_.empty() ? env.Null() : Napi::Value(Napi::String::New(env, xattr_)));
+    out.Set("dev", Napi::Number::New(env, static_cast<double>(stat_.st_dev)));
+    out.Set("ino", Napi::Number::New(env, static_cast<double>(stat_.st_ino)));
+    out.Set("ctimeSec", Napi::Number::New(env, static_cast<double>(stat_.st_ctim.tv_sec)));
+    out.Set("ctimeNsec", Napi::Number::New(env, static_cast<double>(stat_.st_ctim.tv_nsec)));
     deferred_.Resolve(out);
   }
 
@@ -59,6 +83,9 @@ class HashFileWorker : public Napi::AsyncWorker {
   std::string path_;
   uint64_t maxBytes_;
   bool onlyIfProgram_;
+  std::vector<std::string> onlyIfXattr_;
+  struct stat stat_ = {};
+  std::string xattr_;
   const char* program_ = nullptr;
   bool hashed_ = false;
   HashResult result_;
@@ -77,12 +104,26 @@ Where whereFromName(Napi::Env env, const std::string& name) {
 
 Napi::Value HashFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() || (info.Length() > 2 && !info[2].IsBoolean())) {
-    throw Napi::TypeError::New(env, "usage: hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean)");
+  const char* usage =
+      "usage: hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean, onlyIfXattr?: string[])";
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() ||
+      (info.Length() > 2 && !info[2].IsBoolean() && !info[2].IsUndefined()) ||
+      (info.Length() > 3 && !info[3].IsArray() && !info[3].IsUndefined())) {
+    throw Napi::TypeError::New(env, usage);
   }
-  bool onlyIfProgram = info.Length() > 2 && info[2].As<Napi::Boolean>().Value();
+  bool onlyIfProgram = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  std::vector<std::string> onlyIfXattr;
+  if (info.Length() > 3 && info[3].IsArray()) {
+    Napi::Array names = info[3].As<Napi::Array>();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      Napi::Value name = names.Get(i);
+      if (!name.IsString()) throw Napi::TypeError::New(env, usage);
+      onlyIfXattr.push_back(name.As<Napi::String>().Utf8Value());
+    }
+  }
   auto* worker = new HashFileWorker(env, info[0].As<Napi::String>().Utf8Value(),
-                                    static_cast<uint64_t>(info[1].As<Napi::Number>().DoubleValue()), onlyIfProgram);
+                                    static_cast<uint64_t>(info[1].As<Napi::Number>().DoubleValue()), onlyIfProgram,
+                                    std::move(onlyIfXattr));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;

@@ -38,15 +38,28 @@ std::string realPathOfFd(int fd, int mountFd) {
 }
 
 int openRegularFile(const std::string& path, std::string* error) {
-  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
+  // O_PATH first: opening a device node for reading can act (a watchdog arms itself, a
+  // tape rewinds), and a container can swap one in under a name that was a regular file.
+  int pathFd = open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (pathFd < 0) {
     *error = "open " + path + ": " + strerror(errno);
     return -1;
   }
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(pathFd, &st) != 0 || !S_ISREG(st.st_mode)) {
     *error = "open " + path + ": not a regular file";
-    close(fd);
+    close(pathFd);
+    return -1;
+  }
+  // Reopening through the descriptor reaches the inode just checked, whatever the name
+  // points to now.
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", pathFd);
+  int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  int savedErrno = errno;
+  close(pathFd);
+  if (fd < 0) {
+    *error = "open " + path + ": " + strerror(savedErrno);
     return -1;
   }
   return fd;

@@ -14,8 +14,9 @@ std::string pathOfFd(int fd);
 // pathOfFd() reports. "" on error (for example a filesystem without file handles).
 std::string realPathOfFd(int fd, int mountFd);
 
-// open(2) a path for reading without following a final symlink and without blocking on
-// a FIFO; fails unless the result is a regular file. Returns fd or -1 with *error set.
+// open(2) a path for reading without following a final symlink; never opens anything but
+// a regular file (checked through an O_PATH descriptor first, so no device or FIFO is ever
+// opened for reading). Returns fd or -1 with *error set.
 int openRegularFile(const std::string& path, std::string* error);
 
 }  // namespace driftguard

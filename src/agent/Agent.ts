@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { BaselineBuilder } from "../baseline/BaselineBuilder";
 import { componentLogger, type Logger } from "../log/logger";
 import { nativeBinding, type NativeExecGuard, type VerdictRecord } from "../native/binding";
+import type { BpfCoverage, BpfSensorStats } from "../native/bpfBinding";
 import type { PolicySource } from "../policy/PolicySource";
 import { DriftLog } from "../report/DriftLog";
 import { driftFinding, type DriftFinding } from "../report/DriftFinding";
@@ -14,7 +15,7 @@ import { RuntimeWatcher } from "../runtime/RuntimeWatcher";
 import { OVERLAY_SNAPSHOTTER_DIR, type AgentConfig } from "./AgentConfig";
 import { containerCgroupMarkers } from "./cgroupLeaf";
 import { ContainerAttacher } from "./ContainerAttacher";
-import { FilelessSensor } from "./FilelessSensor";
+import { EbpfSensor } from "./EbpfSensor";
 import { detectHostView, hostPath } from "./HostView";
 
 export class Agent {
@@ -22,7 +23,7 @@ export class Agent {
   private guard?: NativeExecGuard;
   private watcher?: RuntimeWatcher;
   private attacher?: ContainerAttacher;
-  private sensor?: FilelessSensor;
+  private sensor?: EbpfSensor;
   private containerdConnected = false;
   private readonly driftLog = new DriftLog(componentLogger("findings"));
   private readonly findingListeners: ((finding: DriftFinding) => void)[] = [];
@@ -64,7 +65,7 @@ export class Agent {
     });
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();
-    const sensor = (this.sensor = new FilelessSensor(componentLogger("bpf"), (record) => this.onVerdicts([record])));
+    const sensor = (this.sensor = new EbpfSensor(componentLogger("bpf"), view, (record) => this.onVerdicts([record])));
     sensor.start();
     const attacher = (this.attacher = new ContainerAttacher({
       guard,
@@ -117,6 +118,13 @@ export class Agent {
 
   stats(): ReturnType<NativeExecGuard["stats"]> | undefined {
     return this.guard?.stats();
+  }
+
+  /** The eBPF sensor's coverage and counters (undefined before start or without a sensor). */
+  ebpf(): { coverage: BpfCoverage; stats: BpfSensorStats } | undefined {
+    const coverage = this.sensor?.coverage();
+    const stats = this.sensor?.stats();
+    return coverage && stats && { coverage, stats };
   }
 
   /** Stops watching, answers every pending exec, removes all marks. Idempotent. */

@@ -15,6 +15,7 @@ import type { ContainerRecord } from "../runtime/types";
 import { cgroupLeaf } from "./cgroupLeaf";
 import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
 import { hostPath, type HostView } from "./HostView";
+import { imageDigestsOf } from "./writableLayerCopies";
 
 interface AttachedContainer {
   key: string;
@@ -28,11 +29,20 @@ interface ImageState {
   users: Set<string>;
   ready: boolean;
   failed: boolean;
+  /** Digests of the image's programs by path, once ready. */
+  digests?: ReadonlyMap<string, string>;
 }
 
 /** Anything else that follows containers (the eBPF sensor). */
 export interface ContainerFollower {
+  /** A new container, a restarted task or a policy change. */
   attach(key: string, record: ContainerRecord, policy: NativePolicy): void;
+  /** The container's image baseline is ready (its program digests) or failed (undefined). */
+  imageSettled?(
+    key: string,
+    record: ContainerRecord,
+    imageDigests: ReadonlyMap<string, string> | undefined,
+  ): Promise<void>;
   detach(key: string): void;
 }
 
@@ -118,6 +128,19 @@ export class ContainerAttacher {
     if (building) await this.buildImage(attached.imageKey, record);
     else if (!image.ready && !image.failed) await this.whenImageSettles(attached.imageKey);
     log.debug({ ms: Math.round(performance.now() - started) }, "container enforced with its baseline");
+    void this.tellImageSettled(attached); // not awaited: a large writable layer must not delay attach
+  }
+
+  private async tellImageSettled(attached: AttachedContainer): Promise<void> {
+    if (this.containers.get(attached.key) !== attached) return; // detached meanwhile
+    const digests = this.images.get(attached.imageKey)?.digests;
+    for (const follower of this.deps.followers ?? []) {
+      try {
+        await follower.imageSettled?.(attached.key, attached.record, digests);
+      } catch (error) {
+        this.deps.logger.error({ container: attached.record.id, err: error }, "follower failed on the image baseline");
+      }
+    }
   }
 
   detach(namespace: string, id: string): void {
@@ -140,6 +163,8 @@ export class ContainerAttacher {
     attached.record = record;
     attached.volumes = discoverVolumes(record, this.deps.view, this.deps.guard);
     this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
+    // A new task has a new cgroup: the eBPF sensor attributes by it.
+    for (const follower of this.deps.followers ?? []) follower.attach(attached.key, record, attached.policy);
     this.deps.logger.info(
       { container: record.id, namespace: record.namespace, pid: record.pid },
       "container restarted",
@@ -168,6 +193,7 @@ export class ContainerAttacher {
       const { baseline, stats } = await builder.image(layers);
       if (!image || this.images.get(imageKey) !== image) return; // every user left meanwhile
       image.ready = true;
+      image.digests = imageDigestsOf(baseline.files);
       guard.apply({
         putImages: [{ key: imageKey, table: toNativeTable(baseline) }],
         putContainers: this.usersOf(image),

@@ -40,6 +40,7 @@ export class AgentHttp {
       reporter: o.reporter && (() => o.reporter!.stats()),
       policies: policies instanceof DirectoryPolicySource ? () => policies.stats() : undefined,
       layerCache: layerCacheStats,
+      ebpf: () => o.agent.ebpf(),
     });
     o.agent.onFinding((finding) => metrics.onFinding(finding));
     const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran

@@ -6,6 +6,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 
 import type { GuardStats } from "../native/binding";
+import type { BpfCoverage, BpfSensorStats } from "../native/bpfBinding";
 import type { PolicySourceStats } from "../policy/DirectoryPolicySource";
 import type { DriftFinding } from "../report/DriftFinding";
 import type { ReporterStats } from "../report/Reporter";
@@ -19,6 +20,7 @@ export interface AgentMetricSources {
   /** undefined without --policy-dir. */
   policies?: () => PolicySourceStats;
   layerCache: () => { hits: number; misses: number };
+  ebpf?: () => { coverage: BpfCoverage; stats: BpfSensorStats } | undefined;
 }
 
 export class AgentMetrics {
@@ -97,6 +99,7 @@ export class AgentMetrics {
         ];
       },
     });
+    if (s.ebpf) this.ebpfMetrics(registry, s.ebpf);
     if (s.reporter) this.reporterMetrics(registry, s.reporter);
     if (s.policies) this.policyMetrics(registry, s.policies);
   }
@@ -104,6 +107,48 @@ export class AgentMetrics {
   /** Called for every blocked or audited exec (Agent.onFinding). */
   onFinding(finding: DriftFinding): void {
     this.decisions.inc({ verdict: finding.verdict, reason: finding.reason });
+  }
+
+  private ebpfMetrics(registry: Registry, read: NonNullable<AgentMetricSources["ebpf"]>): void {
+    new Gauge({
+      name: "driftguard_ebpf_coverage",
+      help:
+        "What the eBPF sensor covers on this node (1 yes, 0 no): built (the addon has the sensor), " +
+        "fileless_detected (after the exec, any kernel with the tracepoint), fileless_blocked and " +
+        "library_blocked (BPF LSM). The log line at start says why something is not covered.",
+      labelNames: ["capability"] as const,
+      registers: [registry],
+      collect() {
+        const coverage = read()?.coverage;
+        const set = (capability: string, on: boolean) => this.set({ capability }, on ? 1 : 0);
+        set("built", coverage?.built ?? false);
+        set("fileless_detected", (coverage?.tracepoint || coverage?.lsm) ?? false);
+        set("fileless_blocked", coverage?.lsm ?? false);
+        set("library_blocked", coverage?.lsm ?? false);
+      },
+    });
+    const stat = (name: string, help: string, pick: (s: BpfSensorStats) => number) =>
+      cumulativeCounter(registry, { name, help, read: () => single(read() && pick(read()!.stats)) });
+    stat(
+      "driftguard_ebpf_events_lost_total",
+      "eBPF findings lost: the kernel ring buffer was full, or JavaScript lagged behind the reader.",
+      (s) => s.ringbufFull + s.findingsDropped,
+    );
+    stat(
+      "driftguard_ebpf_copies_trusted_total",
+      "Executable mappings of copied-up image files allowed because no one wrote them since the agent watched.",
+      (s) => s.copiesTrusted,
+    );
+    stat(
+      "driftguard_ebpf_write_marks_total",
+      "Overlay files remembered as opened for write or truncated (their copies need the agent's hash).",
+      (s) => s.writtenMarks,
+    );
+    stat(
+      "driftguard_ebpf_write_marks_lost_total",
+      "Write marks that did not fit the kernel map; after the first, no copy is trusted without a hash.",
+      (s) => s.writtenLost,
+    );
   }
 
   private reporterMetrics(registry: Registry, read: () => ReporterStats): void {

@@ -195,6 +195,13 @@ export interface HashFileResult {
   sha256: string | null;
   bytes: number;
   program: "elf" | "script" | null;
+  /** With onlyIfXattr: the first of those names the file has, null when none (nothing else was read). */
+  xattr: string | null;
+  /** fstat of the opened file, taken before it was read. */
+  dev: number;
+  ino: number;
+  ctimeSec: number;
+  ctimeNsec: number;
 }
 
 export interface JudgeCandidate {
@@ -211,7 +218,7 @@ export interface JudgeCandidate {
 export interface NativeBinding {
   ExecGuard: new (options: ExecGuardOptions, onVerdicts: (batch: VerdictRecord[]) => void) => NativeExecGuard;
   /** Opens without following symlinks or blocking on FIFOs; rejects non-regular files and files over maxBytes. */
-  hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean): Promise<HashFileResult>;
+  hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean, onlyIfXattr?: string[]): Promise<HashFileResult>;
   /** lgetxattr: null when the attribute is absent. */
   readXattr(path: string, name: string): Buffer | null;
   /** The pure drift decision, for table-driven tests. */

@@ -47,6 +47,7 @@ describe("eBPF sensor: BPF LSM in a QEMU guest @root", function () {
       const lines = result.output.split(/\r?\n/);
       const report = lines.filter((l) => /^(ok|not ok|#|\d+ passed)/.test(l)).join("\n");
       process.stdout.write(`      guest ${result.release}: ${result.ms} ms\n`);
+      for (const bench of lines.filter((l) => l.startsWith("# bench"))) process.stdout.write(`      ${bench}\n`);
       const failed = lines.filter((l) => l.startsWith("not ok"));
       assert.deepEqual(failed, [], report || result.output.slice(-4000));
       for (const name of EXPECTED) {

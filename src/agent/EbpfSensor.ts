@@ -1,0 +1,268 @@
+// The eBPF sensor as the agent uses it: what fanotify cannot see (fileless execs; where
+// the kernel runs BPF LSM programs also the loader trick and dropped libraries). Started
+// once; containers are registered by cgroup id as they attach, with the modes of their
+// policy. Its findings go through the same pipeline as the exec guard's verdicts.
+//
+// Libraries follow the policy's mode once the container's writable layer has been
+// checked (writableLayerCopies.ts): until then, and where the check finds a copied-up
+// program that is not the image's, only copies the agent hashed may be mapped.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import type { Logger } from "../log/logger";
+import { nativeBinding, type NativePolicy, type PolicyMode, type VerdictRecord } from "../native/binding";
+import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
+import type { ContainerRecord } from "../runtime/types";
+import { cgroupIdOfProcess } from "./cgroupId";
+import { hostPath, type HostView } from "./HostView";
+import { checkWritableLayerCopies, type CopyCheck } from "./writableLayerCopies";
+
+export type SensorFactory = (
+  options: BpfSensorOptions,
+  onFindings: (batch: SensorFinding[]) => void,
+) => NativeBpfSensor;
+
+interface SensorContainer {
+  pid: number;
+  cgroupId: number;
+  policy: NativePolicy;
+  /** The writable layer was checked and holds no unverified copied-up program. */
+  trustUnwrittenCopies: boolean;
+  trusted: TrustedFile[];
+  /** st_dev of the container's overlay, to forget its write marks when it goes. */
+  overlayDev?: number;
+  checking: boolean;
+  /** Set by imageSettled: where refused copies are hashed and what they must equal. */
+  upperDir?: string;
+  imageDigests?: ReadonlyMap<string, string>;
+  /** Refused copies being hashed now (by path), bounded. */
+  verifying: Set<string>;
+}
+
+/** Refused copies hashed at once per container: a flood of refusals must not flood the hasher. */
+const MAX_VERIFYING = 16;
+const MAX_VERIFY_BYTES = 2 * 1024 ** 3;
+
+/**
+ * The kernel cannot apply path, digest or parent exceptions to a library mapping: a
+ * container whose policy has any has its libraries reported, not blocked.
+ */
+export function libraryModeFor(policy: NativePolicy): PolicyMode {
+  if (policy.mode !== "enforce") return policy.mode;
+  const exceptions = policy.allowPaths.length + policy.allowDigests.length + (policy.allowParents?.length ?? 0);
+  return exceptions > 0 ? "audit" : "enforce";
+}
+
+export class EbpfSensor {
+  private sensor?: NativeBpfSensor;
+  private lsm = false;
+  private started?: BpfCoverage;
+  private readonly containers = new Map<string, SensorContainer>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly view: HostView,
+    private readonly onRecord: (record: VerdictRecord) => void,
+    /** The native sensor; tests pass a recording stand-in. */
+    private readonly createSensor: SensorFactory = (options, onFindings) =>
+      new (nativeBinding().BpfSensor)(options, onFindings),
+  ) {}
+
+  /** Loads what the kernel accepts; never fails the agent (fanotify is the core). */
+  start(): BpfCoverage | undefined {
+    try {
+      this.sensor = this.createSensor({}, (batch) => batch.forEach((f) => this.onFinding(f)));
+      const coverage = this.sensor.start();
+      this.lsm = coverage.lsm;
+      this.started = coverage;
+      this.logger.info(
+        { built: coverage.built, tracepoint: coverage.tracepoint, lsm: coverage.lsm, reasons: coverage.reasons },
+        coverage.lsm
+          ? "eBPF sensor: fileless execs and drifted libraries are blocked in enforce"
+          : coverage.tracepoint
+            ? "eBPF sensor: fileless execs are detected (audit only: this kernel refuses BPF LSM programs)"
+            : "eBPF sensor: no coverage of fileless execs on this node",
+      );
+      return coverage;
+    } catch (error) {
+      this.logger.warn({ err: error }, "eBPF sensor unavailable; fileless execs are not covered");
+      this.sensor = undefined;
+      return undefined;
+    }
+  }
+
+  /** A new container, a restarted task (new pid, new cgroup) or a policy change. */
+  attach(key: string, record: ContainerRecord, policy: NativePolicy): void {
+    if (!this.sensor) return;
+    const known = this.containers.get(key);
+    const cgroupId = known?.pid === record.pid ? known.cgroupId : cgroupIdOfProcess(record.pid);
+    if (cgroupId === undefined) {
+      this.logger.warn(
+        { container: record.id },
+        "no cgroup v2 id for the container: the eBPF sensor cannot attribute it",
+      );
+      return;
+    }
+    if (known && known.cgroupId !== cgroupId) this.sensor.removeContainers([known.cgroupId]);
+    const container: SensorContainer = known ?? {
+      pid: record.pid,
+      cgroupId,
+      policy,
+      trustUnwrittenCopies: false,
+      trusted: [],
+      checking: false,
+      verifying: new Set(),
+    };
+    container.pid = record.pid;
+    container.cgroupId = cgroupId;
+    container.policy = policy;
+    this.containers.set(key, container);
+    this.put(key, container);
+  }
+
+  /**
+   * The container's image baseline is settled (digests of its programs by path, or
+   * undefined when it failed): checks the copies already on the writable layer.
+   */
+  async imageSettled(
+    key: string,
+    record: ContainerRecord,
+    imageDigests: ReadonlyMap<string, string> | undefined,
+  ): Promise<void> {
+    const container = this.containers.get(key);
+    if (!this.sensor || !this.lsm || !container || container.checking || !record.rootfs.upperDir) return;
+    container.checking = true;
+    const started = performance.now();
+    let check: CopyCheck;
+    try {
+      container.overlayDev ??= overlayDevOf(record.pid);
+      check = await checkWritableLayerCopies(hostPath(this.view, record.rootfs.upperDir), imageDigests ?? new Map());
+    } finally {
+      container.checking = false;
+    }
+    if (this.containers.get(key) !== container || !this.sensor) return; // detached meanwhile
+    this.sensor.putTrustedFiles(check.trusted);
+    container.trusted.push(...check.trusted);
+    container.upperDir = hostPath(this.view, record.rootfs.upperDir);
+    container.imageDigests = imageDigests;
+    container.trustUnwrittenCopies = check.complete && check.unverifiedCount === 0;
+    this.put(key, container);
+    const facts = {
+      container: record.id,
+      entries: check.entries,
+      copies: check.copies,
+      trusted: check.trusted.length,
+      ms: Math.round(performance.now() - started),
+    };
+    if (container.trustUnwrittenCopies)
+      this.logger.debug(facts, "writable layer checked: unwritten copies are trusted");
+    else
+      this.logger.warn(
+        { ...facts, problem: check.problem },
+        "writable layer not clean: copied-up libraries load only once hashed by the agent",
+      );
+  }
+
+  detach(key: string): void {
+    const container = this.containers.get(key);
+    if (!container) return;
+    this.containers.delete(key);
+    if (!this.sensor) return;
+    this.sensor.removeContainers([container.cgroupId]);
+    this.sensor.removeTrustedFiles(container.trusted);
+    if (container.overlayDev !== undefined) this.sensor.forgetWritten(container.overlayDev);
+  }
+
+  stats(): ReturnType<NativeBpfSensor["stats"]> | undefined {
+    return this.sensor?.stats();
+  }
+
+  /** What start() found; undefined before, or when the sensor could not be created. */
+  coverage(): BpfCoverage | undefined {
+    return this.started;
+  }
+
+  close(): void {
+    this.sensor?.flushFindings();
+    this.sensor?.close();
+    this.sensor = undefined;
+  }
+
+  private onFinding(f: SensorFinding): void {
+    this.onRecord(verdictRecordOf(f));
+    if (f.reason === "library" && f.verdict === "blocked") void this.verifyRefusedCopy(f);
+  }
+
+  /**
+   * A refused mapping may be a copy the kernel could not trust ahead: one opened for write
+   * but unchanged, or any copy in a container whose writable layer was not clean. Hashed
+   * now: equal to the image file at its path, the same inode loads from the next try.
+   */
+  private async verifyRefusedCopy(f: SensorFinding): Promise<void> {
+    const container = this.containers.get(f.containerId);
+    const digest = container?.imageDigests?.get(f.path);
+    if (!container?.upperDir || !digest || container.verifying.has(f.path)) return;
+    if (container.verifying.size >= MAX_VERIFYING) return;
+    container.verifying.add(f.path);
+    try {
+      // f.path comes from the kernel's dentry names (no "." or ".." among them); the
+      // inode is compared too, so a cut or renamed path cannot vouch for another file.
+      const file = await nativeBinding().hashFile(path.join(container.upperDir, f.path), MAX_VERIFY_BYTES, true);
+      if (file.dev !== f.dev || file.ino !== f.ino || file.sha256 !== digest) return;
+      if (this.containers.get(f.containerId) !== container || !this.sensor) return;
+      const trusted = { dev: file.dev, ino: file.ino, ctimeSec: file.ctimeSec, ctimeNsec: file.ctimeNsec };
+      this.sensor.putTrustedFiles([trusted]);
+      container.trusted.push(trusted);
+      this.logger.info(
+        { container: f.containerId, path: f.path },
+        "refused copy of an image library hashed equal to the image: it loads from now on",
+      );
+    } catch {
+      // Gone or replaced: nothing to trust.
+    } finally {
+      container.verifying.delete(f.path);
+    }
+  }
+
+  private put(key: string, container: SensorContainer): void {
+    this.sensor?.putContainers([
+      {
+        cgroupId: container.cgroupId,
+        containerId: key,
+        execMode: container.policy.mode,
+        libraryMode: libraryModeFor(container.policy),
+        trustUnwrittenCopies: container.trustUnwrittenCopies,
+      },
+    ]);
+  }
+}
+
+/** The st_dev of the container's root (its overlay), read through its init process. */
+function overlayDevOf(pid: number): number | undefined {
+  try {
+    return fs.statSync(`/proc/${pid}/root`).dev;
+  } catch {
+    return undefined;
+  }
+}
+
+function verdictRecordOf(f: SensorFinding): VerdictRecord {
+  return {
+    timeMs: f.timeMs,
+    pid: f.pid,
+    ppid: f.ppid,
+    uid: f.uid,
+    containerId: f.containerId,
+    path: f.path,
+    hostPath: f.name,
+    reason: f.reason,
+    verdict: f.verdict,
+    mode: f.mode,
+    sha256: "",
+    copyOf: "",
+    policy: "",
+    exe: f.exe,
+    cmdline: f.cmdline,
+    parentExe: f.parentExe,
+  };
+}

@@ -1,0 +1,296 @@
+// The check of a writable layer's existing copies (src/agent/writableLayerCopies.ts) and
+// how the agent's eBPF sensor glue uses it (src/agent/EbpfSensor.ts), on a real overlay
+// mount: copies made by chmod and by appending, files created on the writable layer,
+// symlinks, FIFOs, and limits. The BPF side of the trust is tested in the QEMU guest
+// (test/integration/bpf/lsm.qemu.test.ts); here a recording stand-in takes its place.
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import pino from "pino";
+
+import { EbpfSensor, libraryModeFor } from "../../../src/agent/EbpfSensor";
+import { checkWritableLayerCopies, DEFAULT_COPY_CHECK_LIMITS } from "../../../src/agent/writableLayerCopies";
+import { nativeBinding, type NativePolicy } from "../../../src/native/binding";
+import type {
+  BpfContainer,
+  BpfCoverage,
+  NativeBpfSensor,
+  SensorFinding,
+  TrustedFile,
+} from "../../../src/native/bpfBinding";
+import type { ContainerRecord } from "../../../src/runtime/types";
+import { createOverlayBed, type OverlayBed } from "../../testbed/overlayBed";
+
+const sha256 = (file: string) => execFileSync("sha256sum", [file], { encoding: "utf8" }).split(" ")[0];
+
+function lowerWithLibraries(lower: string): void {
+  fs.mkdirSync(path.join(lower, "usr", "lib"), { recursive: true });
+  fs.mkdirSync(path.join(lower, "etc"), { recursive: true });
+  fs.mkdirSync(path.join(lower, "tmp"), { recursive: true });
+  // Real ELF files stand in for libraries: the check only looks at the magic and the digest.
+  fs.copyFileSync("/bin/true", path.join(lower, "usr", "lib", "libgood.so"));
+  fs.copyFileSync("/bin/false", path.join(lower, "usr", "lib", "libbad.so"));
+  fs.writeFileSync(path.join(lower, "etc", "app.conf"), "listen 80\n");
+}
+
+function statOf(file: string): TrustedFile {
+  const st = fs.statSync(file, { bigint: true });
+  return {
+    dev: Number(st.dev),
+    ino: Number(st.ino),
+    ctimeSec: Number(st.ctimeNs / 1_000_000_000n),
+    ctimeNsec: Number(st.ctimeNs % 1_000_000_000n),
+  };
+}
+
+describe("writable-layer copies on a real overlay @root", function () {
+  this.timeout(30000);
+  let bed: OverlayBed;
+  let digests: Map<string, string>;
+
+  beforeEach(() => {
+    bed = createOverlayBed(lowerWithLibraries);
+    digests = new Map(
+      ["/usr/lib/libgood.so", "/usr/lib/libbad.so"].map((p) => [p, sha256(path.join(bed.lowerDir, p))]),
+    );
+  });
+  afterEach(() => bed.remove());
+
+  const merged = (p: string) => path.join(bed.merged, p);
+
+  it("trusts a copy made by chmod and ignores files created on the writable layer", async () => {
+    fs.chmodSync(merged("usr/lib/libgood.so"), 0o700); // copy-up, content unchanged
+    fs.appendFileSync(merged("etc/app.conf"), "debug on\n"); // a modified copy, but no program
+    fs.copyFileSync("/bin/true", merged("tmp/dropped.so")); // new: never trusted without a hash
+    fs.symlinkSync("/etc/shadow", merged("tmp/link"));
+    execFileSync("mkfifo", [merged("tmp/fifo")]);
+    const check = await checkWritableLayerCopies(bed.upperDir, digests);
+    assert.equal(check.complete, true, check.problem);
+    assert.equal(check.unverifiedCount, 0, check.problem);
+    assert.equal(check.copies, 2, "libgood.so and app.conf are copies");
+    assert.deepEqual(check.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
+  });
+
+  it("reports a copied-up program that differs from the image", async () => {
+    fs.chmodSync(merged("usr/lib/libgood.so"), 0o700);
+    fs.appendFileSync(merged("usr/lib/libbad.so"), "patched");
+    const check = await checkWritableLayerCopies(bed.upperDir, digests);
+    assert.equal(check.complete, true);
+    assert.equal(check.unverifiedCount, 1);
+    assert.deepEqual(check.unverified, ["/usr/lib/libbad.so"]);
+    assert.match(check.problem ?? "", /1 copied-up program\(s\) differ.*libbad/);
+    assert.equal(check.trusted.length, 1, "the unchanged copy is still trusted");
+  });
+
+  it("cannot confirm a copied-up program the image has no digest for", async () => {
+    fs.chmodSync(merged("usr/lib/libgood.so"), 0o700);
+    const check = await checkWritableLayerCopies(bed.upperDir, new Map());
+    assert.deepEqual(check.unverified, ["/usr/lib/libgood.so"]);
+    assert.deepEqual(check.trusted, []);
+  });
+
+  it("stops at its entry and depth limits and says so", async () => {
+    for (let i = 0; i < 10; i++) fs.writeFileSync(merged(`tmp/f${i}`), "x");
+    const wide = await checkWritableLayerCopies(bed.upperDir, digests, { ...DEFAULT_COPY_CHECK_LIMITS, maxEntries: 5 });
+    assert.equal(wide.complete, false);
+    assert.match(wide.problem ?? "", /more than 5 entries/);
+    fs.mkdirSync(merged("tmp/a/b/c/d"), { recursive: true });
+    const deep = await checkWritableLayerCopies(bed.upperDir, digests, { ...DEFAULT_COPY_CHECK_LIMITS, maxDepth: 3 });
+    assert.equal(deep.complete, false);
+    assert.match(deep.problem ?? "", /deeper than 3/);
+  });
+
+  it("hashFile reads identity and xattrs from the file it opened, and opens no FIFO or device", async () => {
+    fs.chmodSync(merged("usr/lib/libgood.so"), 0o700);
+    fs.copyFileSync("/bin/true", merged("tmp/dropped.so"));
+    const origin = ["trusted.overlay.origin"];
+    const copy = await nativeBinding().hashFile(path.join(bed.upperDir, "usr/lib/libgood.so"), 1 << 30, true, origin);
+    assert.equal(copy.xattr, "trusted.overlay.origin");
+    assert.equal(copy.sha256, digests.get("/usr/lib/libgood.so"));
+    assert.deepEqual(
+      { dev: copy.dev, ino: copy.ino, ctimeSec: copy.ctimeSec, ctimeNsec: copy.ctimeNsec },
+      statOf(path.join(bed.upperDir, "usr/lib/libgood.so")),
+    );
+    const created = await nativeBinding().hashFile(path.join(bed.upperDir, "tmp/dropped.so"), 1 << 30, true, origin);
+    assert.equal(created.xattr, null);
+    assert.equal(created.sha256, null, "nothing is read from a file without the xattr");
+    execFileSync("mkfifo", [path.join(bed.upperDir, "tmp", "fifo")]);
+    await assert.rejects(
+      nativeBinding().hashFile(path.join(bed.upperDir, "tmp", "fifo"), 1 << 30),
+      /not a regular file/,
+    );
+    await assert.rejects(nativeBinding().hashFile("/dev/null", 1 << 30), /not a regular file/);
+  });
+});
+
+/** Records what the agent asks of the kernel sensor. */
+class RecordingSensor implements Partial<NativeBpfSensor> {
+  containers = new Map<number, BpfContainer>();
+  trusted: TrustedFile[] = [];
+  removedTrusted: Pick<TrustedFile, "dev" | "ino">[] = [];
+  forgotten: number[] = [];
+  /** The agent's callback for findings, as the native sensor would call it. */
+  emit: (batch: SensorFinding[]) => void = () => {};
+  constructor(private readonly lsm: boolean) {}
+  start(): BpfCoverage {
+    return {
+      built: true,
+      tracepoint: !this.lsm,
+      lsm: this.lsm,
+      programTypes: { rawTracepoint: true, tracingRawTp: false, fentry: this.lsm, lsm: this.lsm },
+      reasons: [],
+    };
+  }
+  putContainers(containers: BpfContainer[]): void {
+    for (const c of containers) this.containers.set(c.cgroupId, { ...c });
+  }
+  removeContainers(ids: number[]): void {
+    for (const id of ids) this.containers.delete(id);
+  }
+  putTrustedFiles(files: TrustedFile[]): void {
+    this.trusted.push(...files);
+  }
+  removeTrustedFiles(files: Pick<TrustedFile, "dev" | "ino">[]): void {
+    this.removedTrusted.push(...files);
+  }
+  forgetWritten(dev: number): number {
+    this.forgotten.push(dev);
+    return 0;
+  }
+  flushFindings(): void {}
+  close(): void {}
+}
+
+describe("the agent's eBPF sensor glue @root", function () {
+  this.timeout(30000);
+  let bed: OverlayBed;
+  beforeEach(() => (bed = createOverlayBed(lowerWithLibraries)));
+  afterEach(() => bed.remove());
+
+  const policy = (over: Partial<NativePolicy> = {}): NativePolicy => ({
+    name: "p",
+    mode: "enforce",
+    allowPaths: [],
+    allowDigests: [],
+    ...over,
+  });
+  // This test process stands in for the container's init: its cgroup and its root.
+  const record = (): ContainerRecord =>
+    ({
+      id: "c1",
+      namespace: "k8s.io",
+      pid: process.pid,
+      rootfs: { upperDir: bed.upperDir, lowerDirs: [bed.lowerDir], layerIdentities: ["l1"] },
+    }) as ContainerRecord;
+  const view = { rootPrefix: "", source: "test" } as never;
+
+  function started(lsm: boolean): { sensor: EbpfSensor; native: RecordingSensor } {
+    const native = new RecordingSensor(lsm);
+    const sensor = new EbpfSensor(
+      pino({ level: "silent" }),
+      view,
+      () => {},
+      (_options, onFindings) => {
+        native.emit = onFindings;
+        return native as unknown as NativeBpfSensor;
+      },
+    );
+    sensor.start();
+    return { sensor, native };
+  }
+
+  it("registers the container, then trusts unwritten copies once its writable layer is clean", async () => {
+    fs.chmodSync(path.join(bed.merged, "usr/lib/libgood.so"), 0o700);
+    const { sensor, native } = started(true);
+    sensor.attach("k8s.io/c1", record(), policy());
+    const [registered] = [...native.containers.values()];
+    assert.deepEqual(
+      { ...registered, cgroupId: 0 },
+      {
+        cgroupId: 0,
+        containerId: "k8s.io/c1",
+        execMode: "enforce",
+        libraryMode: "enforce",
+        trustUnwrittenCopies: false,
+      },
+    );
+    const digest = sha256(path.join(bed.lowerDir, "usr/lib/libgood.so"));
+    await sensor.imageSettled("k8s.io/c1", record(), new Map([["/usr/lib/libgood.so", digest]]));
+    assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, true);
+    assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
+    sensor.detach("k8s.io/c1");
+    assert.equal(native.containers.size, 0);
+    assert.equal(native.removedTrusted.length, 1);
+    assert.deepEqual(native.forgotten, [fs.statSync(`/proc/${process.pid}/root`).dev]);
+  });
+
+  it("keeps unwritten copies untrusted when a copied-up program differs from the image", async () => {
+    fs.appendFileSync(path.join(bed.merged, "usr/lib/libbad.so"), "patched");
+    const { sensor, native } = started(true);
+    sensor.attach("k8s.io/c1", record(), policy());
+    const digest = sha256(path.join(bed.lowerDir, "usr/lib/libbad.so"));
+    await sensor.imageSettled("k8s.io/c1", record(), new Map([["/usr/lib/libbad.so", digest]]));
+    const [registered] = [...native.containers.values()];
+    assert.equal(registered.trustUnwrittenCopies, false);
+    assert.equal(registered.libraryMode, "enforce", "libraries are still judged: only hashed copies load");
+  });
+
+  it("hashes a refused copy and trusts it when it equals the image file at its path", async () => {
+    fs.appendFileSync(path.join(bed.merged, "usr/lib/libbad.so"), "patched"); // the layer is not clean
+    const { sensor, native } = started(true);
+    sensor.attach("k8s.io/c1", record(), policy());
+    const digests = new Map(
+      ["/usr/lib/libgood.so", "/usr/lib/libbad.so"].map((p) => [p, sha256(path.join(bed.lowerDir, p))]),
+    );
+    await sensor.imageSettled("k8s.io/c1", record(), digests);
+    assert.deepEqual(native.trusted, []);
+    fs.chmodSync(path.join(bed.merged, "usr/lib/libgood.so"), 0o700); // copied up after the check
+    const refused = (imagePath: string, over: Partial<SensorFinding> = {}): SensorFinding => {
+      const st = fs.statSync(path.join(bed.upperDir, imagePath));
+      return {
+        ...({} as SensorFinding),
+        reason: "library",
+        source: "lsm_mmap",
+        verdict: "blocked",
+        mode: "enforce",
+        containerId: "k8s.io/c1",
+        path: imagePath,
+        name: path.basename(imagePath),
+        dev: st.dev,
+        ino: st.ino,
+        ...over,
+      };
+    };
+    native.emit([
+      refused("/usr/lib/libbad.so"), // differs from the image
+      refused("/usr/lib/libgood.so", { ino: 1 }), // another inode than the one at the path
+      refused("/usr/lib/libgood.so", { verdict: "audited" }), // it loaded: nothing to do
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(native.trusted, []);
+    native.emit([refused("/usr/lib/libgood.so")]);
+    const deadline = Date.now() + 5000;
+    while (native.trusted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
+  });
+
+  it("does not check the writable layer when the kernel runs no LSM programs", async () => {
+    fs.chmodSync(path.join(bed.merged, "usr/lib/libgood.so"), 0o700);
+    const { sensor, native } = started(false);
+    sensor.attach("k8s.io/c1", record(), policy());
+    await sensor.imageSettled("k8s.io/c1", record(), new Map());
+    assert.deepEqual(native.trusted, []);
+  });
+
+  it("reports libraries instead of blocking them when the policy has exceptions the kernel cannot apply", () => {
+    assert.equal(libraryModeFor(policy()), "enforce");
+    assert.equal(libraryModeFor(policy({ mode: "audit" })), "audit");
+    assert.equal(libraryModeFor(policy({ mode: "disabled" })), "disabled");
+    assert.equal(libraryModeFor(policy({ allowPaths: ["/app/plugins/**"] })), "audit");
+    assert.equal(libraryModeFor(policy({ allowDigests: ["ab".repeat(32)] })), "audit");
+    assert.equal(libraryModeFor(policy({ allowParents: ["/usr/bin/make"] })), "audit");
+    assert.equal(libraryModeFor(policy({ allowVolumes: ["/data"] })), "enforce", "volume files are not judged");
+  });
+});
