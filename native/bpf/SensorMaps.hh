@@ -1,15 +1,16 @@
 // The BPF maps the agent fills from its container tables, and the per-CPU counters.
 //   containers     cgroup v2 id → modes (exec: fileless; library: writable-layer mappings)
-//   trusted_files  (dev, ino) of writable-layer files the agent's decision allows (equal
-//                  to the image file, or allowed by a path/digest exception) → ctime
+//   trusted_files  (dev, ino) of writable-layer files the agent hashed equal to the
+//                  image file at their path → ctime
 //   written        overlay inodes opened for write or truncated (filled by BPF; the
 //                  agent only forgets an overlay's entries when its container goes)
 // trusted_files is an allow-list on purpose: a dropped library is new on the writable
 // layer and the agent learns of it only when it is used, i.e. at the mmap; a deny-list
-// would always be one file late. Unchanged copies (chmod/chown/touch of an image file)
-// are rare and known once the agent hashed them. A writable-layer binary that is exec'd
-// needs no entry: its own mappings are left to fanotify (see sensor.bpf.c). All calls:
-// [JS thread]. Errors throw std::runtime_error naming the call.
+// would always be one file late. Copies made while the sensor watches need no entry (the
+// written map says whether anyone wrote them); entries are for copies the agent hashed
+// (those already there when it started watching, and refused ones). A writable-layer
+// binary that is exec'd needs no entry: its own mappings are left to fanotify (see
+// sensor.bpf.c). All calls: [JS thread]. Errors throw std::runtime_error naming the call.
 #pragma once
 
 #include <cstdint>

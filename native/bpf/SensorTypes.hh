@@ -93,8 +93,8 @@ struct SensorContainer {
   bool trustUnwrittenCopies = false;
 };
 
-// A writable-layer file the agent allows to be mapped executable: equal to the image's
-// file at its path, or allowed by a policy exception (dev in st_dev encoding).
+// A writable-layer file the agent allows to be mapped executable: hashed equal to the
+// image's file at its path (dev in st_dev encoding).
 struct TrustedFile {
   uint64_t dev = 0, ino = 0;
   int64_t ctimeSec = 0;

@@ -52,8 +52,8 @@ export interface BpfContainer {
 }
 
 /**
- * A writable-layer file that may be mapped executable (a library): equal to the image file at its
- * path, or allowed by a path/digest exception. Exec'd binaries need no entry (fanotify decides them).
+ * A writable-layer file that may be mapped executable (a library): hashed equal to the image file at
+ * its path. Exec'd binaries need no entry (fanotify decides them).
  */
 export interface TrustedFile {
   /** st_dev and st_ino of the real file in the upper dir (not of the overlay view). */

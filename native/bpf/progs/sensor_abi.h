@@ -45,8 +45,8 @@ struct dg_container {
  * since the sensor started. Same key type as trusted_files. */
 
 /* trusted_files: writable-layer files the agent allows to be mapped executable: equal to
- * the image file at the same path (copied up by chmod/chown/touch), or allowed by the
- * policy (path or digest exception). Key: the upper inode, dev in the kernel's
+ * the image file at the same path when the agent hashed them (copied up by chmod, chown,
+ * touch before the sensor watched, or refused once). Key: the upper inode, dev in the kernel's
  * encoding (MAJOR << 20 | MINOR). The value pins the inode's ctime: any write or
  * metadata change after the agent hashed it (or inode reuse) makes it unknown again. */
 struct dg_file_key {

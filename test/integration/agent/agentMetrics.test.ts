@@ -107,4 +107,18 @@ describe("agent metrics and health endpoints on containerd @root", function () {
     assert.equal(sample(after, 'driftguard_findings_dropped_total{reason="spool_full"}'), 0);
     assert.equal(sample(after, "driftguard_collector_connected"), 1);
   });
+
+  it("says which eBPF coverage this kernel gives, as the start log does", async () => {
+    const logged = agent!.lines.find((l) => l.component === "bpf" && typeof l.lsm === "boolean");
+    assert.ok(logged, "the coverage log line");
+    const metrics = await scrape(url);
+    const capability = (name: string) => sample(metrics, `driftguard_ebpf_coverage{capability="${name}"}`);
+    assert.equal(capability("built"), logged.built ? 1 : 0);
+    assert.equal(capability("fileless_detected"), logged.tracepoint || logged.lsm ? 1 : 0);
+    assert.equal(capability("fileless_blocked"), logged.lsm ? 1 : 0);
+    assert.equal(capability("library_blocked"), logged.lsm ? 1 : 0);
+    // This machine kind refuses BPF LSM programs but runs the tracepoint.
+    assert.equal(capability("fileless_detected"), 1);
+    assert.equal(sample(metrics, "driftguard_ebpf_events_lost_total"), 0);
+  });
 });
