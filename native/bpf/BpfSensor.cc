@@ -121,18 +121,28 @@ void BpfSensor::load() {
     bpf_map__set_max_entries(skel->maps.events, options_.ringBytes);
     bpf_program__set_autoload(skel->progs.dg_bprm_check, withLsm);
     bpf_program__set_autoload(skel->progs.dg_mmap_file, withLsm);
+    bpf_program__set_autoload(skel->progs.dg_file_mprotect, withLsm);
     bpf_program__set_autoload(skel->progs.dg_file_open, withLsm);
     bpf_program__set_autoload(skel->progs.dg_path_truncate, withLsm);
     // Task storage and the written marks: only the LSM programs use them.
     bpf_map__set_autocreate(skel->maps.exec_files, withLsm);
     bpf_map__set_autocreate(skel->maps.written, withLsm);
+    bpf_map__set_autocreate(skel->maps.volume_devs, withLsm);
+    bpf_map__set_autocreate(skel->maps.container_volumes, withLsm);
     int err = dg_sensor__load(skel);
     if (err == 0) {
       loaded_ = std::make_unique<Loaded>();
       loaded_->skel = skel;
-      loaded_->maps =
-          std::make_unique<SensorMaps>(bpf_map__fd(skel->maps.containers), bpf_map__fd(skel->maps.trusted_files),
-                                       withLsm ? bpf_map__fd(skel->maps.written) : -1, bpf_map__fd(skel->maps.stats));
+      SensorMaps::Fds fds;
+      fds.containers = bpf_map__fd(skel->maps.containers);
+      fds.trustedFiles = bpf_map__fd(skel->maps.trusted_files);
+      fds.stats = bpf_map__fd(skel->maps.stats);
+      if (withLsm) {
+        fds.written = bpf_map__fd(skel->maps.written);
+        fds.volumeDevs = bpf_map__fd(skel->maps.volume_devs);
+        fds.containerVolumes = bpf_map__fd(skel->maps.container_volumes);
+      }
+      loaded_->maps = std::make_unique<SensorMaps>(fds);
       return;
     }
     dg_sensor__destroy(skel);
@@ -154,7 +164,8 @@ bool BpfSensor::attachLsm() {
   } order[] = {{skel->progs.dg_file_open, &skel->links.dg_file_open},
                {skel->progs.dg_path_truncate, &skel->links.dg_path_truncate},
                {skel->progs.dg_bprm_check, &skel->links.dg_bprm_check},
-               {skel->progs.dg_mmap_file, &skel->links.dg_mmap_file}};
+               {skel->progs.dg_mmap_file, &skel->links.dg_mmap_file},
+               {skel->progs.dg_file_mprotect, &skel->links.dg_file_mprotect}};
   bool attached = true;
   for (auto& step : order) {
     if (attached) *step.link = bpf_program__attach_lsm(step.program);
@@ -260,9 +271,10 @@ SensorFinding BpfSensor::convert(const struct dg_event& e) {
   SensorFinding f;
   f.timeMs = (static_cast<int64_t>(e.boot_ns) + bootToWallNs_) / 1000000;
   f.reason = e.kind == DG_KIND_LIBRARY ? SensorReason::Library : SensorReason::Fileless;
-  f.source = e.source == DG_SOURCE_LSM_MMAP   ? SensorSource::LsmMmap
-             : e.source == DG_SOURCE_LSM_EXEC ? SensorSource::LsmExec
-                                              : SensorSource::Tracepoint;
+  f.source = e.source == DG_SOURCE_LSM_MMAP       ? SensorSource::LsmMmap
+             : e.source == DG_SOURCE_LSM_MPROTECT ? SensorSource::LsmMprotect
+             : e.source == DG_SOURCE_LSM_EXEC     ? SensorSource::LsmExec
+                                                  : SensorSource::Tracepoint;
   f.blocked = e.verdict == DG_VERDICT_BLOCKED;
   f.mode = e.mode;
   f.pid = static_cast<int32_t>(e.tgid);
@@ -274,6 +286,7 @@ SensorFinding BpfSensor::convert(const struct dg_event& e) {
   f.name = boundedString(e.name, sizeof e.name);
   f.memfd = (e.file_flags & DG_FILE_MEMFD) != 0;
   f.unlinked = (e.file_flags & DG_FILE_UNLINKED) != 0;
+  f.volume = (e.file_flags & DG_FILE_VOLUME) != 0;
   f.dev = SensorMaps::userDev(e.dev);
   f.ino = e.ino;
   if (!(e.file_flags & DG_FILE_NOT_CONTAINER)) {

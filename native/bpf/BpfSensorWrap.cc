@@ -165,6 +165,14 @@ Napi::Value BpfSensorWrap::PutContainers(const Napi::CallbackInfo& info) {
     c.execMode = modeField(o, "execMode", where);
     c.libraryMode = modeField(o, "libraryMode", where);
     c.trustUnwrittenCopies = boolField(o, "trustUnwrittenCopies", false, where);
+    Napi::Value devs = o.Get("volumeDevs");
+    if (!devs.IsUndefined()) {
+      if (!devs.IsArray()) usage(env, where + ".volumeDevs must be an array of st_dev numbers");
+      Napi::Array list = devs.As<Napi::Array>();
+      for (uint32_t j = 0; j < list.Length(); j++) {
+        c.volumeDevs.push_back(integer(list.Get(j), where + ".volumeDevs[" + std::to_string(j) + "]"));
+      }
+    }
     containers.push_back(std::move(c));
   }
   try {

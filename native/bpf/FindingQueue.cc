@@ -75,6 +75,7 @@ Napi::Object FindingQueue::toJs(Napi::Env env, const SensorFinding& f) {
   string("name", f.name);
   o.Set("memfd", Napi::Boolean::New(env, f.memfd));
   o.Set("unlinked", Napi::Boolean::New(env, f.unlinked));
+  o.Set("volume", Napi::Boolean::New(env, f.volume));
   number("dev", static_cast<double>(f.dev));
   number("ino", static_cast<double>(f.ino));
   string("exe", f.exe);

@@ -19,8 +19,7 @@ namespace {
 }
 }  // namespace
 
-SensorMaps::SensorMaps(int containersFd, int trustedFilesFd, int writtenFd, int statsFd)
-    : containersFd_(containersFd), trustedFilesFd_(trustedFilesFd), writtenFd_(writtenFd), statsFd_(statsFd) {}
+SensorMaps::SensorMaps(const Fds& fds) : fds_(fds) {}
 
 uint64_t SensorMaps::kernelDev(uint64_t userDev) {
   return (static_cast<uint64_t>(major(userDev)) << 20) | minor(userDev);
@@ -37,14 +36,51 @@ void SensorMaps::putContainers(const std::vector<SensorContainer>& containers) {
     value.library_mode = c.libraryMode;
     value.flags = c.trustUnwrittenCopies ? DG_CONTAINER_TRUST_UNWRITTEN_COPIES : 0;
     __u64 key = c.cgroupId;
-    if (bpf_map_update_elem(containersFd_, &key, &value, BPF_ANY) < 0) fail("bpf_map_update_elem", "containers");
+    // Volumes first: the container's entry must not be judged with a stale volume set.
+    putVolumes(c.cgroupId, c.volumeDevs);
+    if (bpf_map_update_elem(fds_.containers, &key, &value, BPF_ANY) < 0) fail("bpf_map_update_elem", "containers");
   }
+}
+
+void SensorMaps::putVolumes(uint64_t cgroupId, const std::vector<uint64_t>& devs) {
+  if (fds_.volumeDevs < 0) return;  // loaded without the LSM programs
+  removeVolumes(cgroupId);
+  std::vector<uint64_t>& kept = volumesOf_[cgroupId];
+  for (uint64_t userDev : devs) {
+    __u64 dev = kernelDev(userDev);
+    struct dg_volume_key key = {cgroupId, dev};
+    __u8 one = 1;
+    if (bpf_map_update_elem(fds_.containerVolumes, &key, &one, BPF_ANY) < 0) {
+      fail("bpf_map_update_elem", "container_volumes");
+    }
+    __u32 users = ++volumeUsers_[dev];
+    if (bpf_map_update_elem(fds_.volumeDevs, &dev, &users, BPF_ANY) < 0) fail("bpf_map_update_elem", "volume_devs");
+    kept.push_back(dev);
+  }
+}
+
+void SensorMaps::removeVolumes(uint64_t cgroupId) {
+  auto found = volumesOf_.find(cgroupId);
+  if (found == volumesOf_.end()) return;
+  for (__u64 dev : found->second) {
+    struct dg_volume_key key = {cgroupId, dev};
+    bpf_map_delete_elem(fds_.containerVolumes, &key);
+    if (--volumeUsers_[dev] == 0) {
+      volumeUsers_.erase(dev);
+      bpf_map_delete_elem(fds_.volumeDevs, &dev);
+    } else {
+      __u32 users = volumeUsers_[dev];
+      bpf_map_update_elem(fds_.volumeDevs, &dev, &users, BPF_ANY);
+    }
+  }
+  volumesOf_.erase(found);
 }
 
 void SensorMaps::removeContainers(const std::vector<uint64_t>& cgroupIds) {
   for (uint64_t id : cgroupIds) {
     __u64 key = id;
-    if (bpf_map_delete_elem(containersFd_, &key) < 0 && errno != ENOENT) fail("bpf_map_delete_elem", "containers");
+    if (bpf_map_delete_elem(fds_.containers, &key) < 0 && errno != ENOENT) fail("bpf_map_delete_elem", "containers");
+    removeVolumes(id);
   }
 }
 
@@ -54,31 +90,31 @@ void SensorMaps::putTrustedFiles(const std::vector<TrustedFile>& files) {
     struct dg_file_stamp stamp = {};
     stamp.ctime_sec = f.ctimeSec;
     stamp.ctime_nsec = f.ctimeNsec;
-    if (bpf_map_update_elem(trustedFilesFd_, &key, &stamp, BPF_ANY) < 0) fail("bpf_map_update_elem", "trusted_files");
+    if (bpf_map_update_elem(fds_.trustedFiles, &key, &stamp, BPF_ANY) < 0) fail("bpf_map_update_elem", "trusted_files");
   }
 }
 
 void SensorMaps::removeTrustedFiles(const std::vector<TrustedFile>& files) {
   for (const TrustedFile& f : files) {
     struct dg_file_key key = {kernelDev(f.dev), f.ino};
-    if (bpf_map_delete_elem(trustedFilesFd_, &key) < 0 && errno != ENOENT) {
+    if (bpf_map_delete_elem(fds_.trustedFiles, &key) < 0 && errno != ENOENT) {
       fail("bpf_map_delete_elem", "trusted_files");
     }
   }
 }
 
 uint64_t SensorMaps::forgetWritten(uint64_t overlayDev) {
-  if (writtenFd_ < 0) return 0;  // loaded without the LSM programs
+  if (fds_.written < 0) return 0;  // loaded without the LSM programs
   uint64_t dev = kernelDev(overlayDev), forgotten = 0;
   struct dg_file_key key = {}, next = {};
   std::vector<struct dg_file_key> doomed;
   // Collected first: deleting while iterating a hash map may restart the walk.
-  for (void* prev = nullptr; bpf_map_get_next_key(writtenFd_, prev, &next) == 0; prev = &key) {
+  for (void* prev = nullptr; bpf_map_get_next_key(fds_.written, prev, &next) == 0; prev = &key) {
     key = next;
     if (key.dev == dev) doomed.push_back(key);
   }
   for (struct dg_file_key& k : doomed) {
-    if (bpf_map_delete_elem(writtenFd_, &k) == 0) forgotten++;
+    if (bpf_map_delete_elem(fds_.written, &k) == 0) forgotten++;
   }
   return forgotten;
 }
@@ -88,7 +124,7 @@ void SensorMaps::addCounters(SensorStats* s) const {
   if (cpus <= 0) return;
   std::vector<struct dg_counters> perCpu(static_cast<size_t>(cpus));
   __u32 zero = 0;
-  if (bpf_map_lookup_elem(statsFd_, &zero, perCpu.data()) < 0) return;  // counters are best effort
+  if (bpf_map_lookup_elem(fds_.stats, &zero, perCpu.data()) < 0) return;  // counters are best effort
   for (const struct dg_counters& c : perCpu) {
     s->execs += c.execs;
     s->fileless += c.fileless;

@@ -4,6 +4,8 @@
 //                  image file at their path → ctime
 //   written        overlay inodes opened for write or truncated (filled by BPF; the
 //                  agent only forgets an overlay's entries when its container goes)
+//   volume_devs, container_volumes
+//                  filesystems judged when a container maps their files executable
 // trusted_files is an allow-list on purpose: a dropped library is new on the writable
 // layer and the agent learns of it only when it is used, i.e. at the mmap; a deny-list
 // would always be one file late. Copies made while the sensor watches need no entry (the
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "bpf/SensorTypes.hh"
@@ -22,7 +25,12 @@ namespace driftguard {
 
 class SensorMaps {
  public:
-  SensorMaps(int containersFd, int trustedFilesFd, int writtenFd, int statsFd);
+  // Map descriptors; -1 for the maps only the LSM programs use when they are not loaded.
+  struct Fds {
+    int containers = -1, trustedFiles = -1, stats = -1;
+    int written = -1, volumeDevs = -1, containerVolumes = -1;
+  };
+  explicit SensorMaps(const Fds& fds);
 
   void putContainers(const std::vector<SensorContainer>& containers);
   void removeContainers(const std::vector<uint64_t>& cgroupIds);
@@ -38,7 +46,14 @@ class SensorMaps {
   static uint64_t userDev(uint64_t kernelDev);
 
  private:
-  int containersFd_, trustedFilesFd_, writtenFd_, statsFd_;
+  void putVolumes(uint64_t cgroupId, const std::vector<uint64_t>& devs);
+  void removeVolumes(uint64_t cgroupId);
+
+  Fds fds_;
+  // What volume_devs and container_volumes hold, to count users per dev and to remove a
+  // container's entries without walking the maps.
+  std::unordered_map<uint64_t, std::vector<uint64_t>> volumesOf_;  // cgroup id → kernel devs
+  std::unordered_map<uint64_t, uint32_t> volumeUsers_;             // kernel dev → containers
 };
 
 }  // namespace driftguard

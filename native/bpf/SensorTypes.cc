@@ -11,6 +11,7 @@ const char* sensorSourceName(SensorSource s) {
     case SensorSource::Tracepoint: return "tracepoint";
     case SensorSource::LsmExec: return "lsm_exec";
     case SensorSource::LsmMmap: return "lsm_mmap";
+    case SensorSource::LsmMprotect: return "lsm_mprotect";
   }
   return "tracepoint";
 }

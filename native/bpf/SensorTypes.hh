@@ -36,7 +36,7 @@ struct Coverage {
 };
 
 enum class SensorReason : uint8_t { Fileless, Library };
-enum class SensorSource : uint8_t { Tracepoint, LsmExec, LsmMmap };
+enum class SensorSource : uint8_t { Tracepoint, LsmExec, LsmMmap, LsmMprotect };
 
 // One fileless exec or drifted library mapping, handed to JS in batches.
 struct SensorFinding {
@@ -53,6 +53,7 @@ struct SensorFinding {
   std::string path;  // exec: the path given to execve; library: the path inside the container
   std::string name;  // the file's dentry name ("memfd:x" for a memfd)
   bool memfd = false, unlinked = false;
+  bool volume = false;                  // a library on the container's tmpfs volume; path is inside the volume
   uint64_t dev = 0, ino = 0;            // st_dev encoding; for a library, the writable-layer inode
   std::string exe, cmdline, parentExe;  // from /proc when the reader got there in time
 };
@@ -91,6 +92,9 @@ struct SensorContainer {
   // The agent checked the copies already on the writable layer: a copy of an image file
   // never opened for write since then is unchanged (see sensor_abi.h).
   bool trustUnwrittenCopies = false;
+  // Filesystems (st_dev) whose files this container may not map executable: its own
+  // tmpfs volumes that its policy does not allow. Replaces what was put before.
+  std::vector<uint64_t> volumeDevs;
 };
 
 // A writable-layer file the agent allows to be mapped executable: hashed equal to the

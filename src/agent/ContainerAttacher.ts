@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { BaselineBuilder } from "../baseline/BaselineBuilder";
 import { toNativeTable } from "../baseline/nativeTable";
 import type { Logger } from "../log/logger";
-import type { NativeContainer, NativeExecGuard, NativePolicy } from "../native/binding";
+import type { NativeContainer, NativeExecGuard, NativePolicy, NativeVolume } from "../native/binding";
 import type { PolicySource } from "../policy/PolicySource";
 import type { ContainerRecord } from "../runtime/types";
 import { cgroupLeaf } from "./cgroupLeaf";
@@ -36,7 +36,7 @@ interface ImageState {
 /** Anything else that follows containers (the eBPF sensor). */
 export interface ContainerFollower {
   /** A new container, a restarted task or a policy change. */
-  attach(key: string, record: ContainerRecord, policy: NativePolicy): void;
+  attach(key: string, record: ContainerRecord, policy: NativePolicy, volumes: NativeVolume[]): void;
   /** The container's image baseline is ready (its program digests) or failed (undefined). */
   imageSettled?(
     key: string,
@@ -113,7 +113,7 @@ export class ContainerAttacher {
     }
     image.users.add(key);
     guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
-    for (const follower of this.deps.followers ?? []) follower.attach(key, record, attached.policy);
+    for (const follower of this.deps.followers ?? []) follower.attach(key, record, attached.policy, volumes.volumes);
     const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
     for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
     log.info(
@@ -164,7 +164,9 @@ export class ContainerAttacher {
     attached.volumes = discoverVolumes(record, this.deps.view, this.deps.guard);
     this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
     // A new task has a new cgroup: the eBPF sensor attributes by it.
-    for (const follower of this.deps.followers ?? []) follower.attach(attached.key, record, attached.policy);
+    for (const follower of this.deps.followers ?? []) {
+      follower.attach(attached.key, record, attached.policy, attached.volumes.volumes);
+    }
     this.deps.logger.info(
       { container: record.id, namespace: record.namespace, pid: record.pid },
       "container restarted",
@@ -177,7 +179,9 @@ export class ContainerAttacher {
     for (const attached of this.containers.values()) {
       attached.policy = this.deps.policies.policyFor(attached.record);
       changed.push(this.nativeSpec(attached));
-      for (const follower of this.deps.followers ?? []) follower.attach(attached.key, attached.record, attached.policy);
+      for (const follower of this.deps.followers ?? []) {
+        follower.attach(attached.key, attached.record, attached.policy, attached.volumes.volumes);
+      }
     }
     if (changed.length > 0) this.deps.guard.apply({ putContainers: changed });
   }

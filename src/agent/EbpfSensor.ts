@@ -10,8 +10,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { Logger } from "../log/logger";
-import { nativeBinding, type NativePolicy, type PolicyMode, type VerdictRecord } from "../native/binding";
+import {
+  nativeBinding,
+  type NativePolicy,
+  type NativeVolume,
+  type PolicyMode,
+  type VerdictRecord,
+} from "../native/binding";
 import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
+import { globMatches } from "../policy/glob";
 import type { ContainerRecord } from "../runtime/types";
 import { cgroupIdOfProcess } from "./cgroupId";
 import { hostPath, type HostView } from "./HostView";
@@ -37,6 +44,8 @@ interface SensorContainer {
   imageDigests?: ReadonlyMap<string, string>;
   /** Refused copies being hashed now (by path), bounded. */
   verifying: Set<string>;
+  /** The container's own filesystems judged for libraries: st_dev → mount point inside it. */
+  judgedVolumes: Map<number, string>;
 }
 
 /** Refused copies hashed at once per container: a flood of refusals must not flood the hasher. */
@@ -92,7 +101,7 @@ export class EbpfSensor {
   }
 
   /** A new container, a restarted task (new pid, new cgroup) or a policy change. */
-  attach(key: string, record: ContainerRecord, policy: NativePolicy): void {
+  attach(key: string, record: ContainerRecord, policy: NativePolicy, volumes: NativeVolume[] = []): void {
     if (!this.sensor) return;
     const known = this.containers.get(key);
     const cgroupId = known?.pid === record.pid ? known.cgroupId : cgroupIdOfProcess(record.pid);
@@ -112,7 +121,9 @@ export class EbpfSensor {
       trusted: [],
       checking: false,
       verifying: new Set(),
+      judgedVolumes: new Map(),
     };
+    container.judgedVolumes = judgedVolumesOf(volumes, policy);
     container.pid = record.pid;
     container.cgroupId = cgroupId;
     container.policy = policy;
@@ -189,6 +200,9 @@ export class EbpfSensor {
   }
 
   private onFinding(f: SensorFinding): void {
+    // The kernel names a volume's file inside the volume; the container sees it below its mount point.
+    const mountPoint = f.volume ? this.containers.get(f.containerId)?.judgedVolumes.get(f.dev) : undefined;
+    if (mountPoint !== undefined) f.path = path.posix.join(mountPoint, f.path);
     this.onRecord(verdictRecordOf(f));
     if (f.reason === "library" && f.verdict === "blocked") void this.verifyRefusedCopy(f);
   }
@@ -232,9 +246,27 @@ export class EbpfSensor {
         execMode: container.policy.mode,
         libraryMode: libraryModeFor(container.policy),
         trustUnwrittenCopies: container.trustUnwrittenCopies,
+        volumeDevs: [...container.judgedVolumes.keys()],
       },
     ]);
   }
+}
+
+/**
+ * The container's own filesystems whose files it may not map executable: whole tmpfs
+ * volumes (runc's /dev, memory emptyDirs) the exec guard marked for it, unless its policy
+ * allows the volume. Bind-mounted host directories share the host's filesystem and are
+ * not told apart in the kernel: not judged.
+ */
+export function judgedVolumesOf(volumes: NativeVolume[], policy: NativePolicy): Map<number, string> {
+  const judged = new Map<number, string>();
+  for (const volume of volumes) {
+    if (volume.source !== "" || volume.dev === 0) continue;
+    const probe = path.posix.join(volume.destination, "library.so");
+    if ((policy.allowVolumes ?? []).some((glob) => globMatches(glob, probe))) continue;
+    judged.set(volume.dev, volume.destination);
+  }
+  return judged;
 }
 
 /** The st_dev of the container's root (its overlay), read through its init process. */

@@ -49,6 +49,11 @@ export interface BpfContainer {
    * is unchanged and may be mapped without a hash. Default false.
    */
   trustUnwrittenCopies?: boolean;
+  /**
+   * Filesystems (st_dev) whose files this container may not map executable: its own tmpfs
+   * volumes (/dev, memory emptyDirs) its policy does not allow. Replaces the previous set. Default none.
+   */
+  volumeDevs?: number[];
 }
 
 /**
@@ -69,7 +74,7 @@ export interface SensorFinding {
   timeMs: number;
   reason: "fileless" | "library";
   /** tracepoint: after the exec ran; lsm_exec / lsm_mmap: decided before it. */
-  source: "tracepoint" | "lsm_exec" | "lsm_mmap";
+  source: "tracepoint" | "lsm_exec" | "lsm_mmap" | "lsm_mprotect";
   /** "blocked" only from the LSM programs in enforce; the tracepoint can only report. */
   verdict: Verdict;
   mode: PolicyMode;
@@ -89,6 +94,8 @@ export interface SensorFinding {
   memfd: boolean;
   /** The file had no link left (deleted, memfd, O_TMPFILE). */
   unlinked: boolean;
+  /** A library on one of the container's judged volumes: path is inside the volume. */
+  volume: boolean;
   /** st_dev / st_ino of the file (for a library: of the writable-layer file). */
   dev: number;
   ino: number;

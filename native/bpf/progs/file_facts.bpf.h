@@ -47,6 +47,12 @@ static __always_inline void inode_ctime(struct inode *inode, struct dg_file_stam
   }
 }
 
+/* A file overlayfs opened on its real file for a mapping (6.6+): the user's path beside it. */
+struct backing_file___dg {
+  struct file file;
+  struct path user_path;
+} __attribute__((preserve_access_index));
+
 static __always_inline bool has_prefix(const char *s, const char *prefix, int n) {
   for (int i = 0; i < n; i++) {
     if (s[i] != prefix[i]) return false;
@@ -61,6 +67,23 @@ static __always_inline struct dentry *overlay_upper(struct inode *inode) {
   if (BPF_CORE_READ(inode, i_sb, s_magic) != DG_OVERLAYFS_MAGIC) return NULL;
   struct ovl_inode___dg *oi = (void *)((char *)inode - bpf_core_field_offset(struct ovl_inode___dg, vfs_inode));
   return BPF_CORE_READ(oi, __upperdentry);
+}
+
+/* The dentry a mapping shows the user. overlayfs puts its real file in vma->vm_file,
+ * opened with a fake path to the overlay (before 6.6) or as a backing file that carries
+ * the overlay's path (6.6+). Whether a file is a backing file is a bit of f_mode that
+ * moved between kernels, so the user path is read unconditionally (a probe read: past the
+ * end of an ordinary file it reads junk, never faults) and believed only when it is an
+ * overlay dentry whose writable-layer inode is this very file's. */
+static __always_inline struct dentry *user_dentry_of_mapping(struct file *file) {
+  struct dentry *own = BPF_CORE_READ(file, f_path.dentry);
+  if (!bpf_core_type_exists(struct backing_file___dg)) return own;
+  struct inode *real = BPF_CORE_READ(file, f_inode);
+  if (BPF_CORE_READ(real, i_sb, s_magic) == DG_OVERLAYFS_MAGIC) return own;
+  struct backing_file___dg *backing = (void *)file;
+  struct dentry *user = BPF_CORE_READ(backing, user_path.dentry);
+  struct dentry *upper = overlay_upper(BPF_CORE_READ(user, d_inode));
+  return upper && BPF_CORE_READ(upper, d_inode) == real ? user : own;
 }
 
 /* A program of the host rather than of a container: not on an overlay, not unlinked.

@@ -1,8 +1,10 @@
 /* driftguard's eBPF sensor: what fanotify cannot see.
  *   raw_tp/sched_process_exec  fileless execs, after the fact (audit only)
  *   lsm/bprm_check_security    fileless execs, before they run (blocks in enforce)
- *   lsm/mmap_file              PROT_EXEC mappings of writable-layer files the agent does
- *                              not trust: the loader trick, LD_PRELOAD, dlopen
+ *   lsm/mmap_file, lsm/file_mprotect
+ *                              executable mappings of writable-layer files the agent does
+ *                              not trust, and of files on the container's own tmpfs
+ *                              volumes: the loader trick, LD_PRELOAD, dlopen
  *   lsm/file_open, lsm/path_truncate
  *                              remember overlay files opened for write or truncated, so
  *                              that a copy never written (chmod/chown/touch of an image
@@ -51,6 +53,23 @@ struct {
   __type(key, struct dg_file_key); /* the overlay inode: overlay dev, overlay i_ino */
   __type(value, __u8);
 } written SEC(".maps");
+
+/* Filesystems whose files the agent judges when a container maps them executable (the
+ * container's own tmpfs volumes: /dev, memory emptyDirs): dev → how many containers. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, __u64); /* kernel dev */
+  __type(value, __u32);
+} volume_devs SEC(".maps");
+
+/* ... and for which container: only its own, and only those its policy does not allow. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, struct dg_volume_key);
+  __type(value, __u8);
+} container_volumes SEC(".maps");
 
 /* Set when an overlay inode could not be added to written (map full): from then on no
  * copy is trusted without the agent's hash, the fail-safe direction. */
@@ -237,39 +256,55 @@ int BPF_PROG(dg_bprm_check, struct linux_binprm *bprm, int ret) {
   /* Every exec overwrites the slot (0 for any other file): a stale pointer could name a
    * file opened later at the same address. */
   struct file *file = bprm->file;
-  bool upper = overlay_upper(BPF_CORE_READ(file, f_inode)) != NULL;
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  __u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  bool judged = overlay_upper(inode) != NULL || bpf_map_lookup_elem(&volume_devs, &dev) != NULL;
   __u64 *slot =
-      bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, upper ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-  if (slot) *slot = upper ? (__u64)file : 0;
+      bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, judged ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+  if (slot) *slot = judged ? (__u64)file : 0;
   return 0;
 }
 
-SEC("lsm/mmap_file")
-int BPF_PROG(dg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot, unsigned long flags, int ret) {
-  if (ret) return ret;
-  if (!file || !(prot & DG_PROT_EXEC)) return 0;
+/* Judges an executable mapping of a file (mmap with PROT_EXEC, or mprotect adding it):
+ * drift when the file is on the container's writable layer and is neither a copy the
+ * agent trusts nor an unwritten copy of an image file, or when it is on a filesystem
+ * the agent judges for this container (its own tmpfs volumes, e.g. /dev). */
+static __always_inline int judge_mapping(struct file *file, struct dentry *dentry, __u8 source) {
   struct dg_counters *cnt = counters();
   if (!cnt) return 0;
   cnt->lsm_mmap_hits++;
-  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  struct inode *inode = BPF_CORE_READ(dentry, d_inode);
   struct dentry *upper = overlay_upper(inode);
-  if (!upper) return 0; /* not an overlay, or an image-layer file */
+  __u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  /* The common case ends here: an image-layer or host file, on no judged volume. */
+  if (!upper && !bpf_map_lookup_elem(&volume_devs, &dev)) return 0;
   __u64 *exec_file = bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, 0);
   if (exec_file && *exec_file == (__u64)file) return 0; /* the binary being exec'd: fanotify's */
   __u64 cgroup_id;
   struct dg_container *c = container_of_current(&containers, &cgroup_id);
   if (!c || c->library_mode == DG_MODE_DISABLED) return 0;
-  struct inode *real = BPF_CORE_READ(upper, d_inode);
-  struct dg_file_key key = {.dev = BPF_CORE_READ(real, i_sb, s_dev), .ino = BPF_CORE_READ(real, i_ino)};
-  struct dg_file_stamp *known = bpf_map_lookup_elem(&trusted_files, &key);
-  if (known) {
-    struct dg_file_stamp now = {};
-    inode_ctime(real, &now);
-    if (now.ctime_sec == known->ctime_sec && now.ctime_nsec == known->ctime_nsec) return 0;
-  }
-  if ((c->flags & DG_CONTAINER_TRUST_UNWRITTEN_COPIES) && unwritten_copy(inode, real)) {
-    cnt->copies_trusted++;
-    return 0;
+  struct dg_file_key key = {.dev = dev, .ino = BPF_CORE_READ(inode, i_ino)};
+  __u8 file_flags;
+  if (upper) {
+    struct inode *real = BPF_CORE_READ(upper, d_inode);
+    key.dev = BPF_CORE_READ(real, i_sb, s_dev);
+    key.ino = BPF_CORE_READ(real, i_ino);
+    struct dg_file_stamp *known = bpf_map_lookup_elem(&trusted_files, &key);
+    if (known) {
+      struct dg_file_stamp now = {};
+      inode_ctime(real, &now);
+      if (now.ctime_sec == known->ctime_sec && now.ctime_nsec == known->ctime_nsec) return 0;
+    }
+    if ((c->flags & DG_CONTAINER_TRUST_UNWRITTEN_COPIES) && unwritten_copy(inode, real)) {
+      cnt->copies_trusted++;
+      return 0;
+    }
+    file_flags = DG_FILE_OVERLAY_UPPER;
+  } else {
+    /* Another container's volume (or one this container's policy allows): not judged. */
+    struct dg_volume_key volume = {.cgroup_id = cgroup_id, .dev = dev};
+    if (!bpf_map_lookup_elem(&container_volumes, &volume)) return 0;
+    file_flags = DG_FILE_VOLUME;
   }
   bool block = c->library_mode == DG_MODE_ENFORCE;
   *(block ? &cnt->blocked : &cnt->audited) += 1;
@@ -280,14 +315,32 @@ int BPF_PROG(dg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
     e->ino = key.ino;
     e->nlink = BPF_CORE_READ(inode, i_nlink);
     e->kind = DG_KIND_LIBRARY;
-    e->source = DG_SOURCE_LSM_MMAP;
+    e->source = source;
     e->mode = c->library_mode;
     e->verdict = block ? DG_VERDICT_BLOCKED : DG_VERDICT_AUDITED;
-    e->file_flags = DG_FILE_OVERLAY_UPPER | (e->nlink == 0 ? DG_FILE_UNLINKED : 0);
-    struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+    e->file_flags = file_flags | (e->nlink == 0 ? DG_FILE_UNLINKED : 0);
     bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(dentry, d_name.name));
     dentry_path(dentry, e->path);
     submit(e, cnt);
   }
   return block ? -DG_EPERM : 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(dg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot, unsigned long flags, int ret) {
+  if (ret) return ret;
+  if (!file || !(prot & DG_PROT_EXEC)) return 0;
+  return judge_mapping(file, BPF_CORE_READ(file, f_path.dentry), DG_SOURCE_LSM_MMAP);
+}
+
+/* A file mapped readable, then made executable: the same judgement as at mmap, on the
+ * file the user mapped. (The exec'd binary's own segments are mapped through overlayfs's
+ * real file, so a writable-layer binary with text relocations is judged here too.) */
+SEC("lsm/file_mprotect")
+int BPF_PROG(dg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot, int ret) {
+  if (ret) return ret;
+  if (!(prot & DG_PROT_EXEC)) return 0;
+  struct file *file = BPF_CORE_READ(vma, vm_file);
+  if (!file) return 0; /* anonymous memory: no file to judge */
+  return judge_mapping(file, user_dentry_of_mapping(file), DG_SOURCE_LSM_MPROTECT);
 }

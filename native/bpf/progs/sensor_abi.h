@@ -15,9 +15,10 @@
 #define DG_KIND_FILELESS 1 /* exec of a memfd, a deleted file, an O_TMPFILE file */
 #define DG_KIND_LIBRARY 2  /* PROT_EXEC mapping of a writable-layer file that is not an image file */
 
-#define DG_SOURCE_TRACEPOINT 1 /* raw_tp/sched_process_exec: after the fact, audit only */
-#define DG_SOURCE_LSM_EXEC 2   /* lsm/bprm_check_security */
-#define DG_SOURCE_LSM_MMAP 3   /* lsm/mmap_file */
+#define DG_SOURCE_TRACEPOINT 1   /* raw_tp/sched_process_exec: after the fact, audit only */
+#define DG_SOURCE_LSM_EXEC 2     /* lsm/bprm_check_security */
+#define DG_SOURCE_LSM_MMAP 3     /* lsm/mmap_file */
+#define DG_SOURCE_LSM_MPROTECT 4 /* lsm/file_mprotect */
 
 #define DG_VERDICT_BLOCKED 1
 #define DG_VERDICT_AUDITED 2
@@ -26,6 +27,7 @@
 #define DG_FILE_UNLINKED 2      /* i_nlink == 0: deleted, memfd or O_TMPFILE */
 #define DG_FILE_OVERLAY_UPPER 4 /* overlayfs file with an upper (writable-layer) inode */
 #define DG_FILE_NOT_CONTAINER 8 /* reported although no container cgroup matched */
+#define DG_FILE_VOLUME 16       /* on a filesystem judged for the container (its tmpfs volume) */
 
 /* containers: key = cgroup v2 id (the cgroup directory's inode number). */
 struct dg_container {
@@ -53,6 +55,12 @@ struct dg_file_key {
   __u64 dev;
   __u64 ino;
 };
+/* container_volumes: a filesystem (kernel dev) judged for one container (cgroup id). */
+struct dg_volume_key {
+  __u64 cgroup_id;
+  __u64 dev;
+};
+
 struct dg_file_stamp {
   __s64 ctime_sec;
   __u32 ctime_nsec;
@@ -80,7 +88,8 @@ struct dg_event {
   __u8 pad[3];
   char comm[DG_COMM_LEN];
   char name[DG_NAME_LEN]; /* dentry name: "memfd:x", or the file's base name */
-  char path[DG_PATH_LEN]; /* exec: the path given to execve ("/dev/fd/3" for execveat) */
+  char path[DG_PATH_LEN]; /* exec: the path given to execve ("/dev/fd/3" for execveat);
+                           * library: inside the overlay, or inside the volume */
 };
 
 /* Per-CPU counters (stats map, one element). Summed by user space. */
@@ -89,7 +98,7 @@ struct dg_counters {
   __u64 fileless;      /* fileless execs seen, any source, before container filtering */
   __u64 runc_excepted; /* runc's own memfd:runc_cloned re-exec, not reported */
   __u64 lsm_exec_hits; /* bprm_check_security calls */
-  __u64 lsm_mmap_hits; /* mmap_file calls with PROT_EXEC and a file */
+  __u64 lsm_mmap_hits; /* executable file mappings judged (mmap_file, file_mprotect) */
   __u64 blocked;
   __u64 audited;
   __u64 forced_wakeups; /* submits that woke the reader (ring buffer past the threshold) */

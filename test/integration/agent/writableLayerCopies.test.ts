@@ -12,7 +12,8 @@ import pino from "pino";
 
 import { EbpfSensor, libraryModeFor } from "../../../src/agent/EbpfSensor";
 import { checkWritableLayerCopies, DEFAULT_COPY_CHECK_LIMITS } from "../../../src/agent/writableLayerCopies";
-import { nativeBinding, type NativePolicy } from "../../../src/native/binding";
+import { nativeBinding, type NativePolicy, type VerdictRecord } from "../../../src/native/binding";
+import { globsUnder } from "../../../src/policy/volumeKinds";
 import type {
   BpfContainer,
   BpfCoverage,
@@ -186,19 +187,20 @@ describe("the agent's eBPF sensor glue @root", function () {
     }) as ContainerRecord;
   const view = { rootPrefix: "", source: "test" } as never;
 
-  function started(lsm: boolean): { sensor: EbpfSensor; native: RecordingSensor } {
+  function started(lsm: boolean): { sensor: EbpfSensor; native: RecordingSensor; records: VerdictRecord[] } {
     const native = new RecordingSensor(lsm);
+    const records: VerdictRecord[] = [];
     const sensor = new EbpfSensor(
       pino({ level: "silent" }),
       view,
-      () => {},
+      (r) => records.push(r),
       (_options, onFindings) => {
         native.emit = onFindings;
         return native as unknown as NativeBpfSensor;
       },
     );
     sensor.start();
-    return { sensor, native };
+    return { sensor, native, records };
   }
 
   it("registers the container, then trusts unwritten copies once its writable layer is clean", async () => {
@@ -214,6 +216,7 @@ describe("the agent's eBPF sensor glue @root", function () {
         execMode: "enforce",
         libraryMode: "enforce",
         trustUnwrittenCopies: false,
+        volumeDevs: [],
       },
     );
     const digest = sha256(path.join(bed.lowerDir, "usr/lib/libgood.so"));
@@ -274,6 +277,34 @@ describe("the agent's eBPF sensor glue @root", function () {
     const deadline = Date.now() + 5000;
     while (native.trusted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
+  });
+
+  it("judges the container's own tmpfs volumes unless its policy allows them, naming files inside the container", () => {
+    const { sensor, native, records } = started(true);
+    const volumes = [
+      { source: "", dev: bed.tmpfsDev, destination: "/data" },
+      { source: bed.hostDir, dev: 0, destination: "/hostvol" }, // the host's filesystem: not told apart
+    ];
+    sensor.attach("k8s.io/c1", record(), policy(), volumes);
+    const [registered] = [...native.containers.values()];
+    assert.deepEqual(registered.volumeDevs, [bed.tmpfsDev]);
+    native.emit([
+      {
+        ...({} as SensorFinding),
+        reason: "library",
+        source: "lsm_mmap",
+        verdict: "blocked",
+        mode: "enforce",
+        containerId: "k8s.io/c1",
+        path: "/plugins/evil.so",
+        volume: true,
+        dev: bed.tmpfsDev,
+      },
+    ]);
+    assert.equal(records[0]?.path, "/data/plugins/evil.so");
+    assert.equal(records[0]?.reason, "library");
+    sensor.attach("k8s.io/c1", record(), policy({ allowVolumes: globsUnder("/data") }), volumes);
+    assert.deepEqual(native.containers.get(registered.cgroupId)?.volumeDevs, []);
   });
 
   it("does not check the writable layer when the kernel runs no LSM programs", async () => {

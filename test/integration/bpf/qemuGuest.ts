@@ -95,6 +95,7 @@ function buildInitramfs(stage: string, overlayKo: string, out: string): void {
     "image/bin",
     "image/lib",
     "image/tmp",
+    "image/data",
   ]) {
     fs.mkdirSync(path.join(stage, dir), { recursive: true });
   }
@@ -107,6 +108,7 @@ function buildInitramfs(stage: string, overlayKo: string, out: string): void {
   const fileless = buildTestProgram("fileless", tools);
   realCopy(fileless, path.join(stage, "fileless"), 0o755);
   realCopy(fileless, path.join(stage, "image", "bin", "fileless"), 0o755);
+  realCopy(buildTestProgram("mapexec", tools), path.join(stage, "image", "bin", "mapexec"), 0o755);
   const hello = buildTestProgram("hello", tools, []);
   realCopy(hello, path.join(stage, "image", "bin", "hello"), 0o755);
   library("evil", path.join(stage, "opt", "evil.so"));

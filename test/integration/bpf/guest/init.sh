@@ -21,6 +21,10 @@ cp /opt/evil.so /merged/tmp/evil.so
 cp /opt/evil.so /merged/tmp/evil2.so
 cp /merged/bin/hello /merged/tmp/dropped
 touch /merged/lib/good.so /merged/lib/good2.so
+# The container's own tmpfs (as runc's /dev, or a memory emptyDir), with drift on it.
+mount -t tmpfs data /merged/data
+cp /opt/evil.so /merged/data/evil.so
+cp /merged/bin/hello /merged/data/dropped
 mkdir /sys/fs/cgroup/ctr
 /lsmguest
 echo "# lsmguest exit $?"

@@ -136,6 +136,11 @@ void enforceChecks(BpfSensor& sensor, Collect& sink) {
   check("library: LD_PRELOAD of a dropped library is refused, the program runs without it",
         preload.code == 0 && has(preload.output, "hello-ran") && !has(preload.output, "library-loaded:evil"),
         describe(preload));
+  Run remap = run({"/merged/bin/mapexec", "/merged/tmp/evil.so"});
+  check("library: mprotect(PROT_EXEC) of a dropped file's mapping is refused", remap.code == 126, describe(remap));
+  Run remapImage = run({"/merged/bin/mapexec", "/merged/bin/hello"});
+  check("library: mprotect(PROT_EXEC) of an image file's mapping is allowed",
+        remapImage.code == 0 && has(remapImage.output, "mapped-exec"), describe(remapImage));
   Run good = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/lib/good.so"});
   check("library: an unchanged copied-up image library in trusted_files loads", has(good.output, "library-loaded:good"),
         describe(good));
@@ -207,6 +212,43 @@ void writeTrackingChecks(BpfSensor& sensor, uint64_t cgroupId) {
   check("copy: the overlay's write marks are forgotten on request",
         forgotten >= 3 && sensor.forgetWritten(merged.st_dev) == 0, std::to_string(forgotten));
   check("stats: write marks counted", sensor.stats().writtenMarks >= 3 && sensor.stats().writtenLost == 0);
+}
+
+// Files on a tmpfs of the container's own (runc's /dev, a memory emptyDir) are never the
+// image's: judged when the agent names the filesystem for the container.
+void volumeChecks(BpfSensor& sensor, Collect& sink, uint64_t cgroupId) {
+  struct stat data = {};
+  stat("/merged/data", &data);
+  SensorContainer judged{cgroupId, "ctr", 2, 2, true};
+  judged.volumeDevs = {data.st_dev};
+  sensor.putContainers({judged});
+  Run preload = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/data/evil.so"});
+  check("volume: LD_PRELOAD of a library on the container's tmpfs is refused",
+        preload.code == 0 && has(preload.output, "hello-ran") && !has(preload.output, "library-loaded:evil"),
+        describe(preload));
+  Run loader = run({"/lib64/ld-linux-x86-64.so.2", "/merged/data/dropped"});
+  check("volume: the loader trick on a binary on the container's tmpfs is refused",
+        loader.code != 0 && !has(loader.output, "hello-ran"), describe(loader));
+  Run direct = run({"/merged/data/dropped"});
+  check("volume: a binary on the container's tmpfs exec'd directly is left to fanotify",
+        direct.code == 0 && has(direct.output, "hello-ran"), describe(direct));
+  Run mprotect = run({"/merged/bin/mapexec", "/merged/data/evil.so"});
+  check("volume: mprotect(PROT_EXEC) of a file on the container's tmpfs is refused", mprotect.code == 126,
+        describe(mprotect));
+  Run host = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/data/evil.so"}, false);
+  check("volume: a process outside any container is not judged", has(host.output, "library-loaded:evil"),
+        describe(host));
+  std::vector<SensorFinding> findings = sink.take();
+  const SensorFinding* f = find(findings, SensorReason::Library, "evil.so");
+  check("finding: blocked volume library with its path inside the volume",
+        f && f->blocked && f->volume && f->path == "/evil.so" && f->containerId == "ctr", f ? f->path : "none");
+  bool mprotectSource = false;
+  for (const SensorFinding& each : findings) mprotectSource |= each.source == SensorSource::LsmMprotect;
+  check("finding: the mprotect refusal says so", mprotectSource);
+  sensor.putContainers({{cgroupId, "ctr", 2, 2, true}});  // the policy allows the volume now
+  Run allowed = run({"/merged/bin/hello"}, {"LD_PRELOAD=/merged/data/evil.so"});
+  check("volume: a tmpfs the container's policy allows is not judged", has(allowed.output, "library-loaded:evil"),
+        describe(allowed));
 }
 
 void auditChecks(BpfSensor& sensor, Collect& sink, uint64_t cgroupId) {
@@ -299,6 +341,7 @@ int main() {
     enforceChecks(sensor, sink);
     writeTrackingChecks(sensor, cg.st_ino);
     sink.take();
+    volumeChecks(sensor, sink, cg.st_ino);
     auditChecks(sensor, sink, cg.st_ino);
   }
   sensor.stop();
