@@ -124,8 +124,7 @@ void BpfSensor::load() {
     bpf_program__set_autoload(skel->progs.dg_file_mprotect, withLsm);
     bpf_program__set_autoload(skel->progs.dg_file_open, withLsm);
     bpf_program__set_autoload(skel->progs.dg_path_truncate, withLsm);
-    // Task storage and the written marks: only the LSM programs use them.
-    bpf_map__set_autocreate(skel->maps.exec_files, withLsm);
+    // The written marks and the judged volumes: only the LSM programs use them.
     bpf_map__set_autocreate(skel->maps.written, withLsm);
     bpf_map__set_autocreate(skel->maps.volume_devs, withLsm);
     bpf_map__set_autocreate(skel->maps.container_volumes, withLsm);

@@ -75,17 +75,6 @@ struct {
  * copy is trusted without the agent's hash, the fail-safe direction. */
 bool written_lost = false;
 
-/* The writable-layer file a task is exec'ing, set by bprm_check_security: the kernel's
- * ELF loader maps it through mmap_file, and that exec is fanotify's to decide (it has
- * already allowed it, or the exec would not get here). Only the loader trick, LD_PRELOAD
- * and dlopen map writable-layer files that are not being exec'd. */
-struct {
-  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, int);
-  __type(value, __u64); /* struct file * */
-} exec_files SEC(".maps");
-
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 1024 * 1024); /* resized by user space */
@@ -252,17 +241,7 @@ int BPF_PROG(dg_bprm_check, struct linux_binprm *bprm, int ret) {
   /* Before the point of no return: current->mm is still the caller's. */
   struct task_struct *task = (void *)bpf_get_current_task();
   int verdict = fileless_exec(bprm, DG_SOURCE_LSM_EXEC, BPF_CORE_READ(task, mm, exe_file), cnt);
-  if (verdict == DG_VERDICT_BLOCKED) return -DG_EPERM;
-  /* Every exec overwrites the slot (0 for any other file): a stale pointer could name a
-   * file opened later at the same address. */
-  struct file *file = bprm->file;
-  struct inode *inode = BPF_CORE_READ(file, f_inode);
-  __u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
-  bool judged = overlay_upper(inode) != NULL || bpf_map_lookup_elem(&volume_devs, &dev) != NULL;
-  __u64 *slot =
-      bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, judged ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-  if (slot) *slot = judged ? (__u64)file : 0;
-  return 0;
+  return verdict == DG_VERDICT_BLOCKED ? -DG_EPERM : 0;
 }
 
 /* Judges an executable mapping of a file (mmap with PROT_EXEC, or mprotect adding it):
@@ -278,8 +257,10 @@ static __always_inline int judge_mapping(struct file *file, struct dentry *dentr
   __u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
   /* The common case ends here: an image-layer or host file, on no judged volume. */
   if (!upper && !bpf_map_lookup_elem(&volume_devs, &dev)) return 0;
-  __u64 *exec_file = bpf_task_storage_get(&exec_files, bpf_get_current_task_btf(), 0, 0);
-  if (exec_file && *exec_file == (__u64)file) return 0; /* the binary being exec'd: fanotify's */
+  /* The kernel mapping the program being exec'd and its interpreter: both were opened
+   * for exec, which fanotify decides. Only the exec'ing thread has in_execve set. */
+  struct task_struct *task = (void *)bpf_get_current_task();
+  if (BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)) return 0;
   __u64 cgroup_id;
   struct dg_container *c = container_of_current(&containers, &cgroup_id);
   if (!c || c->library_mode == DG_MODE_DISABLED) return 0;
