@@ -4,11 +4,16 @@
 // with the sensor as shipped (ring buffer wake-ups batched) and with a wake-up per event
 // (wakeupBytes 1), alternating over rounds in this same run. Also the programs' own run
 // time from the kernel (bpf_stats_enabled) and the ring-buffer wake-ups per event.
+// Then the LSM programs, which this machine's kernel refuses: in the QEMU guest of the
+// LSM test (Debian's 6.12 cloud kernel, emulated by TCG, so only ratios within the guest
+// mean anything), the programs' share of a fork+exec and per-program run times.
+// BENCH_LSM=0 skips the guest.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 
 import type { BpfSensorStats, NativeBpfSensor } from "../../src/native/bpfBinding";
 import { nativeBinding } from "../../src/native/binding";
+import { runLsmGuest } from "../integration/bpf/qemuGuest";
 import { buildTestProgram } from "../integration/bpf/sensorHelpers";
 import { scratchDir } from "../testbed/ociImage";
 import { buildC, emit, median, ratio } from "./benchUtil";
@@ -109,6 +114,7 @@ export async function bench(): Promise<void> {
       }
     }
     report(samples, coverage[0] ?? "none");
+    if (process.env.BENCH_LSM !== "0") await lsmInGuest();
   } finally {
     sensor?.close();
     if (statsBefore !== undefined) fs.writeFileSync(BPF_STATS, statsBefore);
@@ -149,6 +155,25 @@ function report(samples: Map<string, Sample[]>, path: string): void {
       emit(line);
     }
   }
+}
+
+/** The guest prints "# bench ..." lines (test/integration/bpf/guest/lsmguest.cc). */
+async function lsmInGuest(): Promise<void> {
+  const guest = await runLsmGuest("linux-image-6.12-cloud-amd64", 600_000);
+  const lines = guest.output.split(/\r?\n/).filter((l) => l.startsWith("# bench"));
+  if (lines.length === 0) throw new Error(`the LSM guest printed no bench lines:\n${guest.output.slice(-3000)}`);
+  process.stdout.write(`LSM programs in a QEMU guest (${guest.release}, TCG-emulated: compare within a line only)\n`);
+  for (const line of lines) process.stdout.write(`  ${line.slice("# bench ".length)}\n`);
+  const perExec = /programs per exec: (\d+) ns of (\d+) ns/.exec(lines.join("\n"));
+  const execs = /fork \+ exec \+ wait .*: (\d+) ns without the sensor, (\d+) ns with it/.exec(lines.join("\n"));
+  emit({
+    bench: "bpf",
+    path: "lsm_guest_tcg",
+    kernel: guest.release,
+    programs_ns_per_exec_emulated: perExec ? Number(perExec[1]) : null,
+    programs_share_of_exec: perExec ? Math.round((Number(perExec[1]) / Number(perExec[2])) * 1e5) / 1e5 : null,
+    exec_with_vs_without: execs ? ratio(Number(execs[2]), Number(execs[1])) : null,
+  });
 }
 
 function summarize(list: Sample[]): Sample {
