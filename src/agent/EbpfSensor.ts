@@ -124,11 +124,27 @@ export class EbpfSensor {
       judgedVolumes: new Map(),
     };
     container.judgedVolumes = judgedVolumesOf(volumes, policy);
+    const restarted = known !== undefined && known.pid !== record.pid;
+    if (restarted) this.forgetOverlay(container);
     container.pid = record.pid;
     container.cgroupId = cgroupId;
     container.policy = policy;
     this.containers.set(key, container);
     this.put(key, container);
+    // The new task mounts the writable layer anew: writes made through the old mount
+    // were marked on another overlay, so the layer is checked again before copies count.
+    if (restarted && container.imageDigests !== undefined) {
+      this.imageSettled(key, record, container.imageDigests).catch((error: unknown) =>
+        this.logger.error({ container: record.id, err: error }, "checking the writable layer again failed"),
+      );
+    }
+  }
+
+  /** Unwritten copies are not trusted until the layer is checked for the new mount. */
+  private forgetOverlay(container: SensorContainer): void {
+    container.trustUnwrittenCopies = false;
+    if (container.overlayDev !== undefined) this.sensor?.forgetWritten(container.overlayDev);
+    container.overlayDev = undefined;
   }
 
   /**
@@ -144,6 +160,7 @@ export class EbpfSensor {
     if (!this.sensor || !this.lsm || !container || container.checking || !record.rootfs.upperDir) return;
     container.checking = true;
     const started = performance.now();
+    const pid = container.pid;
     let check: CopyCheck;
     try {
       container.overlayDev ??= overlayDevOf(record.pid);
@@ -152,6 +169,8 @@ export class EbpfSensor {
       container.checking = false;
     }
     if (this.containers.get(key) !== container || !this.sensor) return; // detached meanwhile
+    // Restarted meanwhile: the new mount's writes were not all marked when the check began.
+    if (container.pid !== pid) return this.imageSettled(key, { ...record, pid: container.pid }, imageDigests);
     this.sensor.putTrustedFiles(check.trusted);
     container.trusted.push(...check.trusted);
     container.upperDir = hostPath(this.view, record.rootfs.upperDir);
@@ -181,7 +200,7 @@ export class EbpfSensor {
     if (!this.sensor) return;
     this.sensor.removeContainers([container.cgroupId]);
     this.sensor.removeTrustedFiles(container.trusted);
-    if (container.overlayDev !== undefined) this.sensor.forgetWritten(container.overlayDev);
+    this.forgetOverlay(container);
   }
 
   stats(): ReturnType<NativeBpfSensor["stats"]> | undefined {

@@ -4,7 +4,7 @@
 // symlinks, FIFOs, and limits. The BPF side of the trust is tested in the QEMU guest
 // (test/integration/bpf/lsm.qemu.test.ts); here a recording stand-in takes its place.
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -227,6 +227,34 @@ describe("the agent's eBPF sensor glue @root", function () {
     assert.equal(native.containers.size, 0);
     assert.equal(native.removedTrusted.length, 1);
     assert.deepEqual(native.forgotten, [fs.statSync(`/proc/${process.pid}/root`).dev]);
+  });
+
+  it("checks the writable layer again when the task restarts (a new mount: its writes were marked on the old one)", async () => {
+    fs.chmodSync(path.join(bed.merged, "usr/lib/libgood.so"), 0o700);
+    const { sensor, native } = started(true);
+    sensor.attach("k8s.io/c1", record(), policy());
+    const digest = sha256(path.join(bed.lowerDir, "usr/lib/libgood.so"));
+    await sensor.imageSettled("k8s.io/c1", record(), new Map([["/usr/lib/libgood.so", digest]]));
+    const [registered] = [...native.containers.values()];
+    assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, true);
+    // The restarted task: another process of this test's cgroup stands in.
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      sensor.attach("k8s.io/c1", { ...record(), pid: child.pid! }, policy());
+      assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, false, "distrusted at once");
+      assert.equal(native.forgotten.length, 1, "the old mount's marks are forgotten");
+      const deadline = Date.now() + 5000;
+      while (!native.containers.get(registered.cgroupId)?.trustUnwrittenCopies && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(
+        native.containers.get(registered.cgroupId)?.trustUnwrittenCopies,
+        true,
+        "trusted after the new check",
+      );
+    } finally {
+      child.kill();
+    }
   });
 
   it("keeps unwritten copies untrusted when a copied-up program differs from the image", async () => {
