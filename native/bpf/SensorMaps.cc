@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -42,45 +43,54 @@ void SensorMaps::putContainers(const std::vector<SensorContainer>& containers) {
   }
 }
 
-void SensorMaps::putVolumes(uint64_t cgroupId, const std::vector<uint64_t>& devs) {
+void SensorMaps::putVolumes(uint64_t cgroupId, const std::vector<uint64_t>& userDevs) {
   if (fds_.volumeDevs < 0) return;  // loaded without the LSM programs
-  removeVolumes(cgroupId);
-  std::vector<uint64_t>& kept = volumesOf_[cgroupId];
-  for (uint64_t userDev : devs) {
-    __u64 dev = kernelDev(userDev);
-    struct dg_volume_key key = {cgroupId, dev};
-    __u8 one = 1;
-    if (bpf_map_update_elem(fds_.containerVolumes, &key, &one, BPF_ANY) < 0) {
-      fail("bpf_map_update_elem", "container_volumes");
-    }
-    __u32 users = ++volumeUsers_[dev];
-    if (bpf_map_update_elem(fds_.volumeDevs, &dev, &users, BPF_ANY) < 0) fail("bpf_map_update_elem", "volume_devs");
-    kept.push_back(dev);
+  std::vector<uint64_t> devs;
+  for (uint64_t userDev : userDevs) {
+    uint64_t dev = kernelDev(userDev);
+    if (std::find(devs.begin(), devs.end(), dev) == devs.end()) devs.push_back(dev);
+  }
+  std::vector<uint64_t>& before = volumesOf_[cgroupId];
+  // New ones first: a volume judged before and after is never unjudged in between.
+  for (uint64_t dev : devs) {
+    if (std::find(before.begin(), before.end(), dev) == before.end()) addVolume(cgroupId, dev);
+  }
+  for (uint64_t dev : before) {
+    if (std::find(devs.begin(), devs.end(), dev) == devs.end()) dropVolume(cgroupId, dev);
+  }
+  if (devs.empty()) {
+    volumesOf_.erase(cgroupId);
+  } else {
+    before = std::move(devs);
   }
 }
 
-void SensorMaps::removeVolumes(uint64_t cgroupId) {
-  auto found = volumesOf_.find(cgroupId);
-  if (found == volumesOf_.end()) return;
-  for (__u64 dev : found->second) {
-    struct dg_volume_key key = {cgroupId, dev};
-    bpf_map_delete_elem(fds_.containerVolumes, &key);
-    if (--volumeUsers_[dev] == 0) {
-      volumeUsers_.erase(dev);
-      bpf_map_delete_elem(fds_.volumeDevs, &dev);
-    } else {
-      __u32 users = volumeUsers_[dev];
-      bpf_map_update_elem(fds_.volumeDevs, &dev, &users, BPF_ANY);
-    }
+void SensorMaps::addVolume(uint64_t cgroupId, uint64_t dev) {
+  struct dg_volume_key key = {cgroupId, dev};
+  __u8 one = 1;
+  if (bpf_map_update_elem(fds_.containerVolumes, &key, &one, BPF_ANY) < 0)
+    fail("bpf_map_update_elem", "container_volumes");
+  if (volumeUsers_[dev]++ == 0) {
+    __u64 devKey = dev;
+    if (bpf_map_update_elem(fds_.volumeDevs, &devKey, &one, BPF_ANY) < 0) fail("bpf_map_update_elem", "volume_devs");
   }
-  volumesOf_.erase(found);
+}
+
+void SensorMaps::dropVolume(uint64_t cgroupId, uint64_t dev) {
+  struct dg_volume_key key = {cgroupId, dev};
+  bpf_map_delete_elem(fds_.containerVolumes, &key);
+  if (--volumeUsers_[dev] == 0) {
+    volumeUsers_.erase(dev);
+    __u64 devKey = dev;
+    bpf_map_delete_elem(fds_.volumeDevs, &devKey);
+  }
 }
 
 void SensorMaps::removeContainers(const std::vector<uint64_t>& cgroupIds) {
   for (uint64_t id : cgroupIds) {
     __u64 key = id;
     if (bpf_map_delete_elem(fds_.containers, &key) < 0 && errno != ENOENT) fail("bpf_map_delete_elem", "containers");
-    removeVolumes(id);
+    putVolumes(id, {});
   }
 }
 

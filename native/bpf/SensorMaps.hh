@@ -46,8 +46,10 @@ class SensorMaps {
   static uint64_t userDev(uint64_t kernelDev);
 
  private:
+  // Makes the container's judged volumes exactly devs (st_dev encoding); {} removes them.
   void putVolumes(uint64_t cgroupId, const std::vector<uint64_t>& devs);
-  void removeVolumes(uint64_t cgroupId);
+  void addVolume(uint64_t cgroupId, uint64_t kernelDev);
+  void dropVolume(uint64_t cgroupId, uint64_t kernelDev);
 
   Fds fds_;
   // What volume_devs and container_volumes hold, to count users per dev and to remove a

@@ -34,13 +34,9 @@ class HashFileWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     std::string error;
-    int fd = openRegularFile(path_, &error);
+    // stat_ is taken before reading: a write while the file is hashed moves its ctime past it.
+    int fd = openRegularFile(path_, &error, &stat_);
     if (fd < 0) return SetError(error);
-    // Before reading: a write while the file is hashed moves its ctime past this one.
-    if (fstat(fd, &stat_) < 0) {
-      close(fd);
-      return SetError(path_ + ": fstat: " + strerror(errno));
-    }
     if (!onlyIfXattr_.empty()) {
       for (const std::string& name : onlyIfXattr_) {
         if (fgetxattr(fd, name.c_str(), nullptr, 0) >= 0) {

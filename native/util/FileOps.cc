@@ -37,7 +37,7 @@ std::string realPathOfFd(int fd, int mountFd) {
   return path;
 }
 
-int openRegularFile(const std::string& path, std::string* error) {
+int openRegularFile(const std::string& path, std::string* error, struct stat* out) {
   // O_PATH first: opening a device node for reading can act (a watchdog arms itself, a
   // tape rewinds), and a container can swap one in under a name that was a regular file.
   int pathFd = open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -62,6 +62,7 @@ int openRegularFile(const std::string& path, std::string* error) {
     *error = "open " + path + ": " + strerror(savedErrno);
     return -1;
   }
+  if (out != nullptr) *out = st;
   return fd;
 }
 

@@ -1,6 +1,8 @@
 // Small, safe file operations on hostile paths. Any thread.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 
 namespace driftguard {
@@ -16,7 +18,8 @@ std::string realPathOfFd(int fd, int mountFd);
 
 // open(2) a path for reading without following a final symlink; never opens anything but
 // a regular file (checked through an O_PATH descriptor first, so no device or FIFO is ever
-// opened for reading). Returns fd or -1 with *error set.
-int openRegularFile(const std::string& path, std::string* error);
+// opened for reading). Returns fd or -1 with *error set; *st (when given) is the file's
+// fstat, taken before anything was read.
+int openRegularFile(const std::string& path, std::string* error, struct stat* st = nullptr);
 
 }  // namespace driftguard

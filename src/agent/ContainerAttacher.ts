@@ -113,7 +113,7 @@ export class ContainerAttacher {
     }
     image.users.add(key);
     guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
-    for (const follower of this.deps.followers ?? []) follower.attach(key, record, attached.policy, volumes.volumes);
+    this.followAttach(attached);
     const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
     for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
     log.info(
@@ -129,6 +129,12 @@ export class ContainerAttacher {
     else if (!image.ready && !image.failed) await this.whenImageSettles(attached.imageKey);
     log.debug({ ms: Math.round(performance.now() - started) }, "container enforced with its baseline");
     void this.tellImageSettled(attached); // not awaited: a large writable layer must not delay attach
+  }
+
+  private followAttach(attached: AttachedContainer): void {
+    for (const follower of this.deps.followers ?? []) {
+      follower.attach(attached.key, attached.record, attached.policy, attached.volumes.volumes);
+    }
   }
 
   private async tellImageSettled(attached: AttachedContainer): Promise<void> {
@@ -163,10 +169,7 @@ export class ContainerAttacher {
     attached.record = record;
     attached.volumes = discoverVolumes(record, this.deps.view, this.deps.guard);
     this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
-    // A new task has a new cgroup: the eBPF sensor attributes by it.
-    for (const follower of this.deps.followers ?? []) {
-      follower.attach(attached.key, record, attached.policy, attached.volumes.volumes);
-    }
+    this.followAttach(attached); // a new task has a new cgroup: the eBPF sensor attributes by it
     this.deps.logger.info(
       { container: record.id, namespace: record.namespace, pid: record.pid },
       "container restarted",
@@ -179,9 +182,7 @@ export class ContainerAttacher {
     for (const attached of this.containers.values()) {
       attached.policy = this.deps.policies.policyFor(attached.record);
       changed.push(this.nativeSpec(attached));
-      for (const follower of this.deps.followers ?? []) {
-        follower.attach(attached.key, attached.record, attached.policy, attached.volumes.volumes);
-      }
+      this.followAttach(attached);
     }
     if (changed.length > 0) this.deps.guard.apply({ putContainers: changed });
   }

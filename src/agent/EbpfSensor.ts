@@ -10,19 +10,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { Logger } from "../log/logger";
-import {
-  nativeBinding,
-  type NativePolicy,
-  type NativeVolume,
-  type PolicyMode,
-  type VerdictRecord,
-} from "../native/binding";
+import { nativeBinding, type NativePolicy, type NativeVolume, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
-import { globMatches } from "../policy/glob";
 import type { ContainerRecord } from "../runtime/types";
 import { cgroupIdOfProcess } from "./cgroupId";
 import { hostPath, type HostView } from "./HostView";
-import { checkWritableLayerCopies, type CopyCheck } from "./writableLayerCopies";
+import { judgedVolumesOf, libraryModeFor } from "./sensorPolicy";
+import { checkWritableLayerCopies, DEFAULT_COPY_CHECK_LIMITS, type CopyCheck } from "./writableLayerCopies";
 
 export type SensorFactory = (
   options: BpfSensorOptions,
@@ -50,22 +44,10 @@ interface SensorContainer {
 
 /** Refused copies hashed at once per container: a flood of refusals must not flood the hasher. */
 const MAX_VERIFYING = 16;
-const MAX_VERIFY_BYTES = 2 * 1024 ** 3;
-
-/**
- * The kernel cannot apply path, digest or parent exceptions to a library mapping: a
- * container whose policy has any has its libraries reported, not blocked.
- */
-export function libraryModeFor(policy: NativePolicy): PolicyMode {
-  if (policy.mode !== "enforce") return policy.mode;
-  const exceptions = policy.allowPaths.length + policy.allowDigests.length + (policy.allowParents?.length ?? 0);
-  return exceptions > 0 ? "audit" : "enforce";
-}
 
 export class EbpfSensor {
   private sensor?: NativeBpfSensor;
-  private lsm = false;
-  private started?: BpfCoverage;
+  private coverageAtStart?: BpfCoverage;
   private readonly containers = new Map<string, SensorContainer>();
 
   constructor(
@@ -82,8 +64,7 @@ export class EbpfSensor {
     try {
       this.sensor = this.createSensor({}, (batch) => batch.forEach((f) => this.onFinding(f)));
       const coverage = this.sensor.start();
-      this.lsm = coverage.lsm;
-      this.started = coverage;
+      this.coverageAtStart = coverage;
       this.logger.info(
         { built: coverage.built, tracepoint: coverage.tracepoint, lsm: coverage.lsm, reasons: coverage.reasons },
         coverage.lsm
@@ -157,7 +138,8 @@ export class EbpfSensor {
     imageDigests: ReadonlyMap<string, string> | undefined,
   ): Promise<void> {
     const container = this.containers.get(key);
-    if (!this.sensor || !this.lsm || !container || container.checking || !record.rootfs.upperDir) return;
+    if (!this.sensor || !this.coverageAtStart?.lsm || !container || container.checking || !record.rootfs.upperDir)
+      return;
     container.checking = true;
     const started = performance.now();
     const pid = container.pid;
@@ -209,7 +191,7 @@ export class EbpfSensor {
 
   /** What start() found; undefined before, or when the sensor could not be created. */
   coverage(): BpfCoverage | undefined {
-    return this.started;
+    return this.coverageAtStart;
   }
 
   close(): void {
@@ -240,7 +222,11 @@ export class EbpfSensor {
     try {
       // f.path comes from the kernel's dentry names (no "." or ".." among them); the
       // inode is compared too, so a cut or renamed path cannot vouch for another file.
-      const file = await nativeBinding().hashFile(path.join(container.upperDir, f.path), MAX_VERIFY_BYTES, true);
+      const file = await nativeBinding().hashFile(
+        path.join(container.upperDir, f.path),
+        DEFAULT_COPY_CHECK_LIMITS.maxHashBytes,
+        true,
+      );
       if (file.dev !== f.dev || file.ino !== f.ino || file.sha256 !== digest) return;
       if (this.containers.get(f.containerId) !== container || !this.sensor) return;
       const trusted = { dev: file.dev, ino: file.ino, ctimeSec: file.ctimeSec, ctimeNsec: file.ctimeNsec };
@@ -269,23 +255,6 @@ export class EbpfSensor {
       },
     ]);
   }
-}
-
-/**
- * The container's own filesystems whose files it may not map executable: whole tmpfs
- * volumes (runc's /dev, memory emptyDirs) the exec guard marked for it, unless its policy
- * allows the volume. Bind-mounted host directories share the host's filesystem and are
- * not told apart in the kernel: not judged.
- */
-export function judgedVolumesOf(volumes: NativeVolume[], policy: NativePolicy): Map<number, string> {
-  const judged = new Map<number, string>();
-  for (const volume of volumes) {
-    if (volume.source !== "" || volume.dev === 0) continue;
-    const probe = path.posix.join(volume.destination, "library.so");
-    if ((policy.allowVolumes ?? []).some((glob) => globMatches(glob, probe))) continue;
-    judged.set(volume.dev, volume.destination);
-  }
-  return judged;
 }
 
 /** The st_dev of the container's root (its overlay), read through its init process. */

@@ -13,6 +13,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { createLimiter } from "../baseline/limiter";
+import { DEFAULT_LIMITS } from "../baseline/limits";
+import { vanishedWhileRead } from "../baseline/vanished";
 import { nativeBinding } from "../native/binding";
 import type { TrustedFile } from "../native/bpfBinding";
 
@@ -37,7 +39,7 @@ export interface CopyCheckLimits {
 export const DEFAULT_COPY_CHECK_LIMITS: CopyCheckLimits = {
   maxEntries: 200_000,
   maxDepth: 128,
-  maxHashBytes: 2 * 1024 ** 3,
+  maxHashBytes: DEFAULT_LIMITS.maxHashBytes,
   concurrency: 4,
 };
 
@@ -78,13 +80,13 @@ export async function checkWritableLayerCopies(
       file = await nativeBinding().hashFile(path.join(upperDir, imagePath), limits.maxHashBytes, true, COPY_XATTRS);
     } catch (error) {
       // Gone, or replaced by something that is not a regular file: nothing left to map.
-      if (/No such file|Too many levels of symbolic links|not a regular file/.test((error as Error).message)) return;
+      if (vanishedWhileRead(error)) return;
       return unverified(imagePath);
     }
     if (file.xattr === null) return; // created on the writable layer: never trusted unhashed
     result.copies++;
     if (METACOPY_XATTRS.includes(file.xattr) || file.program === null) return;
-    if (file.sha256 === null || file.sha256 !== imageDigests.get(imagePath)) return unverified(imagePath);
+    if (file.sha256 !== imageDigests.get(imagePath)) return unverified(imagePath);
     result.trusted.push({ dev: file.dev, ino: file.ino, ctimeSec: file.ctimeSec, ctimeNsec: file.ctimeNsec });
   };
 

@@ -21,6 +21,7 @@ import { createLimiter, type Limiter } from "./limiter";
 import { LayerManifestBuilder } from "./layerManifestBuilder";
 import { depthOf, joinImagePath } from "./imagePath";
 import { hasExecBit, sniffFile } from "./programMagic";
+import { vanishedWhileRead } from "./vanished";
 import { BaselineError, type BaselineLimits, type BaselineProgress, type LayerManifest } from "./types";
 
 /** overlayfs marks an opaque directory with this xattr; unprivileged overlay mounts use user.*. */
@@ -228,10 +229,7 @@ class LayerDirWalk {
   private ioError(imagePath: string, error: unknown, call: string): BaselineError {
     if (error instanceof BaselineError) return error;
     const reason = (error as Error).message;
-    // The native hasher reports strerror text, not an errno code.
-    const vanished =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ||
-      /No such file|not a regular file|ELOOP|Too many levels of symbolic links/.test(reason);
+    const vanished = vanishedWhileRead(error);
     return new BaselineError(
       "IO_ERROR",
       `${this.root}:${imagePath}`,

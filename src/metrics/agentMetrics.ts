@@ -128,7 +128,14 @@ export class AgentMetrics {
       },
     });
     const stat = (name: string, help: string, pick: (s: BpfSensorStats) => number) =>
-      cumulativeCounter(registry, { name, help, read: () => single(read() && pick(read()!.stats)) });
+      cumulativeCounter(registry, {
+        name,
+        help,
+        read: () => {
+          const ebpf = read();
+          return single(ebpf && pick(ebpf.stats));
+        },
+      });
     stat(
       "driftguard_ebpf_events_lost_total",
       "eBPF findings lost: the kernel ring buffer was full, or JavaScript lagged behind the reader.",

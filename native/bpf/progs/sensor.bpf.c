@@ -54,13 +54,13 @@ struct {
   __type(value, __u8);
 } written SEC(".maps");
 
-/* Filesystems whose files the agent judges when a container maps them executable (the
- * container's own tmpfs volumes: /dev, memory emptyDirs): dev → how many containers. */
+/* Filesystems whose files the agent judges when some container maps them executable (the
+ * containers' own tmpfs volumes: /dev, memory emptyDirs). A set: user space counts users. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 65536);
   __type(key, __u64); /* kernel dev */
-  __type(value, __u32);
+  __type(value, __u8);
 } volume_devs SEC(".maps");
 
 /* ... and for which container: only its own, and only those its policy does not allow. */

@@ -119,6 +119,7 @@ describe("agent metrics and health endpoints on containerd @root", function () {
     assert.equal(capability("library_blocked"), logged.lsm ? 1 : 0);
     // This machine kind refuses BPF LSM programs but runs the tracepoint.
     assert.equal(capability("fileless_detected"), 1);
+    assert.ok(metrics.has("driftguard_ebpf_events_lost_total"), "the sensor's loss counter is exported");
     assert.equal(sample(metrics, "driftguard_ebpf_events_lost_total"), 0);
   });
 });

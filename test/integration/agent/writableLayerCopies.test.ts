@@ -10,7 +10,8 @@ import * as path from "node:path";
 
 import pino from "pino";
 
-import { EbpfSensor, libraryModeFor } from "../../../src/agent/EbpfSensor";
+import { EbpfSensor } from "../../../src/agent/EbpfSensor";
+import { libraryModeFor } from "../../../src/agent/sensorPolicy";
 import { checkWritableLayerCopies, DEFAULT_COPY_CHECK_LIMITS } from "../../../src/agent/writableLayerCopies";
 import { nativeBinding, type NativePolicy, type VerdictRecord } from "../../../src/native/binding";
 import { globsUnder } from "../../../src/policy/volumeKinds";
@@ -117,14 +118,43 @@ describe("writable-layer copies on a real overlay @root", function () {
     const created = await nativeBinding().hashFile(path.join(bed.upperDir, "tmp/dropped.so"), 1 << 30, true, origin);
     assert.equal(created.xattr, null);
     assert.equal(created.sha256, null, "nothing is read from a file without the xattr");
-    execFileSync("mkfifo", [path.join(bed.upperDir, "tmp", "fifo")]);
-    await assert.rejects(
-      nativeBinding().hashFile(path.join(bed.upperDir, "tmp", "fifo"), 1 << 30),
-      /not a regular file/,
-    );
+    // A writer blocks in open(2) until someone opens the FIFO for reading: it must stay blocked.
+    const fifo = path.join(bed.upperDir, "tmp", "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `echo x > '${fifo}'`], { stdio: "ignore" });
+    try {
+      const wchan = () => fs.readFileSync(`/proc/${writer.pid}/wchan`, "utf8");
+      await until(() => wchan() === "wait_for_partner");
+      assert.equal(wchan(), "wait_for_partner", "the writer waits in open(2) for a reader");
+      await assert.rejects(nativeBinding().hashFile(fifo, 1 << 30), /not a regular file/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Still waiting: neither exited nor killed by SIGPIPE after a reader came and went.
+      assert.deepEqual([writer.exitCode, writer.signalCode], [null, null], "the FIFO was never opened for reading");
+    } finally {
+      writer.kill();
+    }
     await assert.rejects(nativeBinding().hashFile("/dev/null", 1 << 30), /not a regular file/);
   });
 });
+
+/** A library mapping the kernel refused in container k8s.io/c1, as the native sensor reports it. */
+function blockedLibrary(over: Partial<SensorFinding>): SensorFinding {
+  return {
+    ...({} as SensorFinding),
+    reason: "library",
+    source: "lsm_mmap",
+    verdict: "blocked",
+    mode: "enforce",
+    containerId: "k8s.io/c1",
+    ...over,
+  };
+}
+
+/** Waits (at most 5 s) for what the agent does asynchronously. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 /** Records what the agent asks of the kernel sensor. */
 class RecordingSensor implements Partial<NativeBpfSensor> {
@@ -243,10 +273,7 @@ describe("the agent's eBPF sensor glue @root", function () {
       sensor.attach("k8s.io/c1", { ...record(), pid: child.pid! }, policy());
       assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, false, "distrusted at once");
       assert.equal(native.forgotten.length, 1, "the old mount's marks are forgotten");
-      const deadline = Date.now() + 5000;
-      while (!native.containers.get(registered.cgroupId)?.trustUnwrittenCopies && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await until(() => native.containers.get(registered.cgroupId)?.trustUnwrittenCopies === true);
       assert.equal(
         native.containers.get(registered.cgroupId)?.trustUnwrittenCopies,
         true,
@@ -280,19 +307,7 @@ describe("the agent's eBPF sensor glue @root", function () {
     fs.chmodSync(path.join(bed.merged, "usr/lib/libgood.so"), 0o700); // copied up after the check
     const refused = (imagePath: string, over: Partial<SensorFinding> = {}): SensorFinding => {
       const st = fs.statSync(path.join(bed.upperDir, imagePath));
-      return {
-        ...({} as SensorFinding),
-        reason: "library",
-        source: "lsm_mmap",
-        verdict: "blocked",
-        mode: "enforce",
-        containerId: "k8s.io/c1",
-        path: imagePath,
-        name: path.basename(imagePath),
-        dev: st.dev,
-        ino: st.ino,
-        ...over,
-      };
+      return blockedLibrary({ path: imagePath, name: path.basename(imagePath), dev: st.dev, ino: st.ino, ...over });
     };
     native.emit([
       refused("/usr/lib/libbad.so"), // differs from the image
@@ -302,8 +317,7 @@ describe("the agent's eBPF sensor glue @root", function () {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(native.trusted, []);
     native.emit([refused("/usr/lib/libgood.so")]);
-    const deadline = Date.now() + 5000;
-    while (native.trusted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => native.trusted.length > 0);
     assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
   });
 
@@ -316,19 +330,7 @@ describe("the agent's eBPF sensor glue @root", function () {
     sensor.attach("k8s.io/c1", record(), policy(), volumes);
     const [registered] = [...native.containers.values()];
     assert.deepEqual(registered.volumeDevs, [bed.tmpfsDev]);
-    native.emit([
-      {
-        ...({} as SensorFinding),
-        reason: "library",
-        source: "lsm_mmap",
-        verdict: "blocked",
-        mode: "enforce",
-        containerId: "k8s.io/c1",
-        path: "/plugins/evil.so",
-        volume: true,
-        dev: bed.tmpfsDev,
-      },
-    ]);
+    native.emit([blockedLibrary({ path: "/plugins/evil.so", volume: true, dev: bed.tmpfsDev })]);
     assert.equal(records[0]?.path, "/data/plugins/evil.so");
     assert.equal(records[0]?.reason, "library");
     sensor.attach("k8s.io/c1", record(), policy({ allowVolumes: globsUnder("/data") }), volumes);

@@ -1,0 +1,7 @@
+// Whether a failed read means the entry vanished or changed type meanwhile (removed,
+// replaced by a symlink, a FIFO, a device). The native hasher reports strerror text, not
+// an errno code.
+export function vanishedWhileRead(error: unknown): boolean {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
+  return /No such file|not a regular file|ELOOP|Too many levels of symbolic links/.test((error as Error).message);
+}
