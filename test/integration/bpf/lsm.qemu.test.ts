@@ -1,8 +1,8 @@
 // The eBPF sensor's BPF LSM path, which this machine's kernel refuses: Debian 12's stock
 // cloud kernels (6.1 and 6.12, extracted from their .debs) boot in QEMU (TCG) with a
 // minimal initramfs whose only program, guest/lsmguest.cc, links the real sensor and
-// checks blocking from a "container" (overlay + cgroup). See qemuGuest.ts. ~6 s of guest
-// time per kernel here, plus ~15 s to build the static guest program.
+// checks blocking from a "container" (overlay + cgroup). See qemuGuest.ts. ~25 s of guest
+// time per kernel here (most of it the emulated fork+exec timing), plus ~8 s to build.
 import * as assert from "node:assert/strict";
 
 import { GUEST_KERNELS, runLsmGuest } from "./qemuGuest";

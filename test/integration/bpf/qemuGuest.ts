@@ -3,7 +3,7 @@
 // the static guest test program (the real sensor, linked with libbpf statically), the
 // test programs and libraries, and overlay.ko. The guest's /init (guest/init.sh) runs the
 // test and powers off; its serial console is the result. TCG by default: the guest boots
-// and runs in ~6 s, and this machine kind's /dev/kvm (nested PVM) stops the 6.1 kernel with
+// and runs in ~25 s, and this machine kind's /dev/kvm (nested PVM) stops the 6.1 kernel with
 // "KVM internal error ... emulation failure" on cmpxchg16b. DRIFTGUARD_GUEST_ACCEL=kvm to try.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
