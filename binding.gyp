@@ -28,7 +28,8 @@
         "native/util/FileOps.cc",
         "native/bpf/BpfSensorWrap.cc",
         "native/bpf/FindingQueue.cc",
-        "native/bpf/SensorTypes.cc"
+        "native/bpf/SensorTypes.cc",
+        "native/napi/Vocabulary.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -5,6 +5,7 @@
 #include "bpf/BpfSensorWrap.hh"
 #include "fs/FsFunctions.hh"
 #include "guard/ExecGuardWrap.hh"
+#include "napi/Vocabulary.hh"
 
 namespace driftguard {
 
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readXattr", Napi::Function::New(env, ReadXattr, "readXattr"));
   exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
+  exports.Set("vocabulary", Napi::Function::New(env, Vocabulary, "vocabulary"));
   return exports;
 }
 

@@ -1,10 +1,28 @@
 #include "bpf/SensorTypes.hh"
 
+#include "bpf/progs/sensor_abi.h"
+#include "decide/Types.hh"
+
 namespace driftguard {
 
-const char* sensorReasonName(SensorReason r) {
-  return r == SensorReason::Library ? "library" : "fileless";
+// The BPF programs write these numbers into maps and events; the loader reads them as the enums.
+static_assert(DG_MODE_DISABLED == static_cast<int>(Mode::Disabled) && DG_MODE_AUDIT == static_cast<int>(Mode::Audit) &&
+                  DG_MODE_ENFORCE == static_cast<int>(Mode::Enforce),
+              "sensor_abi.h DG_MODE_* must equal driftguard::Mode");
+static_assert(DG_VERDICT_BLOCKED == static_cast<int>(Verdict::Blocked) &&
+                  DG_VERDICT_AUDITED == static_cast<int>(Verdict::Audited),
+              "sensor_abi.h DG_VERDICT_* must equal driftguard::Verdict");
+// DG_KIND_* of each SensorReason, in enum order: a reason added without its kind leaves a 0.
+constexpr std::array<int, static_cast<size_t>(SensorReason::kCount)> kSensorReasonKinds = {DG_KIND_FILELESS,
+                                                                                           DG_KIND_LIBRARY};
+constexpr bool kindIsReasonPlusOne() {
+  for (size_t i = 0; i < kSensorReasonKinds.size(); i++) {
+    if (kSensorReasonKinds[i] != static_cast<int>(i) + 1) return false;
+  }
+  return true;
 }
+static_assert(kindIsReasonPlusOne(), "sensor_abi.h DG_KIND_* must be SensorReason + 1, one per reason");
+static_assert(everyValueNamed<SensorReason>(kSensorReasonNames), "a SensorReason without a name");
 
 const char* sensorSourceName(SensorSource s) {
   switch (s) {

@@ -3,6 +3,7 @@
 // QEMU guest test links the sensor without node).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,7 +36,11 @@ struct Coverage {
   std::vector<std::string> reasons;  // why something is not covered, one sentence each
 };
 
-enum class SensorReason : uint8_t { Fileless, Library };
+// Same order as the DG_KIND_* numbers minus one (static_assert in SensorTypes.cc); the names
+// are drift reasons of src/domain/driftReason.ts detected by "bpf-sensor".
+enum class SensorReason : uint8_t { Fileless, Library, kCount };
+inline constexpr std::array<const char*, static_cast<size_t>(SensorReason::kCount)> kSensorReasonNames = {"fileless",
+                                                                                                          "library"};
 enum class SensorSource : uint8_t { Tracepoint, LsmExec, LsmMmap, LsmMprotect };
 
 // One fileless exec or drifted library mapping, handed to JS in batches.
@@ -105,7 +110,9 @@ struct TrustedFile {
   uint32_t ctimeNsec = 0;
 };
 
-const char* sensorReasonName(SensorReason r);
+inline const char* sensorReasonName(SensorReason r) {
+  return kSensorReasonNames[static_cast<size_t>(r)];
+}
 const char* sensorSourceName(SensorSource s);
 
 }  // namespace driftguard

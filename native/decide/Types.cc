@@ -2,39 +2,6 @@
 
 namespace driftguard {
 
-const char* reasonName(Reason r) {
-  switch (r) {
-    case Reason::None: return "none";
-    case Reason::NewFile: return "new_file";
-    case Reason::Modified: return "modified";
-    case Reason::MadeExecutable: return "made_executable";
-    case Reason::Volume: return "volume";
-    case Reason::Fileless: return "fileless";
-    case Reason::Denied: return "denied";
-    case Reason::DeadlineExceeded: return "deadline_exceeded";
-    case Reason::HoldOverflow: return "hold_overflow";
-  }
-  return "none";
-}
-
-const char* verdictName(Verdict v) {
-  switch (v) {
-    case Verdict::Allowed: return "allowed";
-    case Verdict::Blocked: return "blocked";
-    case Verdict::Audited: return "audited";
-  }
-  return "allowed";
-}
-
-const char* modeName(Mode m) {
-  switch (m) {
-    case Mode::Disabled: return "disabled";
-    case Mode::Audit: return "audit";
-    case Mode::Enforce: return "enforce";
-  }
-  return "audit";
-}
-
 std::string hexOf(const Sha256& digest) {
   static const char* kDigits = "0123456789abcdef";
   std::string out(64, '0');

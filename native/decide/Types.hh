@@ -9,8 +9,13 @@ namespace driftguard {
 
 using Sha256 = std::array<uint8_t, 32>;
 
-// Policy mode in force for one container. Mirrors the TypeScript `PolicyMode`.
-enum class Mode : uint8_t { Disabled, Audit, Enforce };
+// The enums below carry the names of the TypeScript vocabulary (src/domain/): each has a
+// name table indexed by its value, kept complete by the kCount sentinel and a static_assert,
+// and the addon lists the names for test/unit/domain/vocabulary.test.ts (native/napi/Vocabulary.cc).
+
+// Policy mode in force for one container. Same numbers as the BPF maps' DG_MODE_*
+// (static_assert in bpf/SensorTypes.cc).
+enum class Mode : uint8_t { Disabled, Audit, Enforce, kCount };
 
 // Why an exec is drift. Names are the wire names used in findings (reasonName()).
 enum class Reason : uint8_t {
@@ -23,9 +28,42 @@ enum class Reason : uint8_t {
   Denied,            // image binary on the policy's deny list
   DeadlineExceeded,  // watchdog answered with the fail mode
   HoldOverflow,      // too many execs held for containers not attached yet
+  kCount             // not a reason: the number of values above
 };
 
-enum class Verdict : uint8_t { Allowed, Blocked, Audited };
+// Allowed is the decision's own value; findings are blocked or audited (DG_VERDICT_* numbers).
+enum class Verdict : uint8_t { Allowed, Blocked, Audited, kCount };
+
+template <typename Enum>
+using NameTable = std::array<const char*, static_cast<size_t>(Enum::kCount)>;
+
+// True when every entry has a name: a table shorter than its enum leaves nullptr behind.
+template <typename Enum>
+constexpr bool everyValueNamed(const NameTable<Enum>& names) {
+  for (const char* name : names) {
+    if (name == nullptr || *name == '\0') return false;
+  }
+  return true;
+}
+
+inline constexpr NameTable<Mode> kModeNames = {"disabled", "audit", "enforce"};
+inline constexpr NameTable<Reason> kReasonNames = {"none",         "new_file", "modified", "made_executable",
+                                                   "volume",       "fileless", "denied",   "deadline_exceeded",
+                                                   "hold_overflow"};
+inline constexpr NameTable<Verdict> kVerdictNames = {"allowed", "blocked", "audited"};
+static_assert(everyValueNamed<Mode>(kModeNames), "a Mode without a name in kModeNames");
+static_assert(everyValueNamed<Reason>(kReasonNames), "a Reason without a name in kReasonNames");
+static_assert(everyValueNamed<Verdict>(kVerdictNames), "a Verdict without a name in kVerdictNames");
+
+inline const char* reasonName(Reason r) {
+  return kReasonNames[static_cast<size_t>(r)];
+}
+inline const char* verdictName(Verdict v) {
+  return kVerdictNames[static_cast<size_t>(v)];
+}
+inline const char* modeName(Mode m) {
+  return kModeNames[static_cast<size_t>(m)];
+}
 
 // When the kernel is answered "not yet decided" is never an option: a Decision is final.
 struct Decision {
@@ -62,9 +100,6 @@ struct VerdictRecord {
   std::string parentExe;  // its parent's program
 };
 
-const char* reasonName(Reason r);
-const char* verdictName(Verdict v);
-const char* modeName(Mode m);
 std::string hexOf(const Sha256& digest);
 bool parseHex(const std::string& hex, Sha256* out);
 

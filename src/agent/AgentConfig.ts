@@ -1,5 +1,6 @@
 // The agent's settings, with the defaults a node on EKS (Amazon Linux 2023) needs.
-import type { FailMode, PolicyMode } from "../native/binding";
+import type { PolicyMode } from "../domain/verdict";
+import type { FailMode } from "../native/binding";
 
 export interface AgentConfig {
   containerdAddress: string;

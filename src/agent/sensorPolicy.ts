@@ -2,7 +2,8 @@
 // kernel applies and which of the container's own filesystems it judges. Pure.
 import * as path from "node:path";
 
-import type { NativePolicy, NativeVolume, PolicyMode } from "../native/binding";
+import type { PolicyMode } from "../domain/verdict";
+import type { NativePolicy, NativeVolume } from "../native/binding";
 import { globMatches } from "../policy/glob";
 
 /**

@@ -1,23 +1,11 @@
 // Conversions between the API's enum names and timestamps and the domain's values
 // ("new_file", milliseconds since the epoch), used by the agent and the collector alike.
-import type { DriftReason, PolicyMode, Verdict } from "../native/binding";
+import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
+import { POLICY_MODES, VERDICTS, type PolicyMode, type Verdict } from "../domain/verdict";
 import type { DriftReasonName, PolicyModeName, Timestamp, TriageStatusName, VerdictName } from "./types";
 
 export type TriageStatus = "new" | "acknowledged" | "resolved" | "false_positive";
 
-export const DRIFT_REASONS: readonly DriftReason[] = [
-  "new_file",
-  "modified",
-  "made_executable",
-  "volume",
-  "fileless",
-  "denied",
-  "deadline_exceeded",
-  "hold_overflow",
-  "library",
-];
-export const VERDICTS: readonly Verdict[] = ["blocked", "audited"];
-export const POLICY_MODES: readonly PolicyMode[] = ["enforce", "audit", "disabled"];
 export const TRIAGE_STATUSES: readonly TriageStatus[] = ["new", "acknowledged", "resolved", "false_positive"];
 
 function toName<N extends string>(prefix: string, value: string): N {

@@ -3,20 +3,13 @@
 // test/unit/api/apiTypes.test.ts round-trips a complete value of every type through the
 // proto, so a field that is missing or misnamed here fails the build's tests.
 
-export type DriftReasonName =
-  | "DRIFT_REASON_UNSPECIFIED"
-  | "DRIFT_REASON_NEW_FILE"
-  | "DRIFT_REASON_MODIFIED"
-  | "DRIFT_REASON_MADE_EXECUTABLE"
-  | "DRIFT_REASON_VOLUME"
-  | "DRIFT_REASON_FILELESS"
-  | "DRIFT_REASON_DENIED"
-  | "DRIFT_REASON_DEADLINE_EXCEEDED"
-  | "DRIFT_REASON_HOLD_OVERFLOW"
-  | "DRIFT_REASON_LIBRARY";
-export type VerdictName = "VERDICT_UNSPECIFIED" | "VERDICT_BLOCKED" | "VERDICT_AUDITED";
-export type PolicyModeName =
-  "POLICY_MODE_UNSPECIFIED" | "POLICY_MODE_ENFORCE" | "POLICY_MODE_AUDIT" | "POLICY_MODE_DISABLED";
+import type { DriftReason } from "../domain/driftReason";
+import type { PolicyMode, Verdict } from "../domain/verdict";
+
+// The proto's enum names follow from the domain's values (test/unit/domain binds the numbers).
+export type DriftReasonName = "DRIFT_REASON_UNSPECIFIED" | `DRIFT_REASON_${Uppercase<DriftReason>}`;
+export type VerdictName = "VERDICT_UNSPECIFIED" | `VERDICT_${Uppercase<Verdict>}`;
+export type PolicyModeName = "POLICY_MODE_UNSPECIFIED" | `POLICY_MODE_${Uppercase<PolicyMode>}`;
 export type TriageStatusName =
   | "TRIAGE_STATUS_UNSPECIFIED"
   | "TRIAGE_STATUS_NEW"

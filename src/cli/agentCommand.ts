@@ -2,6 +2,7 @@
 import { Agent } from "../agent/Agent";
 import { AgentHttp } from "../agent/agentHttp";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
+import { POLICY_MODES } from "../domain/verdict";
 import { componentLogger } from "../log/logger";
 import { parseListenAddress, type ListenAddress } from "../metrics/listenAddress";
 import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
@@ -89,7 +90,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
     containerdAddress: flags.values.get("containerd-address")!,
     containerdRoot: flags.values.get("containerd-root")!,
     namespaces,
-    mode: choice(flags, "mode", ["enforce", "audit", "disabled"] as const),
+    mode: choice(flags, "mode", POLICY_MODES),
     failMode: choice(flags, "fail-mode", ["open", "closed"] as const),
     deadlineMs,
     stateDir: flags.values.get("state-dir")!,

@@ -1,18 +1,11 @@
 // `driftguard findings list|show|watch|triage`: the security team's view of the collector.
 import * as fs from "node:fs";
 
-import {
-  reasonName,
-  triageName,
-  verdictName,
-  DRIFT_REASONS,
-  TRIAGE_STATUSES,
-  VERDICTS,
-  toTimestamp,
-} from "../api/convert";
+import { reasonName, triageName, verdictName, TRIAGE_STATUSES, toTimestamp } from "../api/convert";
 import type { ApiFinding, FindingFilter } from "../api/types";
 import { FindingsClient } from "../collector/findingsClient";
-import type { DriftReason, Verdict } from "../native/binding";
+import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
+import { VERDICTS, type Verdict } from "../domain/verdict";
 import type { TriageStatus } from "../api/convert";
 import { UsageError, type Command } from "./command";
 import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";

@@ -6,7 +6,8 @@ import { FirstAppliedStore } from "../policy/FirstAppliedStore";
 import { errorsOf, formatIssue, warningsOf, type LoadResult, type PolicyIssue } from "../policy/issues";
 import { listPolicyDir, loadPolicyFiles } from "../policy/loadPolicies";
 import { resolvePolicy, type Resolution } from "../policy/resolve";
-import { POLICY_MODES, type DriftPolicy, type Workload } from "../policy/types";
+import { POLICY_MODES } from "../domain/verdict";
+import type { DriftPolicy, Workload } from "../policy/types";
 import { UsageError, type Command } from "./command";
 import { choice, parseFlags, type FlagSpec } from "./flags";
 

@@ -4,7 +4,8 @@
 // webhook), read from the store for the agents.
 import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from "prom-client";
 
-import type { DriftReason, Verdict } from "../native/binding";
+import type { DriftReason } from "../domain/driftReason";
+import type { Verdict } from "../domain/verdict";
 
 export class CollectorMetrics {
   readonly registry = new Registry();

@@ -2,6 +2,8 @@
 // declared here; nothing else reaches the addon.
 import * as path from "node:path";
 
+import type { DriftReason } from "../domain/driftReason";
+import type { PolicyMode, Verdict } from "../domain/verdict";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 
 /** Options of the exec guard. Every field has a default. */
@@ -29,18 +31,6 @@ export interface ExecGuardOptions {
 }
 
 export type FailMode = "open" | "closed";
-export type PolicyMode = "enforce" | "audit" | "disabled";
-export type DriftReason =
-  | "new_file"
-  | "modified"
-  | "made_executable"
-  | "volume"
-  | "fileless"
-  | "library"
-  | "denied"
-  | "deadline_exceeded"
-  | "hold_overflow";
-export type Verdict = "blocked" | "audited";
 
 /** One decision that was not a plain allow. */
 export interface VerdictRecord {
@@ -215,6 +205,17 @@ export interface JudgeCandidate {
   parentExe?: string;
 }
 
+/** Every name the addon gives its enums, in enum order (test/unit/domain binds them to src/domain). */
+export interface NativeVocabulary {
+  /** The exec guard's reasons, "none" (a plain allow) first. */
+  guardReasons: string[];
+  /** The eBPF sensor's reasons. */
+  sensorReasons: string[];
+  /** "allowed" (a decision only, never a finding) and the finding verdicts. */
+  verdicts: string[];
+  modes: string[];
+}
+
 export interface NativeBinding {
   ExecGuard: new (options: ExecGuardOptions, onVerdicts: (batch: VerdictRecord[]) => void) => NativeExecGuard;
   /** Opens without following symlinks or blocking on FIFOs; rejects non-regular files and files over maxBytes. */
@@ -225,6 +226,7 @@ export interface NativeBinding {
   judge(candidate: JudgeCandidate): { verdict: "allowed" | Verdict; reason: DriftReason | "none" };
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
   BpfSensor: new (options: BpfSensorOptions, onFindings: (batch: SensorFinding[]) => void) => NativeBpfSensor;
+  vocabulary(): NativeVocabulary;
 }
 
 let loaded: NativeBinding | undefined;

@@ -1,6 +1,7 @@
 // The typed contract of the eBPF sensor in the native addon (native/bpf): fileless execs,
 // the loader trick and drifted libraries. Constructed through nativeBinding().BpfSensor.
-import type { PolicyMode, Verdict } from "./binding";
+import type { ReasonDetectedBy } from "../domain/driftReason";
+import type { PolicyMode, Verdict } from "../domain/verdict";
 
 /** Options of the eBPF sensor. Every field has a default. */
 export interface BpfSensorOptions {
@@ -72,7 +73,7 @@ export interface TrustedFile {
 /** One fileless exec or drifted library mapping. */
 export interface SensorFinding {
   timeMs: number;
-  reason: "fileless" | "library";
+  reason: ReasonDetectedBy<"bpf-sensor">;
   /** tracepoint: after the exec ran; lsm_exec / lsm_mmap: decided before it. */
   source: "tracepoint" | "lsm_exec" | "lsm_mmap" | "lsm_mprotect";
   /** "blocked" only from the LSM programs in enforce; the tracepoint can only report. */

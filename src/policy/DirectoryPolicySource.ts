@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import type { FSWatcher } from "chokidar" with { "resolution-mode": "import" };
 
 import type { Logger } from "../log/logger";
-import type { NativePolicy, PolicyMode } from "../native/binding";
+import type { PolicyMode } from "../domain/verdict";
+import type { NativePolicy } from "../native/binding";
 import type { ContainerRecord } from "../runtime/types";
 import { FirstAppliedStore } from "./FirstAppliedStore";
 import { errorsOf, formatIssue, type LoadResult, type PolicyIssue } from "./issues";

@@ -1,6 +1,7 @@
 // Where the agent gets the policy for a container. The agent asks once per attach and
 // again whenever the source says the policies changed.
-import type { NativePolicy, PolicyMode } from "../native/binding";
+import type { PolicyMode } from "../domain/verdict";
+import type { NativePolicy } from "../native/binding";
 import type { ContainerRecord } from "../runtime/types";
 
 export interface PolicySource {

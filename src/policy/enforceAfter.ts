@@ -1,7 +1,8 @@
 // enforceAfter: a date ("2026-03-01", "2026-03-01T08:00:00Z") or a duration ("14d",
 // "12h30m") counted from the moment the policy first applied to a container (Aqua's
 // enforce_after_days). Both are parsed here and evaluated purely, given "now".
-import type { EnforceAfter, PolicyMode } from "./types";
+import type { PolicyMode } from "../domain/verdict";
+import type { EnforceAfter } from "./types";
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const MAX_DURATION_MS = 10 * 366 * 86_400_000;

@@ -3,7 +3,8 @@
 // applied. The highest priority wins; equal priorities go to the name first in order.
 import { modeInForce } from "./enforceAfter";
 import { matchSelector } from "./selector";
-import type { DriftPolicy, PolicyMode, Workload } from "./types";
+import type { PolicyMode } from "../domain/verdict";
+import type { DriftPolicy, Workload } from "./types";
 
 export const DEFAULT_POLICY_NAME = "default";
 

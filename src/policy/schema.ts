@@ -2,7 +2,8 @@
 // (schemaCheck.ts), and schemaFiles.ts generates from it the JSON Schema for editors
 // (src/policy/driftpolicy.schema.json) and the CRD (daemonset/crds/driftpolicy.yaml).
 // Patterns must be valid both as ECMAScript and as RE2 (the API server's regexp engine).
-import { API_VERSION, KIND, LABEL_OPERATORS, POLICY_MODES, VOLUME_KINDS } from "./types";
+import { POLICY_MODES } from "../domain/verdict";
+import { API_VERSION, KIND, LABEL_OPERATORS, VOLUME_KINDS } from "./types";
 
 interface Described {
   description?: string;

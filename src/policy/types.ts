@@ -1,14 +1,10 @@
 // A DriftPolicy as the agent uses it, after parsing and validation. The YAML format is
 // described by schema.ts (the one source of the JSON Schema and the CRD) and by
 // daemonset/policies/README.md.
-import type { PolicyMode } from "../native/binding";
-
-export type { PolicyMode };
+import type { PolicyMode } from "../domain/verdict";
 
 export const API_VERSION = "driftguard.dev/v1";
 export const KIND = "DriftPolicy";
-
-export const POLICY_MODES = ["enforce", "audit", "disabled"] as const;
 
 /** Volume kinds as Kubernetes names them, plus tmpfs for the runtime's own tmpfs mounts. */
 export const VOLUME_KINDS = [

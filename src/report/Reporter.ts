@@ -13,7 +13,7 @@ import { modeName, toTimestamp } from "../api/convert";
 import type { ApiFinding, Heartbeat } from "../api/types";
 import { checkFinding } from "../api/validateFinding";
 import type { Logger } from "../log/logger";
-import type { PolicyMode } from "../native/binding";
+import type { PolicyMode } from "../domain/verdict";
 import type { CollectorConnection } from "./agentClient";
 import { Aggregator } from "./Aggregator";
 import { CollectorStream, type CollectorStreamStats } from "./CollectorStream";

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 
 import type { FindingView } from "../../api/findingView";
+import { severityOf } from "../../domain/severity";
 
 export const ASFF_BATCH = 100;
 
@@ -15,16 +16,6 @@ export interface AsffOptions {
   accountId: string;
   region: string;
 }
-
-const SEVERITY: Record<string, "INFORMATIONAL" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"> = {
-  // Drift that ran is an incident; drift that was blocked is an attempt.
-  audited: "HIGH",
-  blocked: "MEDIUM",
-};
-// Nobody decided in time: an operational problem more than an attack signal.
-const OPERATIONAL = new Set(["deadline_exceeded", "hold_overflow"]);
-// Content changed or no file at all: the strongest signs of tampering.
-const CRITICAL_WHEN_RUN = new Set(["modified", "fileless"]);
 
 const WORKFLOW: Record<string, string> = {
   new: "NEW",
@@ -41,12 +32,6 @@ export function partitionOf(region: string): string {
 
 function cut(text: string, max: number): string {
   return text.length > max ? text.slice(0, max - 1) + "…" : text;
-}
-
-function severity(f: FindingView): string {
-  if (OPERATIONAL.has(f.reason)) return "LOW";
-  if (f.verdict === "audited" && CRITICAL_WHEN_RUN.has(f.reason)) return "CRITICAL";
-  return SEVERITY[f.verdict] ?? "MEDIUM";
 }
 
 function workloadOf(f: FindingView): string {
@@ -112,7 +97,7 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     UpdatedAt: updated,
     FirstObservedAt: f.firstSeen,
     LastObservedAt: f.lastSeen,
-    Severity: { Label: severity(f), Original: `${f.verdict}/${f.reason}` },
+    Severity: { Label: severityOf(f.reason, f.verdict), Original: `${f.verdict}/${f.reason}` },
     Title: cut(`${f.verdict === "blocked" ? "Blocked" : "Audited"} drift exec (${reason}) in ${workloadOf(f)}`, 256),
     Description: cut(
       `${f.path} was executed ${f.count} time(s) in ${workloadOf(f)} (image ${f.image || "unknown"}) but is not ` +

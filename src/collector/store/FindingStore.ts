@@ -1,7 +1,8 @@
 // What the collector keeps: findings (one row per id), their triage history and the agents'
 // latest heartbeats. Two implementations with the same behaviour and the same tests:
 // SqliteStore (embedded, one file) and PostgresStore (several collector replicas).
-import type { DriftReason, PolicyMode, Verdict } from "../../native/binding";
+import type { DriftReason } from "../../domain/driftReason";
+import type { PolicyMode, Verdict } from "../../domain/verdict";
 import type { TriageStatus } from "../../api/convert";
 
 /** A validated finding as reported (no collector-side fields). Column names are snake_case of these. */

@@ -1,7 +1,8 @@
 // SQL of the overview, shared by both stores: findings first seen in a time range, counted
 // per (bucket, verdict, reason), and the most frequent images and namespaces. Each query is
 // a range of the findings_recent index (first_seen_ms) plus a GROUP BY of what it finds.
-import type { DriftReason, Verdict } from "../../native/binding";
+import type { DriftReason } from "../../domain/driftReason";
+import type { Verdict } from "../../domain/verdict";
 import type { FindingSummary, SummaryQuery } from "./FindingStore";
 
 export interface SummarySql {

@@ -1,6 +1,7 @@
 // The findings table's query string as a FindingQuery, sort and page; checked here once.
-import { DRIFT_REASONS, TRIAGE_STATUSES, VERDICTS, type TriageStatus } from "../../api/convert";
-import type { DriftReason, Verdict } from "../../native/binding";
+import { TRIAGE_STATUSES, type TriageStatus } from "../../api/convert";
+import { DRIFT_REASONS, type DriftReason } from "../../domain/driftReason";
+import { VERDICTS, type Verdict } from "../../domain/verdict";
 import type { FindingQuery, FindingSort } from "../store/FindingStore";
 import { DEFAULT_SORT, FINDING_SORTS } from "../store/query";
 

@@ -1,6 +1,9 @@
 // How values read on the page: times in UTC (reviewers sit in several time zones), words
 // instead of enum values.
-export const REASONS: Record<string, string> = {
+import type { DriftReason } from "../../../domain/driftReason.js";
+
+// Every reason needs its words (a type import: the page loads only web/client's scripts).
+const REASON_WORDS: Record<DriftReason, string> = {
   new_file: "new file",
   modified: "modified",
   made_executable: "made executable",
@@ -11,6 +14,8 @@ export const REASONS: Record<string, string> = {
   hold_overflow: "hold overflow",
   library: "drifted library",
 };
+/** By the finding's reason string; a reason this page does not know reads as itself. */
+export const REASONS: Record<string, string> = REASON_WORDS;
 
 export const STATUSES: Record<string, string> = {
   new: "new",
