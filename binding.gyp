@@ -1,12 +1,45 @@
+# Two addons from one static library of everything native: build/Release/driftguard.node
+# (what ships) and build/Release/driftguard_test.node, the same plus the test-only exports
+# (native/testing: judge, vocabulary) that `npm test` uses. The Dockerfile copies only the first.
 {
   "variables": {
     "with_bpf%": "<!(bash native/bpf/build-bpf.sh detect)"
   },
+  "target_defaults": {
+    "include_dirs": [
+      "<!(node -p \"require('node-addon-api').include_dir\")",
+      "native"
+    ],
+    "defines": [
+      "NAPI_VERSION=8",
+      "NAPI_CPP_EXCEPTIONS",
+      # node-addon-api turns any std::exception thrown on the JS thread into a JS Error with
+      # its message: the one error mapping of the N-API layer (native/napi/JsArgs.hh).
+      "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
+      "NODE_ADDON_API_DISABLE_DEPRECATED"
+    ],
+    "cflags!": [
+      "-fno-exceptions"
+    ],
+    "cflags_cc!": [
+      "-fno-exceptions",
+      "-std=gnu++17"
+    ],
+    "cflags_cc": [
+      "-std=c++20",
+      "-fexceptions",
+      "-O2",
+      "-Wall",
+      "-Wextra",
+      "-Wno-unused-parameter",
+      "-Wno-missing-field-initializers"
+    ]
+  },
   "targets": [
     {
-      "target_name": "driftguard",
+      "target_name": "driftguard_core",
+      "type": "static_library",
       "sources": [
-        "native/addon.cc",
         "native/fs/FsFunctions.cc",
         "native/guard/ExecGuardWrap.cc",
         "native/guard/ExecGuard.cc",
@@ -14,47 +47,24 @@
         "native/guard/ExecGuardWatchdog.cc",
         "native/guard/ProcessOwners.cc",
         "native/guard/JsConvert.cc",
-        "native/guard/VerdictQueue.cc",
         "native/fanotify/FanotifySource.cc",
         "native/fanotify/EventFacts.cc",
         "native/decide/Decide.cc",
-        "native/decide/Types.cc",
         "native/decide/Tables.cc",
         "native/decide/TablesBuilder.cc",
         "native/decide/HashCache.cc",
         "native/pending/PendingDecisions.cc",
+        "native/napi/JsArgs.cc",
         "native/util/Sha256.cc",
         "native/util/ProcInfo.cc",
         "native/util/FileOps.cc",
         "native/bpf/BpfSensorWrap.cc",
-        "native/bpf/FindingQueue.cc",
-        "native/bpf/SensorTypes.cc",
-        "native/napi/Vocabulary.cc"
+        "native/bpf/SensorJsConvert.cc",
+        "native/bpf/SensorTypes.cc"
       ],
-      "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")",
-        "native"
-      ],
-      "defines": [
-        "NAPI_VERSION=8",
-        "NAPI_CPP_EXCEPTIONS",
-        "NODE_ADDON_API_DISABLE_DEPRECATED"
-      ],
-      "cflags!": [
-        "-fno-exceptions"
-      ],
-      "cflags_cc!": [
-        "-fno-exceptions",
-        "-std=gnu++17"
-      ],
-      "cflags_cc": [
-        "-std=c++20",
-        "-fexceptions",
-        "-O2",
-        "-Wall",
-        "-Wextra",
-        "-Wno-unused-parameter",
-        "-Wno-missing-field-initializers"
+      # Linked into shared objects (the two addons).
+      "cflags": [
+        "-fPIC"
       ],
       "conditions": [
         [
@@ -69,11 +79,13 @@
             "include_dirs": [
               "<(module_root_dir)/build/bpf"
             ],
-            "libraries": [
-              "-lbpf",
-              "-lelf",
-              "-lz"
-            ],
+            "link_settings": {
+              "libraries": [
+                "-lbpf",
+                "-lelf",
+                "-lz"
+              ]
+            },
             "actions": [
               {
                 "action_name": "bpf_sensor_skeleton",
@@ -101,6 +113,29 @@
             ]
           }
         ]
+      ]
+    },
+    {
+      "target_name": "driftguard",
+      "sources": [
+        "native/addon.cc"
+      ],
+      "dependencies": [
+        "driftguard_core"
+      ]
+    },
+    {
+      "target_name": "driftguard_test",
+      "sources": [
+        "native/addon.cc",
+        "native/testing/Judge.cc",
+        "native/testing/Vocabulary.cc"
+      ],
+      "defines": [
+        "DRIFTGUARD_TEST_EXPORTS"
+      ],
+      "dependencies": [
+        "driftguard_core"
       ]
     }
   ]

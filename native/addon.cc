@@ -1,11 +1,13 @@
 // Module entry: the exec guard class, the eBPF sensor class and the file functions of the
-// baseline builder.
+// baseline builder. The test build (DRIFTGUARD_TEST_EXPORTS) adds the test-only functions.
 #include <napi.h>
 
 #include "bpf/BpfSensorWrap.hh"
 #include "fs/FsFunctions.hh"
 #include "guard/ExecGuardWrap.hh"
-#include "napi/Vocabulary.hh"
+#ifdef DRIFTGUARD_TEST_EXPORTS
+#include "testing/TestExports.hh"
+#endif
 
 namespace driftguard {
 
@@ -13,9 +15,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ExecGuard", ExecGuardWrap::Define(env));
   exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
   exports.Set("readXattr", Napi::Function::New(env, ReadXattr, "readXattr"));
-  exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
+#ifdef DRIFTGUARD_TEST_EXPORTS
+  exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("vocabulary", Napi::Function::New(env, Vocabulary, "vocabulary"));
+#endif
   return exports;
 }
 

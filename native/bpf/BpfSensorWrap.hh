@@ -1,4 +1,4 @@
-// The JS class `BpfSensor` (contract: src/native/binding.ts). [JS thread only]
+// The JS class `BpfSensor` (contract: src/native/bpfBinding.ts). [JS thread only]
 #pragma once
 
 #include <napi.h>
@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "bpf/BpfSensor.hh"
-#include "bpf/FindingQueue.hh"
+#include "napi/BatchQueue.hh"
 
 namespace driftguard {
 
@@ -29,7 +29,7 @@ class BpfSensorWrap : public Napi::ObjectWrap<BpfSensorWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   BpfSensor& sensor(Napi::Env env);
 
-  std::unique_ptr<FindingQueue> findings_;
+  std::unique_ptr<BatchQueue<SensorFinding>> findings_;
   std::unique_ptr<BpfSensor> sensor_;
 };
 

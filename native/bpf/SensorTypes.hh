@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "util/RecordSink.hh"
+
 namespace driftguard {
 
 struct SensorOptions {
@@ -63,11 +65,8 @@ struct SensorFinding {
   std::string exe, cmdline, parentExe;  // from /proc when the reader got there in time
 };
 
-class SensorSink {
- public:
-  virtual ~SensorSink() = default;
-  virtual void push(std::vector<SensorFinding>&& batch) = 0;  // [reader thread]
-};
+// Where the reader thread hands findings, in batches (napi/BatchQueue delivers them to JS).
+using SensorSink = RecordSink<SensorFinding>;
 
 // Counters summed over CPUs (BPF side) plus the reader's own.
 struct SensorStats {

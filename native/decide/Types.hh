@@ -4,14 +4,15 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "util/Sha256.hh"
 
 namespace driftguard {
 
-using Sha256 = std::array<uint8_t, 32>;
-
 // The enums below carry the names of the TypeScript vocabulary (src/domain/): each has a
 // name table indexed by its value, kept complete by the kCount sentinel and a static_assert,
-// and the addon lists the names for test/unit/domain/vocabulary.test.ts (native/napi/Vocabulary.cc).
+// and the addon lists the names for test/unit/domain/vocabulary.test.ts (native/testing/Vocabulary.cc).
 
 // Policy mode in force for one container. Same numbers as the BPF maps' DG_MODE_*
 // (static_assert in bpf/SensorTypes.cc).
@@ -100,7 +101,15 @@ struct VerdictRecord {
   std::string parentExe;  // its parent's program
 };
 
-std::string hexOf(const Sha256& digest);
-bool parseHex(const std::string& hex, Sha256* out);
+// The mode named by name ("enforce", "audit", "disabled"); false for anything else.
+inline bool parseMode(std::string_view name, Mode* out) {
+  for (size_t i = 0; i < kModeNames.size(); i++) {
+    if (name == kModeNames[i]) {
+      *out = static_cast<Mode>(i);
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace driftguard

@@ -8,8 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "decide/Decide.hh"
-#include "guard/JsConvert.hh"
+#include "napi/JsArgs.hh"
 #include "util/FileOps.hh"
 #include "util/Sha256.hh"
 
@@ -87,39 +86,30 @@ class HashFileWorker : public Napi::AsyncWorker {
   HashResult result_;
 };
 
-Where whereFromName(Napi::Env env, const std::string& name) {
-  if (name == "writable_layer") return Where::WritableLayer;
-  if (name == "volume") return Where::Volume;
-  if (name == "host") return Where::Host;
-  if (name == "no_path") return Where::NoPath;
-  if (name == "image_layer") return Where::ImageLayer;
-  throw Napi::TypeError::New(env, "judge: where must be writable_layer, volume, host, no_path or image_layer");
-}
-
 }  // namespace
 
 Napi::Value HashFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* usage =
       "usage: hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean, onlyIfXattr?: string[])";
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() ||
-      (info.Length() > 2 && !info[2].IsBoolean() && !info[2].IsUndefined()) ||
-      (info.Length() > 3 && !info[3].IsArray() && !info[3].IsUndefined())) {
-    throw Napi::TypeError::New(env, usage);
-  }
+  js::requireUsage(info,
+                   info.Length() >= 2 && info[0].IsString() && info[1].IsNumber() &&
+                       (info.Length() < 3 || info[2].IsBoolean() || info[2].IsUndefined()) &&
+                       (info.Length() < 4 || info[3].IsArray() || info[3].IsUndefined()),
+                   usage);
+  uint64_t maxBytes = js::integer(info[1], "maxBytes");
   bool onlyIfProgram = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   std::vector<std::string> onlyIfXattr;
   if (info.Length() > 3 && info[3].IsArray()) {
     Napi::Array names = info[3].As<Napi::Array>();
     for (uint32_t i = 0; i < names.Length(); i++) {
       Napi::Value name = names.Get(i);
-      if (!name.IsString()) throw Napi::TypeError::New(env, usage);
+      js::requireUsage(info, name.IsString(), usage);
       onlyIfXattr.push_back(name.As<Napi::String>().Utf8Value());
     }
   }
-  auto* worker = new HashFileWorker(env, info[0].As<Napi::String>().Utf8Value(),
-                                    static_cast<uint64_t>(info[1].As<Napi::Number>().DoubleValue()), onlyIfProgram,
-                                    std::move(onlyIfXattr));
+  auto* worker =
+      new HashFileWorker(env, info[0].As<Napi::String>().Utf8Value(), maxBytes, onlyIfProgram, std::move(onlyIfXattr));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
@@ -127,9 +117,8 @@ Napi::Value HashFile(const Napi::CallbackInfo& info) {
 
 Napi::Value ReadXattr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 2 || !info[0].IsString() || !info[1].IsString()) {
-    throw Napi::TypeError::New(env, "usage: readXattr(path: string, name: string)");
-  }
+  js::requireUsage(info, info.Length() == 2 && info[0].IsString() && info[1].IsString(),
+                   "usage: readXattr(path: string, name: string)");
   std::string path = info[0].As<Napi::String>().Utf8Value(), name = info[1].As<Napi::String>().Utf8Value();
   std::vector<char> value(256);
   ssize_t n = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
@@ -138,39 +127,6 @@ Napi::Value ReadXattr(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, "lgetxattr " + path + " " + name + ": " + strerror(errno));
   }
   return Napi::Buffer<char>::Copy(env, value.data(), static_cast<size_t>(n));
-}
-
-Napi::Value Judge(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "usage: judge(candidate: object)");
-  Napi::Object o = info[0].As<Napi::Object>();
-  ContainerPolicy policy = policyFromJs(o.Get("policy").As<Napi::Object>(), "candidate.policy");
-  Candidate c;
-  c.where = whereFromName(env, o.Get("where").As<Napi::String>().Utf8Value());
-  c.policy = &policy;
-  std::string path = o.Get("containerPath").As<Napi::String>().Utf8Value();
-  c.containerPath = path;
-  ImageFile imageFile;
-  Napi::Value image = o.Get("imageFile");
-  if (image.IsObject()) {
-    Napi::Object f = image.As<Napi::Object>();
-    imageFile.executable = f.Get("executable").ToBoolean();
-    imageFile.hashed = parseHex(f.Get("sha256").ToString().Utf8Value(), &imageFile.sha);
-    c.imageFile = &imageFile;
-  }
-  c.imageHasOtherPath = o.Get("imageHasOtherPath").ToBoolean();
-  std::string callerExe = o.Has("callerExe") ? o.Get("callerExe").ToString().Utf8Value() : "";
-  std::string parentExe = o.Has("parentExe") ? o.Get("parentExe").ToString().Utf8Value() : "";
-  c.callerExe = callerExe;
-  c.parentExe = parentExe;
-  Sha256 digest;
-  Napi::Value d = o.Get("digest");
-  if (d.IsString() && parseHex(d.As<Napi::String>().Utf8Value(), &digest)) c.digest = &digest;
-  Decision decision = judge(c);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("verdict", verdictName(decision.verdict));
-  out.Set("reason", reasonName(decision.reason));
-  return out;
 }
 
 }  // namespace driftguard

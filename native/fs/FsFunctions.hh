@@ -11,7 +11,5 @@ namespace driftguard {
 Napi::Value HashFile(const Napi::CallbackInfo& info);
 // readXattr(path, name) → Buffer | null (lgetxattr: never follows a symlink).
 Napi::Value ReadXattr(const Napi::CallbackInfo& info);
-// judge(candidate) → {verdict, reason}: the pure decision, exported for table-driven tests.
-Napi::Value Judge(const Napi::CallbackInfo& info);
 
 }  // namespace driftguard

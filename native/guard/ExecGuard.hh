@@ -21,10 +21,13 @@
 #include "fanotify/FanotifySource.hh"
 #include "guard/GuardStats.hh"
 #include "guard/ProcessOwners.hh"
-#include "guard/VerdictQueue.hh"
 #include "pending/PendingDecisions.hh"
+#include "util/RecordSink.hh"
 
 namespace driftguard {
+
+// Where the guard's threads hand verdicts (napi/BatchQueue delivers them to JS).
+using VerdictSink = RecordSink<VerdictRecord>;
 
 struct GuardOptions {
   std::chrono::milliseconds deadline{2000};

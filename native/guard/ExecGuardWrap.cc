@@ -1,12 +1,9 @@
 #include "guard/ExecGuardWrap.hh"
 
 #include "guard/JsConvert.hh"
+#include "napi/JsArgs.hh"
 
 namespace driftguard {
-
-namespace {
-constexpr const char* kUsage = "usage: new ExecGuard(options: ExecGuardOptions, onVerdicts: (batch) => void)";
-}
 
 Napi::Function ExecGuardWrap::Define(Napi::Env env) {
   return DefineClass(env, "ExecGuard",
@@ -23,19 +20,18 @@ Napi::Function ExecGuardWrap::Define(Napi::Env env) {
 
 ExecGuardWrap::ExecGuardWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ExecGuardWrap>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsFunction()) {
-    throw Napi::TypeError::New(env, kUsage);
-  }
+  js::requireUsage(info, info.Length() == 2 && info[0].IsObject() && info[1].IsFunction(),
+                   "usage: new ExecGuard(options: ExecGuardOptions, onVerdicts: (batch) => void)");
   Napi::Object options = info[0].As<Napi::Object>();
   GuardOptions guardOptions = guardOptionsFromJs(options);
-  Napi::Value limit = options.Get("verdictBufferLimit");
-  size_t verdictLimit = limit.IsNumber() ? limit.As<Napi::Number>().Uint32Value() : 65536;
-  verdicts_ = std::make_unique<VerdictQueue>(env, info[1].As<Napi::Function>(), verdictLimit);
+  size_t limit = js::integerField(options, "verdictBufferLimit", 65536, "options");
+  verdicts_ = std::make_unique<BatchQueue<VerdictRecord>>(env, info[1].As<Napi::Function>(), limit,
+                                                          "driftguard-verdicts", verdictToJs);
   try {
     guard_ = std::make_unique<ExecGuard>(guardOptions, *verdicts_);
-  } catch (const std::exception& e) {
-    verdicts_->close(env);
-    throw Napi::Error::New(env, e.what());
+  } catch (...) {
+    verdicts_->close(env);  // a TSFN never released would keep the event loop alive
+    throw;
   }
 }
 
@@ -56,40 +52,30 @@ Napi::Value ExecGuardWrap::Start(const Napi::CallbackInfo& info) {
 
 Napi::Value ExecGuardWrap::MarkFilesystem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString() || (info.Length() > 1 && !info[1].IsBoolean()) ||
-      (info.Length() > 2 && !info[2].IsNumber())) {
-    throw Napi::TypeError::New(env, "usage: markFilesystem(path: string, keepDirFd?: boolean, expectDev?: number)");
-  }
+  js::requireUsage(info,
+                   info.Length() >= 1 && info[0].IsString() && (info.Length() < 2 || info[1].IsBoolean()) &&
+                       (info.Length() < 3 || info[2].IsNumber()),
+                   "usage: markFilesystem(path: string, keepDirFd?: boolean, expectDev?: number)");
   bool keep = info.Length() < 2 || info[1].As<Napi::Boolean>().Value();
-  uint64_t expectDev = info.Length() > 2 ? static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue()) : 0;
-  try {
-    MarkInfo mark = guard(env).markFilesystem(info[0].As<Napi::String>().Utf8Value(), keep, expectDev);
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("dev", Napi::Number::New(env, static_cast<double>(mark.dev)));
-    out.Set("added", Napi::Boolean::New(env, mark.added));
-    return out;
-  } catch (const std::runtime_error& e) {
-    throw Napi::Error::New(env, e.what());
-  }
+  uint64_t expectDev = info.Length() > 2 ? js::integer(info[2], "expectDev") : 0;
+  MarkInfo mark = guard(env).markFilesystem(info[0].As<Napi::String>().Utf8Value(), keep, expectDev);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dev", Napi::Number::New(env, static_cast<double>(mark.dev)));
+  out.Set("added", Napi::Boolean::New(env, mark.added));
+  return out;
 }
 
 Napi::Value ExecGuardWrap::UnmarkFilesystem(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsNumber())
-    throw Napi::TypeError::New(env, "usage: unmarkFilesystem(dev: number)");
-  guard(env).unmarkFilesystem(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+  js::requireUsage(info, info.Length() == 1 && info[0].IsNumber(), "usage: unmarkFilesystem(dev: number)");
+  guard(env).unmarkFilesystem(js::integer(info[0], "dev"));
   return env.Undefined();
 }
 
 Napi::Value ExecGuardWrap::Apply(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "usage: apply(change: TablesChange)");
-  TablesChange change = tablesChangeFromJs(info[0].As<Napi::Object>());
-  try {
-    guard(env).applyTables(change);
-  } catch (const std::invalid_argument& e) {
-    throw Napi::Error::New(env, e.what());
-  }
+  js::requireUsage(info, info.Length() == 1 && info[0].IsObject(), "usage: apply(change: TablesChange)");
+  guard(env).applyTables(tablesChangeFromJs(info[0].As<Napi::Object>()));
   return env.Undefined();
 }
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "guard/ExecGuard.hh"
-#include "guard/VerdictQueue.hh"
+#include "napi/BatchQueue.hh"
 
 namespace driftguard {
 
@@ -26,7 +26,7 @@ class ExecGuardWrap : public Napi::ObjectWrap<ExecGuardWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   ExecGuard& guard(Napi::Env env);
 
-  std::unique_ptr<VerdictQueue> verdicts_;
+  std::unique_ptr<BatchQueue<VerdictRecord>> verdicts_;
   std::unique_ptr<ExecGuard> guard_;
 };
 

@@ -1,74 +1,23 @@
 #include "guard/JsConvert.hh"
 
+#include "napi/JsArgs.hh"
+
 namespace driftguard {
 
 namespace {
 // ImageTable flags, one byte per file (see src/native/binding.ts).
 constexpr uint8_t kFlagExecutable = 1, kFlagHashed = 2;
 
-Napi::Value field(const Napi::Object& o, const char* name) {
-  return o.Get(name);
-}
-
-[[noreturn]] void fail(Napi::Env env, const std::string& what) {
-  throw Napi::TypeError::New(env, what);
-}
-
-std::string stringField(const Napi::Object& o, const char* name, const std::string& where, bool optional = false) {
-  Napi::Value v = field(o, name);
-  if (v.IsUndefined() && optional) return "";
-  if (!v.IsString()) fail(o.Env(), where + "." + name + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-double numberField(const Napi::Object& o, const char* name, double fallback, double min, double max,
-                   const std::string& where) {
-  Napi::Value v = field(o, name);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) fail(o.Env(), where + "." + name + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= min && d <= max)) {
-    fail(o.Env(), where + "." + name + " must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return d;
-}
-
-std::vector<std::string> stringArray(const Napi::Value& v, const std::string& where) {
-  if (!v.IsArray()) fail(v.Env(), where + " must be an array of strings");
-  Napi::Array a = v.As<Napi::Array>();
-  std::vector<std::string> out;
-  out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a.Get(i);
-    if (!item.IsString()) fail(v.Env(), where + "[" + std::to_string(i) + "] must be a string");
-    out.push_back(item.As<Napi::String>().Utf8Value());
-  }
-  return out;
-}
-
-Napi::Object objectAt(const Napi::Value& v, const std::string& where) {
-  if (!v.IsObject()) fail(v.Env(), where + " must be an object");
-  return v.As<Napi::Object>();
-}
-
-Mode modeFromJs(const Napi::Object& o, const std::string& where) {
-  std::string mode = stringField(o, "mode", where);
-  if (mode == "enforce") return Mode::Enforce;
-  if (mode == "audit") return Mode::Audit;
-  if (mode == "disabled") return Mode::Disabled;
-  fail(o.Env(), where + ".mode must be 'enforce', 'audit' or 'disabled', not '" + mode + "'");
-}
-
 std::shared_ptr<const ImageTable> imageFromJs(const Napi::Object& o, const std::string& where) {
   auto image = std::make_shared<ImageTable>();
-  std::vector<std::string> files = stringArray(field(o, "files"), where + ".files");
-  Napi::Value digests = field(o, "digests"), flags = field(o, "flags");
+  std::vector<std::string> files = js::stringArray(o.Get("files"), where + ".files");
+  Napi::Value digests = o.Get("digests"), flags = o.Get("flags");
   if (!digests.IsBuffer() || digests.As<Napi::Buffer<uint8_t>>().Length() != files.size() * 32) {
-    fail(o.Env(), where + ".digests must be a Buffer of 32 bytes per file");
+    js::throwTypeError(o.Env(), where + ".digests must be a Buffer of 32 bytes per file");
   }
   if (!flags.IsTypedArray() || flags.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
       flags.As<Napi::Uint8Array>().ElementLength() != files.size()) {
-    fail(o.Env(), where + ".flags must be a Uint8Array with one entry per file");
+    js::throwTypeError(o.Env(), where + ".flags must be a Uint8Array with one entry per file");
   }
   const uint8_t* d = digests.As<Napi::Buffer<uint8_t>>().Data();
   const uint8_t* x = flags.As<Napi::Uint8Array>().Data();
@@ -79,55 +28,61 @@ std::shared_ptr<const ImageTable> imageFromJs(const Napi::Object& o, const std::
     file.hashed = (x[i] & kFlagHashed) != 0;
     image->addFile(std::move(files[i]), file);
   }
-  for (const std::string& path : stringArray(field(o, "otherPaths"), where + ".otherPaths")) image->addOtherPath(path);
+  for (const std::string& path : js::stringArray(o.Get("otherPaths"), where + ".otherPaths")) image->addOtherPath(path);
   return image;
 }
 
 VolumeSpec volumeFromJs(const Napi::Object& o, const std::string& where) {
   VolumeSpec volume;
-  volume.source = stringField(o, "source", where);
-  volume.dev = static_cast<uint64_t>(numberField(o, "dev", 0, 0, 9007199254740991.0, where));
-  volume.destination = stringField(o, "destination", where);
-  if (volume.source.empty() && volume.dev == 0) fail(o.Env(), where + " needs a source or a dev");
+  volume.source = js::stringField(o, "source", where);
+  volume.dev = js::integerField(o, "dev", 0, where);
+  volume.destination = js::stringField(o, "destination", where);
+  if (volume.source.empty() && volume.dev == 0) js::throwTypeError(o.Env(), where + " needs a source or a dev");
   return volume;
 }
 
 ContainerSpec containerFromJs(const Napi::Object& o, const std::string& where) {
   ContainerSpec spec;
-  spec.id = stringField(o, "id", where);
-  spec.upperDir = stringField(o, "upperDir", where);
-  spec.lowerDirs = stringArray(field(o, "lowerDirs"), where + ".lowerDirs");
-  spec.cgroupLeaf = stringField(o, "cgroupLeaf", where);
-  spec.imageKey = stringField(o, "imageKey", where);
-  Napi::Value failed = field(o, "baselineFailed");
-  spec.baselineFailed = failed.IsBoolean() && failed.As<Napi::Boolean>().Value();
-  spec.policy = policyFromJs(objectAt(field(o, "policy"), where + ".policy"), where + ".policy");
-  Napi::Value volumes = field(o, "volumes");
-  if (!volumes.IsArray()) fail(o.Env(), where + ".volumes must be an array");
-  Napi::Array a = volumes.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); i++) {
+  spec.id = js::stringField(o, "id", where);
+  spec.upperDir = js::stringField(o, "upperDir", where);
+  spec.lowerDirs = js::stringArray(o.Get("lowerDirs"), where + ".lowerDirs");
+  spec.cgroupLeaf = js::stringField(o, "cgroupLeaf", where);
+  spec.imageKey = js::stringField(o, "imageKey", where);
+  spec.baselineFailed = js::booleanField(o, "baselineFailed", false, where);
+  spec.policy = policyFromJs(js::object(o.Get("policy"), where + ".policy"), where + ".policy");
+  Napi::Array volumes = js::array(o.Get("volumes"), where + ".volumes");
+  for (uint32_t i = 0; i < volumes.Length(); i++) {
     std::string at = where + ".volumes[" + std::to_string(i) + "]";
-    spec.volumes.push_back(volumeFromJs(objectAt(a.Get(i), at), at));
+    spec.volumes.push_back(volumeFromJs(js::object(volumes.Get(i), at), at));
   }
   return spec;
+}
+
+// One of the names in choices (the first is the default when undefined).
+std::string choiceField(const Napi::Object& o, const char* name, const std::string& where,
+                        std::initializer_list<const char*> choices) {
+  std::string value = js::optionalStringField(o, name, *choices.begin(), where);
+  std::string names;
+  for (const char* choice : choices) {
+    if (value == choice) return value;
+    names += std::string(names.empty() ? "" : " or ") + "\"" + choice + "\"";
+  }
+  js::throwTypeError(o.Env(), where + "." + name + " must be " + names + ", not \"" + value + "\"");
 }
 }  // namespace
 
 ContainerPolicy policyFromJs(const Napi::Object& o, const std::string& where) {
   ContainerPolicy policy;
-  policy.name = stringField(o, "name", where);
-  policy.mode = modeFromJs(o, where);
-  policy.allowPathGlobs = stringArray(field(o, "allowPaths"), where + ".allowPaths");
-  auto optionalGlobs = [&](const char* name) {
-    Napi::Value v = field(o, name);
-    return v.IsUndefined() ? std::vector<std::string>{} : stringArray(v, where + "." + name);
-  };
-  policy.allowParentGlobs = optionalGlobs("allowParents");
-  policy.allowVolumeGlobs = optionalGlobs("allowVolumes");
-  policy.denyPathGlobs = optionalGlobs("denyPaths");
-  for (const std::string& hex : stringArray(field(o, "allowDigests"), where + ".allowDigests")) {
+  policy.name = js::stringField(o, "name", where);
+  policy.mode = js::modeField(o, "mode", where);
+  policy.allowPathGlobs = js::stringArray(o.Get("allowPaths"), where + ".allowPaths");
+  policy.allowParentGlobs = js::optionalStringArray(o, "allowParents", where);
+  policy.allowVolumeGlobs = js::optionalStringArray(o, "allowVolumes", where);
+  policy.denyPathGlobs = js::optionalStringArray(o, "denyPaths", where);
+  for (const std::string& hex : js::stringArray(o.Get("allowDigests"), where + ".allowDigests")) {
     Sha256 digest;
-    if (!parseHex(hex, &digest)) fail(o.Env(), where + ".allowDigests: '" + hex + "' is not a hex SHA-256");
+    if (!parseHex(hex, &digest))
+      js::throwTypeError(o.Env(), where + ".allowDigests: '" + hex + "' is not a hex SHA-256");
     policy.allowDigests.insert(digest);
   }
   return policy;
@@ -136,56 +91,48 @@ ContainerPolicy policyFromJs(const Napi::Object& o, const std::string& where) {
 GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   GuardOptions options;
   const std::string where = "options";
-  options.deadline =
-      std::chrono::milliseconds(static_cast<int64_t>(numberField(o, "deadlineMs", 2000, 10, 600000, where)));
-  std::string failMode = field(o, "failMode").IsUndefined() ? "open" : stringField(o, "failMode", where);
-  if (failMode != "open" && failMode != "closed") fail(o.Env(), "options.failMode must be 'open' or 'closed'");
-  options.failOpen = failMode == "open";
-  options.holdLimit = static_cast<size_t>(numberField(o, "holdLimit", 4096, 1, 1 << 20, where));
-  options.hashWorkers = static_cast<size_t>(numberField(o, "hashWorkers", 2, 1, 64, where));
-  options.maxHashBytes = static_cast<uint64_t>(numberField(o, "maxHashBytes", 1 << 30, 1, 9007199254740991.0, where));
-  options.hashCacheEntries = static_cast<size_t>(numberField(o, "hashCacheEntries", 65536, 16, 1 << 24, where));
-  std::string identity = field(o, "processIdentity").IsUndefined() ? "auto" : stringField(o, "processIdentity", where);
-  if (identity != "auto" && identity != "mount-namespace") {
-    fail(o.Env(), "options.processIdentity must be 'auto' or 'mount-namespace'");
-  }
-  options.processIdentityByNamespace = identity == "mount-namespace";
+  options.deadline = std::chrono::milliseconds(js::integerField(o, "deadlineMs", 2000, where, 10, 600000));
+  options.failOpen = choiceField(o, "failMode", where, {"open", "closed"}) == "open";
+  options.holdLimit = js::integerField(o, "holdLimit", 4096, where, 1, 1 << 20);
+  options.hashWorkers = js::integerField(o, "hashWorkers", 2, where, 1, 64);
+  options.maxHashBytes = js::integerField(o, "maxHashBytes", 1 << 30, where, 1);
+  options.hashCacheEntries = js::integerField(o, "hashCacheEntries", 65536, where, 16, 1 << 24);
+  options.processIdentityByNamespace =
+      choiceField(o, "processIdentity", where, {"auto", "mount-namespace"}) == "mount-namespace";
   return options;
 }
 
 TablesChange tablesChangeFromJs(const Napi::Object& o) {
   TablesChange change;
-  Napi::Value v = field(o, "putImages");
+  const std::string where = "change";
+  Napi::Value v = o.Get("putImages");
   if (!v.IsUndefined()) {
-    if (!v.IsArray()) fail(o.Env(), "change.putImages must be an array");
-    Napi::Array a = v.As<Napi::Array>();
+    Napi::Array a = js::array(v, "change.putImages");
     for (uint32_t i = 0; i < a.Length(); i++) {
       std::string at = "change.putImages[" + std::to_string(i) + "]";
-      Napi::Object item = objectAt(a.Get(i), at);
-      change.putImages.emplace_back(stringField(item, "key", at),
-                                    imageFromJs(objectAt(field(item, "table"), at + ".table"), at + ".table"));
+      Napi::Object item = js::object(a.Get(i), at);
+      change.putImages.emplace_back(js::stringField(item, "key", at),
+                                    imageFromJs(js::object(item.Get("table"), at + ".table"), at + ".table"));
     }
   }
-  if (!(v = field(o, "dropImages")).IsUndefined()) change.dropImages = stringArray(v, "change.dropImages");
-  v = field(o, "putContainers");
+  change.dropImages = js::optionalStringArray(o, "dropImages", where);
+  v = o.Get("putContainers");
   if (!v.IsUndefined()) {
-    if (!v.IsArray()) fail(o.Env(), "change.putContainers must be an array");
-    Napi::Array a = v.As<Napi::Array>();
+    Napi::Array a = js::array(v, "change.putContainers");
     for (uint32_t i = 0; i < a.Length(); i++) {
       std::string at = "change.putContainers[" + std::to_string(i) + "]";
-      change.putContainers.push_back(containerFromJs(objectAt(a.Get(i), at), at));
+      change.putContainers.push_back(containerFromJs(js::object(a.Get(i), at), at));
     }
   }
-  if (!(v = field(o, "removeContainers")).IsUndefined())
-    change.removeContainers = stringArray(v, "change.removeContainers");
-  if (!(v = field(o, "snapshotRoots")).IsUndefined()) change.snapshotRoots = stringArray(v, "change.snapshotRoots");
-  if (!(v = field(o, "volumeRoots")).IsUndefined()) change.volumeRoots = stringArray(v, "change.volumeRoots");
-  if (!(v = field(o, "containerCgroupMarkers")).IsUndefined()) {
-    change.containerCgroupMarkers = stringArray(v, "change.containerCgroupMarkers");
+  change.removeContainers = js::optionalStringArray(o, "removeContainers", where);
+  // Absent: unchanged; present (even empty): replaced.
+  for (auto [name, list] :
+       {std::pair{"snapshotRoots", &change.snapshotRoots}, std::pair{"volumeRoots", &change.volumeRoots},
+        std::pair{"containerCgroupMarkers", &change.containerCgroupMarkers}}) {
+    if (!o.Get(name).IsUndefined()) *list = js::stringArray(o.Get(name), where + "." + name);
   }
-  if (!field(o, "hostMountNamespace").IsUndefined()) {
-    change.hostMountNamespace =
-        static_cast<uint64_t>(numberField(o, "hostMountNamespace", 0, 0, 9007199254740991.0, "change"));
+  if (!o.Get("hostMountNamespace").IsUndefined()) {
+    change.hostMountNamespace = js::integerField(o, "hostMountNamespace", 0, where);
   }
   return change;
 }
@@ -221,6 +168,27 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
     latency.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(s.latencyMicrosLog2[i])));
   }
   o.Set("latencyMicrosLog2", latency);
+  return o;
+}
+
+Napi::Object verdictToJs(Napi::Env env, const VerdictRecord& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("timeMs", Napi::Number::New(env, static_cast<double>(r.timeMs)));
+  o.Set("pid", Napi::Number::New(env, r.pid));
+  o.Set("ppid", Napi::Number::New(env, r.ppid));
+  o.Set("uid", Napi::Number::New(env, static_cast<double>(r.uid)));
+  o.Set("containerId", Napi::String::New(env, r.containerId));
+  o.Set("path", Napi::String::New(env, r.path));
+  o.Set("hostPath", Napi::String::New(env, r.hostPath));
+  o.Set("reason", Napi::String::New(env, reasonName(r.reason)));
+  o.Set("verdict", Napi::String::New(env, verdictName(r.verdict)));
+  o.Set("mode", Napi::String::New(env, modeName(r.mode)));
+  o.Set("sha256", Napi::String::New(env, r.sha256Hex));
+  o.Set("copyOf", Napi::String::New(env, r.copyOf));
+  o.Set("policy", Napi::String::New(env, r.policy));
+  o.Set("exe", Napi::String::New(env, r.exe));
+  o.Set("cmdline", Napi::String::New(env, r.cmdline));
+  o.Set("parentExe", Napi::String::New(env, r.parentExe));
   return o;
 }
 

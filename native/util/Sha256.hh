@@ -1,13 +1,19 @@
-// SHA-256 of an open file, streamed with OpenSSL (Node exports its bundled OpenSSL, which
-// uses SHA-NI where the CPU has it). Any thread.
+// SHA-256 digests: the value type, its hex form, and the digest of an open file, streamed
+// with OpenSSL (Node exports its bundled OpenSSL, which uses SHA-NI where the CPU has it).
+// Any thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
-#include "decide/Types.hh"
-
 namespace driftguard {
+
+using Sha256 = std::array<uint8_t, 32>;
+
+std::string hexOf(const Sha256& digest);
+// False (and *out unchanged in part) unless hex is 64 hex digits.
+bool parseHex(const std::string& hex, Sha256* out);
 
 struct HashResult {
   bool ok = false;

@@ -1,9 +1,12 @@
 // The typed contract of the native addon (native/). Everything JS may call in C++ is
-// declared here; nothing else reaches the addon.
+// declared here; nothing else reaches the addon. (The test build's extra functions:
+// test/testbed/nativeTestBinding.ts.)
 import * as path from "node:path";
 
 import type { DriftReason } from "../domain/driftReason";
 import type { PolicyMode, Verdict } from "../domain/verdict";
+import { errorMessage } from "../util/errorMessage";
+import { packageRoot } from "../util/packageRoot";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 
 /** Options of the exec guard. Every field has a default. */
@@ -194,60 +197,39 @@ export interface HashFileResult {
   ctimeNsec: number;
 }
 
-export interface JudgeCandidate {
-  where: "writable_layer" | "volume" | "host" | "no_path" | "image_layer";
-  policy: NativePolicy;
-  containerPath: string;
-  imageFile?: { sha256: string; executable: boolean };
-  imageHasOtherPath?: boolean;
-  digest?: string;
-  callerExe?: string;
-  parentExe?: string;
-}
-
-/** Every name the addon gives its enums, in enum order (test/unit/domain binds them to src/domain). */
-export interface NativeVocabulary {
-  /** The exec guard's reasons, "none" (a plain allow) first. */
-  guardReasons: string[];
-  /** The eBPF sensor's reasons. */
-  sensorReasons: string[];
-  /** "allowed" (a decision only, never a finding) and the finding verdicts. */
-  verdicts: string[];
-  modes: string[];
-}
-
 export interface NativeBinding {
   ExecGuard: new (options: ExecGuardOptions, onVerdicts: (batch: VerdictRecord[]) => void) => NativeExecGuard;
   /** Opens without following symlinks or blocking on FIFOs; rejects non-regular files and files over maxBytes. */
   hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean, onlyIfXattr?: string[]): Promise<HashFileResult>;
   /** lgetxattr: null when the attribute is absent. */
   readXattr(path: string, name: string): Buffer | null;
-  /** The pure drift decision, for table-driven tests. */
-  judge(candidate: JudgeCandidate): { verdict: "allowed" | Verdict; reason: DriftReason | "none" };
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
   BpfSensor: new (options: BpfSensorOptions, onFindings: (batch: SensorFinding[]) => void) => NativeBpfSensor;
-  vocabulary(): NativeVocabulary;
 }
 
 let loaded: NativeBinding | undefined;
 
-/** Loads build/Release/driftguard.node; the error lists every path tried. */
+/** Loads build/Release/driftguard.node (or $DRIFTGUARD_NATIVE); the error lists every path tried. */
 export function nativeBinding(): NativeBinding {
-  if (loaded) return loaded;
-  const root = path.resolve(__dirname, "..", "..", "..");
+  loaded ??= loadAddon<NativeBinding>("driftguard.node", process.env.DRIFTGUARD_NATIVE);
+  return loaded;
+}
+
+/** An addon built by binding.gyp, from build/Release or build/Debug; the error lists every path tried. */
+export function loadAddon<T>(fileName: string, override?: string): T {
+  const root = packageRoot();
   const candidates = [
-    process.env.DRIFTGUARD_NATIVE,
-    path.join(root, "build", "Release", "driftguard.node"),
-    path.join(root, "build", "Debug", "driftguard.node"),
+    override,
+    path.join(root, "build", "Release", fileName),
+    path.join(root, "build", "Debug", fileName),
   ].filter((p): p is string => !!p);
   const errors: string[] = [];
   for (const candidate of candidates) {
     try {
-      loaded = require(candidate) as NativeBinding;
-      return loaded;
+      return require(candidate) as T;
     } catch (error) {
-      errors.push(`  ${candidate}: ${(error as Error).message.split("\n")[0]}`);
+      errors.push(`  ${candidate}: ${errorMessage(error).split("\n")[0]}`);
     }
   }
-  throw new Error(`driftguard native addon not found; run "npm run build". Tried:\n${errors.join("\n")}`);
+  throw new Error(`driftguard native addon ${fileName} not found; run "npm run build". Tried:\n${errors.join("\n")}`);
 }

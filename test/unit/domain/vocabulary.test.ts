@@ -15,7 +15,7 @@ import {
 } from "../../../src/api/convert";
 import { DRIFT_REASON, DRIFT_REASONS, type Detector } from "../../../src/domain/driftReason";
 import { POLICY_MODE, POLICY_MODES, VERDICT, VERDICTS } from "../../../src/domain/verdict";
-import { nativeBinding } from "../../../src/native/binding";
+import { nativeTestBinding } from "../../testbed/nativeTestBinding";
 
 /** name → number of a proto enum, UNSPECIFIED included. */
 function protoEnum(name: string): Record<string, number> {
@@ -45,7 +45,7 @@ describe("domain vocabulary", () => {
   });
 
   describe("names of the native addon", () => {
-    const native = nativeBinding().vocabulary();
+    const native = nativeTestBinding().vocabulary();
     const detectedBy = (d: Detector) =>
       DRIFT_REASONS.filter((r) => (DRIFT_REASON[r].detectedBy as readonly Detector[]).includes(d));
 

@@ -1,7 +1,8 @@
 // The pure drift decision, table-driven: every reason, every mode, every exception kind.
 import * as assert from "node:assert/strict";
 
-import { nativeBinding, type JudgeCandidate, type NativePolicy } from "../../../src/native/binding";
+import type { NativePolicy } from "../../../src/native/binding";
+import { nativeTestBinding, type JudgeCandidate } from "../../testbed/nativeTestBinding";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -279,7 +280,7 @@ const rows: Row[] = [
 describe("judge: the drift decision", () => {
   for (const row of rows) {
     it(row.name, () => {
-      assert.deepEqual(nativeBinding().judge(row.candidate), { verdict: row.verdict, reason: row.reason });
+      assert.deepEqual(nativeTestBinding().judge(row.candidate), { verdict: row.verdict, reason: row.reason });
     });
   }
 
@@ -289,6 +290,9 @@ describe("judge: the drift decision", () => {
       policy: { ...enforce, mode: "block" },
       containerPath: "/x",
     } as unknown as JudgeCandidate;
-    assert.throws(() => nativeBinding().judge(bad), /candidate\.policy\.mode must be 'enforce', 'audit' or 'disabled'/);
+    assert.throws(
+      () => nativeTestBinding().judge(bad),
+      /candidate\.policy\.mode must be "enforce", "audit" or "disabled", not "block"/,
+    );
   });
 });

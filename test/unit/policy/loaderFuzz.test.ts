@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 
-import { nativeBinding } from "../../../src/native/binding";
+import { nativeTestBinding } from "../../testbed/nativeTestBinding";
 import { ERROR_CODES, WARNING_CODES, type LoadResult } from "../../../src/policy/issues";
 import { loadPolicyText } from "../../../src/policy/loadPolicies";
 import { rankPolicies, resolvePolicy } from "../../../src/policy/resolve";
@@ -111,7 +111,7 @@ function checkResult(result: { policies: DriftPolicy[]; issues: LoadResult["issu
     assert.ok(issue.line >= 0 && issue.line <= lines + 1, `line ${issue.line} of ${lines}`);
     assert.equal(typeof issue.message, "string");
   }
-  const native = nativeBinding();
+  const native = nativeTestBinding();
   for (const p of result.policies) {
     const r = resolvePolicy(workload(), [p], { defaultMode: "audit", nowMs: Date.now() });
     const np = toNativePolicy(

@@ -3,7 +3,8 @@
 // policy field that did not reach the native tables would fail here).
 import * as assert from "node:assert/strict";
 
-import { nativeBinding, type JudgeCandidate, type NativePolicy } from "../../../src/native/binding";
+import type { NativePolicy } from "../../../src/native/binding";
+import { nativeTestBinding, type JudgeCandidate } from "../../testbed/nativeTestBinding";
 import { toNativePolicy } from "../../../src/policy/toNativePolicy";
 import type { DriftPolicy } from "../../../src/policy/types";
 import { globsUnder, volumeKindOf } from "../../../src/policy/volumeKinds";
@@ -108,7 +109,7 @@ describe("toNativePolicy", () => {
 
   // Each row: a drift the bare policy blocks, and the exception that lets it run (or, for
   // deny, an image binary the bare policy allows and the deny blocks).
-  const judge = (p: NativePolicy, c: Omit<JudgeCandidate, "policy">) => nativeBinding().judge({ ...c, policy: p });
+  const judge = (p: NativePolicy, c: Omit<JudgeCandidate, "policy">) => nativeTestBinding().judge({ ...c, policy: p });
   const A = "a".repeat(64);
   const B = "b".repeat(64);
   const kinds: [string, Partial<DriftPolicy>, Omit<JudgeCandidate, "policy">, string][] = [

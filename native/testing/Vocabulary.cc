@@ -1,7 +1,6 @@
-#include "napi/Vocabulary.hh"
-
 #include "bpf/SensorTypes.hh"
 #include "decide/Types.hh"
+#include "testing/TestExports.hh"
 
 namespace driftguard {
 

@@ -1,0 +1,46 @@
+// Validation of JS arguments at the addon's boundary, the same for every native object.
+// [JS thread] Two message styles only: a call of the wrong shape throws the function's
+// usage string ("usage: apply(change: TablesChange)"); a wrong value throws a TypeError
+// naming where it is ("change.putContainers[2].policy.mode must be ..."). Callers validate
+// once here and trust the C++ types inside.
+//
+// C++ exceptions thrown by the cores (std::runtime_error naming the syscall, ...) reach JS
+// as an Error with their message: binding.gyp defines NODE_ADDON_API_CPP_EXCEPTIONS_ALL,
+// node-addon-api's one mapping of std::exception, so wrappers need no catch blocks.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "decide/Types.hh"
+
+namespace driftguard::js {
+
+// Integers a double holds exactly: larger ones are refused, not rounded.
+constexpr uint64_t kMaxSafeInteger = 9007199254740991ull;
+
+[[noreturn]] void throwTypeError(Napi::Env env, const std::string& message);
+// Throws usage unless ok: for the shape of a call (count and types of its arguments).
+void requireUsage(const Napi::CallbackInfo& info, bool ok, const char* usage);
+
+// A number that is an integer in [min, max]; where names it in the error.
+uint64_t integer(const Napi::Value& v, const std::string& where, uint64_t min = 0, uint64_t max = kMaxSafeInteger);
+// o[name] as above, fallback when undefined.
+uint64_t integerField(const Napi::Object& o, const char* name, uint64_t fallback, const std::string& where,
+                      uint64_t min = 0, uint64_t max = kMaxSafeInteger);
+bool booleanField(const Napi::Object& o, const char* name, bool fallback, const std::string& where);
+std::string stringField(const Napi::Object& o, const char* name, const std::string& where);
+std::string optionalStringField(const Napi::Object& o, const char* name, const std::string& fallback,
+                                const std::string& where);
+std::vector<std::string> stringArray(const Napi::Value& v, const std::string& where);
+// o[name] as a string array, empty when undefined.
+std::vector<std::string> optionalStringArray(const Napi::Object& o, const char* name, const std::string& where);
+Napi::Object object(const Napi::Value& v, const std::string& where);
+Napi::Array array(const Napi::Value& v, const std::string& where);
+// o[name]: "enforce", "audit" or "disabled" (the one parser of policy modes).
+Mode modeField(const Napi::Object& o, const char* name, const std::string& where);
+
+}  // namespace driftguard::js

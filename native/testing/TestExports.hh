@@ -1,0 +1,16 @@
+// Functions only the test build exports (build/Release/driftguard_test.node, target
+// driftguard_test in binding.gyp; contract: test/testbed/nativeTestBinding.ts). The
+// production addon has none of them. [JS thread]
+#pragma once
+
+#include <napi.h>
+
+namespace driftguard {
+
+// judge(candidate) → {verdict, reason}: the pure decision, for table-driven tests.
+Napi::Value Judge(const Napi::CallbackInfo& info);
+// vocabulary() → {guardReasons, sensorReasons, verdicts, modes}: every name the addon gives
+// its enums, in enum order, for test/unit/domain/vocabulary.test.ts.
+Napi::Value Vocabulary(const Napi::CallbackInfo& info);
+
+}  // namespace driftguard

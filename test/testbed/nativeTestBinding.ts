@@ -1,0 +1,41 @@
+// The test build of the addon (build/Release/driftguard_test.node, native/testing): the
+// production contract plus functions no production code may call. The shipped addon does
+// not have them (test/unit/native/testBuild.test.ts).
+import type { DriftReason } from "../../src/domain/driftReason";
+import type { Verdict } from "../../src/domain/verdict";
+import { loadAddon, type NativeBinding, type NativePolicy } from "../../src/native/binding";
+
+export interface JudgeCandidate {
+  where: "writable_layer" | "volume" | "host" | "no_path" | "image_layer";
+  policy: NativePolicy;
+  containerPath: string;
+  imageFile?: { sha256: string; executable: boolean };
+  imageHasOtherPath?: boolean;
+  digest?: string;
+  callerExe?: string;
+  parentExe?: string;
+}
+
+/** Every name the addon gives its enums, in enum order (test/unit/domain binds them to src/domain). */
+export interface NativeVocabulary {
+  /** The exec guard's reasons, "none" (a plain allow) first. */
+  guardReasons: string[];
+  /** The eBPF sensor's reasons. */
+  sensorReasons: string[];
+  /** "allowed" (a decision only, never a finding) and the finding verdicts. */
+  verdicts: string[];
+  modes: string[];
+}
+
+export interface NativeTestBinding extends NativeBinding {
+  /** The pure drift decision, for table-driven tests. */
+  judge(candidate: JudgeCandidate): { verdict: "allowed" | Verdict; reason: DriftReason | "none" };
+  vocabulary(): NativeVocabulary;
+}
+
+let loaded: NativeTestBinding | undefined;
+
+export function nativeTestBinding(): NativeTestBinding {
+  loaded ??= loadAddon<NativeTestBinding>("driftguard_test.node");
+  return loaded;
+}
