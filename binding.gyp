@@ -1,6 +1,3 @@
-# Two addons from one static library of everything native: build/Release/driftguard.node
-# (what ships) and build/Release/driftguard_test.node, the same plus the test-only exports
-# (native/testing: judge, vocabulary) that `npm test` uses. The Dockerfile copies only the first.
 {
   "variables": {
     "with_bpf%": "<!(bash native/bpf/build-bpf.sh detect)"
@@ -13,8 +10,6 @@
     "defines": [
       "NAPI_VERSION=8",
       "NAPI_CPP_EXCEPTIONS",
-      # node-addon-api turns any std::exception thrown on the JS thread into a JS Error with
-      # its message: the one error mapping of the N-API layer (native/napi/JsArgs.hh).
       "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
       "NODE_ADDON_API_DISABLE_DEPRECATED"
     ],
@@ -36,6 +31,15 @@
     ]
   },
   "targets": [
+    {
+      "target_name": "driftguard",
+      "sources": [
+        "native/addon.cc"
+      ],
+      "dependencies": [
+        "driftguard_core"
+      ]
+    },
     {
       "target_name": "driftguard_core",
       "type": "static_library",
@@ -62,7 +66,6 @@
         "native/bpf/SensorJsConvert.cc",
         "native/bpf/SensorTypes.cc"
       ],
-      # Linked into shared objects (the two addons).
       "cflags": [
         "-fPIC"
       ],
@@ -113,15 +116,6 @@
             ]
           }
         ]
-      ]
-    },
-    {
-      "target_name": "driftguard",
-      "sources": [
-        "native/addon.cc"
-      ],
-      "dependencies": [
-        "driftguard_core"
       ]
     },
     {

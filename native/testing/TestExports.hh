@@ -1,6 +1,8 @@
 // Functions only the test build exports (build/Release/driftguard_test.node, target
-// driftguard_test in binding.gyp; contract: test/testbed/nativeTestBinding.ts). The
-// production addon has none of them. [JS thread]
+// driftguard_test in binding.gyp; contract: test/testbed/nativeTestBinding.ts). binding.gyp
+// builds everything else once, as the static library driftguard_core, and links it into
+// both addons; the production addon (driftguard.node, the one the image ships) has none of
+// these. [JS thread]
 #pragma once
 
 #include <napi.h>
