@@ -1,13 +1,11 @@
-// The agent's settings, with the defaults a node on EKS (Amazon Linux 2023) needs.
+// The agent's settings, with the defaults a node on EKS (Amazon Linux 2023) needs. The
+// container runtime's own settings are the runtime's (runtime/openContainerSource.ts).
 import type { PolicyMode } from "../domain/verdict";
 import type { FailMode } from "../native/binding";
+import { DEFAULT_CONTAINERD_CONFIG } from "../runtime/ContainerdSource";
+import type { RuntimeConfig } from "../runtime/openContainerSource";
 
-export interface AgentConfig {
-  containerdAddress: string;
-  /** containerd's root dir; snapshots live under <root>/io.containerd.snapshotter.v1.overlayfs. */
-  containerdRoot: string;
-  /** containerd namespaces to watch (k8s.io holds Kubernetes containers). */
-  namespaces: string[];
+export interface AgentConfig extends RuntimeConfig {
   /** Mode for containers no policy covers. */
   mode: PolicyMode;
   failMode: FailMode;
@@ -19,9 +17,7 @@ export interface AgentConfig {
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
-  containerdAddress: "/run/containerd/containerd.sock",
-  containerdRoot: "/var/lib/containerd",
-  namespaces: ["k8s.io"],
+  ...DEFAULT_CONTAINERD_CONFIG,
   mode: "audit",
   failMode: "open",
   deadlineMs: 2000,
@@ -29,5 +25,3 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   nodeName: "",
   kubeletPodsDir: "/var/lib/kubelet/pods",
 };
-
-export const OVERLAY_SNAPSHOTTER_DIR = "io.containerd.snapshotter.v1.overlayfs";

@@ -4,15 +4,15 @@
 // image baseline built (or taken from cache) and put in. Images are shared by every
 // container whose layers are the same, and dropped when the last one goes.
 import { createHash } from "node:crypto";
-import * as path from "node:path";
 
 import type { BaselineBuilder } from "../baseline/BaselineBuilder";
 import { toNativeTable } from "../baseline/nativeTable";
 import type { Logger } from "../log/logger";
 import type { NativeContainer, NativeExecGuard, NativePolicy, NativeVolume } from "../native/binding";
 import type { PolicySource } from "../policy/PolicySource";
+import { containerKey } from "../runtime/containerKey";
+import type { RuntimeConventions } from "../runtime/ContainerSource";
 import type { ContainerRecord } from "../runtime/types";
-import { cgroupLeaf } from "./cgroupLeaf";
 import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
 import { hostPath, type HostView } from "./HostView";
 import { imageDigestsOf } from "./writableLayerCopies";
@@ -54,12 +54,9 @@ export interface AttacherDeps {
   logger: Logger;
   /** Snapshot roots already known to the guard; new ones are added as containers show them. */
   snapshotRoots: Set<string>;
+  /** The container runtime's cgroup naming and snapshot layout. */
+  runtime: RuntimeConventions;
   followers?: ContainerFollower[];
-}
-
-/** The native key of a container: containerd ids are unique per namespace only. */
-export function containerKey(namespace: string, id: string): string {
-  return `${namespace}/${id}`;
 }
 
 function imageKeyOf(record: ContainerRecord): string {
@@ -123,7 +120,7 @@ export class ContainerAttacher {
         mode: attached.policy.mode,
         volumes: volumes.volumes.length,
       },
-      "container attached",
+      "container guarded",
     );
     if (building) await this.buildImage(attached.imageKey, record);
     else if (!image.ready && !image.failed) await this.whenImageSettles(attached.imageKey);
@@ -160,8 +157,7 @@ export class ContainerAttacher {
     if (dropImage) this.images.delete(attached.imageKey);
     this.deps.guard.apply({ removeContainers: [key], dropImages: dropImage && image.ready ? [attached.imageKey] : [] });
     for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
-    for (const follower of this.deps.followers ?? []) follower.detach(key);
-    this.deps.logger.info({ container: id, namespace }, "container detached");
+    for (const follower of this.deps.followers ?? []) follower.detach(key); // the runtime source logged the detach
   }
 
   private restarted(attached: AttachedContainer, record: ContainerRecord): void {
@@ -238,7 +234,7 @@ export class ContainerAttacher {
       id: attached.key,
       upperDir: record.rootfs.upperDir,
       lowerDirs: record.rootfs.lowerDirs,
-      cgroupLeaf: cgroupLeaf(record.cgroupsPath, record.id),
+      cgroupLeaf: this.deps.runtime.cgroupLeaf(record),
       imageKey: image?.ready ? attached.imageKey : "",
       baselineFailed: image?.failed ?? false,
       policy: attached.policy,
@@ -246,14 +242,11 @@ export class ContainerAttacher {
     };
   }
 
-  /** The snapshot roots with this container's (…/snapshots/<n>/fs → …/snapshots) added. */
+  /** The snapshot roots with this container's added, when it is a new one. */
   private snapshotRootsWith(record: ContainerRecord): string[] | undefined {
     const roots = this.deps.snapshotRoots;
-    const upper = record.rootfs.upperDir || record.rootfs.lowerDirs[0];
-    if (!upper) return undefined;
-    const root = path.dirname(path.dirname(upper));
-    // Only a snapshotter's own "snapshots" dir: a root like "/" would hold every host exec.
-    if (roots.has(root) || path.basename(root) !== "snapshots") return undefined;
+    const root = this.deps.runtime.snapshotRootOf(record);
+    if (root === undefined || roots.has(root)) return undefined;
     roots.add(root);
     return [...roots];
   }

@@ -11,7 +11,9 @@ import type { ListenAddress } from "../metrics/listenAddress";
 import { MetricsServer, type Readiness } from "../metrics/MetricsServer";
 import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
 import type { PolicySource } from "../policy/PolicySource";
+import type { DriftFinding } from "../report/DriftFinding";
 import type { Reporter } from "../report/Reporter";
+import type { FindingSink } from "../sink/FindingSink";
 import type { Agent } from "./Agent";
 
 export interface AgentHttpOptions {
@@ -28,6 +30,8 @@ export class AgentHttp {
   private constructor(
     private readonly server: MetricsServer,
     readonly registry: Registry,
+    /** The metrics' finding sink (agentSinks.ts registers it). */
+    readonly findingCounter: FindingSink<DriftFinding>,
   ) {}
 
   /** Listening before the agent starts, so that liveness holds while it attaches containers. */
@@ -42,7 +46,6 @@ export class AgentHttp {
       layerCache: layerCacheStats,
       ebpf: () => o.agent.ebpf(),
     });
-    o.agent.onFinding((finding) => metrics.onFinding(finding));
     const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
     const server = await MetricsServer.start({
       address: o.address,
@@ -50,7 +53,7 @@ export class AgentHttp {
       logger: o.logger,
       ready: () => created.http?.readiness(o.agent) ?? { ready: false, detail: "starting" },
     });
-    created.http = new AgentHttp(server, registry);
+    created.http = new AgentHttp(server, registry, metrics.findingCounter);
     return created.http;
   }
 
@@ -68,11 +71,12 @@ export class AgentHttp {
   }
 
   private readiness(agent: Agent): Readiness {
-    if (!this.started) return { ready: false, detail: "starting: connecting to containerd and attaching containers" };
+    const { runtime, runtimeConnected } = agent.health();
+    if (!this.started) return { ready: false, detail: `starting: connecting to ${runtime} and attaching containers` };
     const stats = agent.stats();
     if (!stats) return { ready: false, detail: "the exec guard is stopped" };
-    if (!agent.health().containerdConnected) {
-      return { ready: false, detail: "containerd unreachable: known containers stay enforced, new ones wait" };
+    if (!runtimeConnected) {
+      return { ready: false, detail: `${runtime} unreachable: known containers stay enforced, new ones wait` };
     }
     return { ready: true, detail: `exec guard running, ${stats.containers} containers attached` };
   }

@@ -1,13 +1,17 @@
 // `driftguard agent`: runs the exec guard on this node until SIGTERM/SIGINT.
 import { Agent } from "../agent/Agent";
 import { AgentHttp } from "../agent/agentHttp";
+import { registerAgentSinks } from "../agent/agentSinks";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { POLICY_MODES } from "../domain/verdict";
 import { componentLogger } from "../log/logger";
 import { parseListenAddress, type ListenAddress } from "../metrics/listenAddress";
 import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
 import { FixedModePolicy, type PolicySource } from "../policy/PolicySource";
+import type { DriftFinding } from "../report/DriftFinding";
 import { startReporter, type ReporterConfig } from "../report/Reporter";
+import { openContainerSource } from "../runtime/openContainerSource";
+import { FindingSinks } from "../sink/FindingSinks";
 import { UsageError, type Command } from "./command";
 import { choice, parseFlags, positiveInt, type FlagSpec } from "./flags";
 import { REPORTER_FLAGS, REPORTER_USAGE, reporterConfigFromFlags } from "./reporterFlags";
@@ -115,7 +119,8 @@ export const agentCommand: Command = {
           logger: componentLogger("policy"),
         })
       : new FixedModePolicy(config.mode);
-    const agent = new Agent(config, policies);
+    const sinks = new FindingSinks<DriftFinding>(logger);
+    const agent = new Agent(config, policies, openContainerSource(config), sinks);
     // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&
@@ -124,11 +129,11 @@ export const agentCommand: Command = {
         containers: agent.stats()?.containers ?? 0,
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
       }));
-    if (reporter) agent.onFinding((finding) => reporter.write(finding));
     let http: AgentHttp | undefined; // metrics and health endpoints (src/agent/agentHttp.ts)
     const shutDown = async () => {
       await agent.stop();
-      await reporter?.close();
+      await sinks.close();
+      await reporter?.close(); // idempotent; not registered yet when the endpoints failed to start
       await policies.close?.();
       await http?.close();
     };
@@ -141,6 +146,7 @@ export const agentCommand: Command = {
       return 1;
     }
     // ---- end of metrics and health endpoints ----
+    registerAgentSinks(sinks, { reporter, metrics: http?.findingCounter });
     let stopping: Promise<void> | undefined;
     const stopped = new Promise<void>((resolve) => {
       for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,16 +1,19 @@
 // What the collector serves besides gRPC: the review page (web/), the metrics and health
-// endpoint (/metrics, /healthz, /readyz: ready when the database answers) and the webhook
-// for new findings. Started after the store opened; stopped before it closes.
-import { findingView } from "../api/findingView";
+// endpoint (/metrics, /healthz, /readyz: ready when the database answers) and the finding
+// sinks for new findings (collectorSinks.ts: the webhook). Started after the store opened;
+// stopped before it closes.
+import { findingView, type FindingView } from "../api/findingView";
 import type { Logger } from "../log/logger";
 import type { CollectorMetrics } from "../metrics/collectorMetrics";
 import { parseListenAddress } from "../metrics/listenAddress";
 import { MetricsServer } from "../metrics/MetricsServer";
 import type { Authenticator } from "./auth/Authenticator";
+import { FindingSinks } from "../sink/FindingSinks";
 import type { TlsFiles } from "./auth/serverCredentials";
+import { registerCollectorSinks } from "./collectorSinks";
 import { apiFromStored } from "./records";
 import type { FindingRecord, FindingStore, StoredFinding } from "./store/FindingStore";
-import { WebhookSender, type WebhookConfig } from "./webhook/WebhookSender";
+import type { WebhookConfig } from "./webhook/WebhookSender";
 import { WebServer } from "./web/WebServer";
 
 export interface EndpointsConfig {
@@ -28,7 +31,7 @@ export class CollectorEndpoints {
   private constructor(
     readonly web: WebServer | undefined,
     readonly metricsServer: MetricsServer | undefined,
-    readonly webhook: WebhookSender | undefined,
+    readonly sinks: FindingSinks<FindingView>,
   ) {}
 
   static async start(
@@ -36,12 +39,8 @@ export class CollectorEndpoints {
     deps: { store: FindingStore; auth: Authenticator; metrics: CollectorMetrics; logger: Logger },
   ): Promise<CollectorEndpoints> {
     const { store, metrics, logger } = deps;
-    const webhook =
-      config.webhook &&
-      new WebhookSender(config.webhook, logger.child({ part: "webhook" }), (outcome, queued) => {
-        if (outcome) metrics.webhook.inc({ outcome });
-        metrics.webhookQueue.set(queued);
-      });
+    const sinks = new FindingSinks<FindingView>(logger.child({ part: "sinks" }));
+    registerCollectorSinks(sinks, { webhook: config.webhook, metrics, logger });
     let web: WebServer | undefined;
     let metricsServer: MetricsServer | undefined;
     try {
@@ -68,16 +67,16 @@ export class CollectorEndpoints {
         });
       }
     } catch (error) {
-      webhook?.close();
+      await sinks.close();
       await web?.close();
       throw error;
     }
-    return new CollectorEndpoints(web, metricsServer, webhook);
+    return new CollectorEndpoints(web, metricsServer, sinks);
   }
 
-  /** Findings stored for the first time: to the webhook. */
+  /** Findings stored for the first time: to every sink. */
   onNewFindings(added: FindingRecord[], receivedMs: number): void {
-    if (!this.webhook) return;
+    if (this.sinks.size === 0) return;
     for (const record of added) {
       const stored: StoredFinding = {
         ...record,
@@ -87,12 +86,12 @@ export class CollectorEndpoints {
         triageUpdatedMs: 0,
         receivedMs,
       };
-      this.webhook.enqueue(findingView(apiFromStored(stored)));
+      this.sinks.write(findingView(apiFromStored(stored)));
     }
   }
 
   async close(): Promise<void> {
-    this.webhook?.close();
+    await this.sinks.close();
     await this.web?.close();
     await this.metricsServer?.close();
   }

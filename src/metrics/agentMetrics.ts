@@ -10,6 +10,7 @@ import type { BpfCoverage, BpfSensorStats } from "../native/bpfBinding";
 import type { PolicySourceStats } from "../policy/DirectoryPolicySource";
 import type { DriftFinding } from "../report/DriftFinding";
 import type { ReporterStats } from "../report/Reporter";
+import type { FindingSink } from "../sink/FindingSink";
 import { cumulativeCounter, single } from "./cumulative";
 import { Log2LatencyHistogram } from "./log2Histogram";
 
@@ -104,10 +105,19 @@ export class AgentMetrics {
     if (s.policies) this.policyMetrics(registry, s.policies);
   }
 
-  /** Called for every blocked or audited exec (Agent.onFinding). */
-  onFinding(finding: DriftFinding): void {
-    this.decisions.inc({ verdict: finding.verdict, reason: finding.reason });
-  }
+  /** Counts every blocked or audited exec by verdict and reason: one of the agent's sinks. */
+  readonly findingCounter: FindingSink<DriftFinding> = (() => {
+    let written = 0;
+    return {
+      name: "metrics",
+      write: (finding: DriftFinding) => {
+        written++;
+        this.decisions.inc({ verdict: finding.verdict, reason: finding.reason });
+      },
+      stats: () => ({ written, dropped: 0 }),
+      close: async () => undefined,
+    };
+  })();
 
   private ebpfMetrics(registry: Registry, read: NonNullable<AgentMetricSources["ebpf"]>): void {
     new Gauge({

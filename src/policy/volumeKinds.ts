@@ -4,6 +4,7 @@
 // is the runtime's own (/dev, /dev/shm, /run) or a tmpfs volume.
 import * as path from "node:path";
 
+import { isRuntimeSandboxFile } from "../runtime/podRole";
 import type { OciMount } from "../runtime/types";
 import { escapeFnmatch } from "./glob";
 import type { VolumeKind } from "./types";
@@ -15,9 +16,6 @@ const PLUGIN_KINDS: Record<string, VolumeKind> = {
   "kubernetes.io~projected": "projected",
   "kubernetes.io~downward-api": "downwardAPI",
 };
-
-/** containerd's CRI plugin binds /etc/hostname, /etc/resolv.conf from here: not volumes. */
-const CRI_SANDBOX_FILES = "/io.containerd.grpc.v1.cri/sandboxes/";
 
 /** How deep allowVolumes reach below a mount point: fnmatch has no `**`. */
 export const VOLUME_GLOB_DEPTH = 8;
@@ -40,7 +38,7 @@ export function volumeKindOf(mount: OciMount, kubeletPodsDir: string): VolumeKin
     // inline volume brings: persistentVolumeClaim.
     return PLUGIN_KINDS[plugin] ?? "persistentVolumeClaim";
   }
-  if (source.includes(CRI_SANDBOX_FILES)) return undefined;
+  if (isRuntimeSandboxFile(source)) return undefined;
   return "hostPath";
 }
 

@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 
 import type { Heartbeat, ReportResponse } from "../api/types";
 import type { Logger } from "../log/logger";
-import { Backoff } from "../runtime/backoff";
+import { Backoff } from "../util/backoff";
 import {
   createAgentClient,
   encodeBatchRequest,

@@ -1,10 +1,11 @@
 // The finding as a JSON log line: always on, whatever else is configured. One line per
 // blocked or audited exec (not aggregated: the log is the node-local record), message "drift".
+// No queue of its own: pino's stream is the buffer, and the node-local record drops nothing.
 import type { Logger } from "../log/logger";
+import type { FindingSink, SinkStats } from "../sink/FindingSink";
 import type { DriftFinding } from "./DriftFinding";
-import type { FindingOutput, OutputStats } from "./FindingOutput";
 
-export class DriftLog implements FindingOutput {
+export class DriftLog implements FindingSink<DriftFinding> {
   readonly name = "log";
   private written = 0;
 
@@ -15,7 +16,7 @@ export class DriftLog implements FindingOutput {
     this.logger.warn({ finding }, "drift");
   }
 
-  stats(): OutputStats {
+  stats(): SinkStats {
     return { written: this.written, dropped: 0 };
   }
 

@@ -1,10 +1,10 @@
 // The findings pipeline towards the collector: aggregate → encode → spool → stream.
-// `driftguard agent` starts it when --collector-address is set and feeds it every finding
-// (Agent.onFinding); the JSON log line is written by the agent's DriftLog, always.
+// `driftguard agent` starts it when --collector-address is set; it is one of the agent's
+// finding sinks (agent/agentSinks.ts), its bounded queue the spool on disk.
 //
 //   const reporter = startReporter(config, logger, () => ({ mode, containers, nativeDropped }));
-//   agent.onFinding((f) => reporter.write(f));
-//   await reporter.close();
+//   sinks.add(reporter);
+//   await sinks.close();
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -19,8 +19,8 @@ import { Aggregator } from "./Aggregator";
 import { CollectorStream, type CollectorStreamStats } from "./CollectorStream";
 import type { DriftFinding } from "./DriftFinding";
 import { newIncarnation } from "./findingId";
-import type { FindingOutput, OutputStats } from "./FindingOutput";
 import { Spool, type SpoolStats } from "./spool/Spool";
+import type { FindingSink, SinkStats } from "../sink/FindingSink";
 
 export interface ReporterConfig extends CollectorConnection {
   clusterName: string;
@@ -44,14 +44,14 @@ export interface AgentStatus {
   nativeVerdictsDropped: number;
 }
 
-export interface ReporterStats extends OutputStats {
+export interface ReporterStats extends SinkStats {
   invalid: number;
   openAggregates: number;
   spool: SpoolStats;
   stream: CollectorStreamStats;
 }
 
-export interface Reporter extends FindingOutput {
+export interface Reporter extends FindingSink<DriftFinding> {
   stats(): ReporterStats;
   /** Send-to-ack latencies (ms) collected since the last call. */
   takeAckLatencies(): number[];

@@ -7,10 +7,11 @@
 import { EventEmitter } from "node:events";
 
 import type { Logger } from "../log/logger";
-import { Backoff, type BackoffOptions } from "./backoff";
+import { Backoff, type BackoffOptions } from "../util/backoff";
 import { ContainerdClient, type ContainerdContainer, type EventSubscription } from "./ContainerdClient";
 import { isInitProcess, type ContainerdEvent } from "./containerdEvents";
 import { ContainerdError } from "./ContainerdError";
+import { containerKey } from "./containerKey";
 import { readContainerRecord } from "./containerRecord";
 import { listLiveContainers } from "./liveContainers";
 import type { ContainerRecord, RuntimeWatcherEvents } from "./types";
@@ -25,6 +26,8 @@ export interface RuntimeWatcherOptions {
   callTimeoutMs?: number;
   /** Reconnect delays. Default 250 ms doubling to 5 s, with jitter. */
   reconnect?: BackoffOptions;
+  /** A new client per connection. Default: a ContainerdClient on address with callTimeoutMs. */
+  connect?: () => ContainerdClient;
 }
 
 type EventArgs<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? A : never };
@@ -34,13 +37,10 @@ type EventArgs<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? 
 const NAMESPACE_PATTERN = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 const SETTLE_SWEEP_MS = 1000;
 
-const keyOf = (namespace: string, id: string): string => `${namespace}/${id}`;
-
 export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>> {
-  private readonly address: string | undefined;
+  private readonly connect: () => ContainerdClient;
   private readonly namespaces: Set<string>;
   private readonly logger: Logger;
-  private readonly callTimeoutMs: number | undefined;
   private readonly backoff: Backoff;
   private readonly attached = new Map<string, ContainerRecord>();
   private readonly queues = new Map<string, Promise<void>>();
@@ -62,10 +62,10 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
     if (options.namespaces.length === 0) throw new Error("RuntimeWatcher: namespaces must name at least one namespace");
     const bad = options.namespaces.filter((ns) => !NAMESPACE_PATTERN.test(ns));
     if (bad.length > 0) throw new Error(`RuntimeWatcher: invalid containerd namespace name(s): ${bad.join(", ")}`);
-    this.address = options.address;
+    const { address, callTimeoutMs } = options;
+    this.connect = options.connect ?? (() => new ContainerdClient({ address, callTimeoutMs }));
     this.namespaces = new Set(options.namespaces);
     this.logger = options.logger;
-    this.callTimeoutMs = options.callTimeoutMs;
     this.backoff = new Backoff(options.reconnect);
   }
 
@@ -102,7 +102,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
 
   private async run(started: () => void): Promise<void> {
     while (!this.stopped) {
-      const client = (this.client = new ContainerdClient({ address: this.address, callTimeoutMs: this.callTimeoutMs }));
+      const client = (this.client = this.connect());
       let reason: Error;
       try {
         reason = await this.session(client, started);
@@ -162,7 +162,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
   private onEvent(event: ContainerdEvent): void {
     if (event.kind === "other" || event.kind === "ContainerCreate" || !this.namespaces.has(event.namespace)) return;
     const { namespace, containerId } = event;
-    const key = keyOf(namespace, containerId);
+    const key = containerKey(namespace, containerId);
     switch (event.kind) {
       case "TaskCreate": // carries the pid before the process runs the image's command
       case "TaskStart": // TaskCreate may have been missed (or failed to attach)
@@ -198,7 +198,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
     this.touchedDuringSync.clear();
     this.syncing = true;
     try {
-      const live = await listLiveContainers(client, this.namespaces, keyOf);
+      const live = await listLiveContainers(client, this.namespaces, containerKey);
       const work: Promise<void>[] = [];
       for (const [key, record] of this.attached) {
         if (live.has(key)) continue;
@@ -231,7 +231,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
     trigger: string,
   ): Promise<void> {
     const id = typeof container === "string" ? container : container.id;
-    const key = keyOf(namespace, id);
+    const key = containerKey(namespace, id);
     if (this.attached.get(key)?.pid === pid) return;
     const client = this.client;
     if (!client || this.stopped) return;
@@ -253,7 +253,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
   }
 
   private detach(namespace: string, id: string, trigger: string): void {
-    const key = keyOf(namespace, id);
+    const key = containerKey(namespace, id);
     if (!this.attached.delete(key) || this.stopped) return;
     this.logger.info({ namespace, container: id, trigger }, "container detached");
     this.emitSafe("detach", namespace, id);

@@ -1,6 +1,7 @@
 // Posts each new finding to a webhook (--webhook-url), signed (signature.ts). A bounded
 // queue in memory, delivered one POST at a time in order; a failed attempt (network error,
-// timeout, 408, 429, 5xx) is retried with exponential backoff and full jitter, other 4xx
+// timeout, 408, 429, 5xx) is retried with exponential backoff and jitter (util/backoff.ts:
+// a random delay between half the bound and the bound, not full jitter), other 4xx
 // answers are final. When the queue is full new findings are dropped and counted: the
 // collector's database keeps them, only the notification is lost. A collector restart
 // loses what was queued (logged).
@@ -10,6 +11,7 @@ import * as https from "node:https";
 
 import type { FindingView } from "../../api/findingView";
 import type { Logger } from "../../log/logger";
+import { Backoff } from "../../util/backoff";
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from "./signature";
 
 export interface WebhookConfig {
@@ -48,6 +50,8 @@ export class WebhookSender {
   private timer?: NodeJS.Timeout;
   private readonly s: WebhookStats = { queued: 0, delivered: 0, retried: 0, failed: 0, dropped: 0 };
   private readonly target: URL;
+  /** Delays between the attempts of the delivery in hand (one at a time): reset for each. */
+  private readonly retryDelay: Backoff;
 
   constructor(
     private readonly config: WebhookConfig,
@@ -56,6 +60,7 @@ export class WebhookSender {
     private readonly onChange: (outcome: WebhookOutcome | undefined, queued: number) => void = () => undefined,
   ) {
     this.target = new URL(config.url);
+    this.retryDelay = new Backoff({ initialMs: config.initialBackoffMs ?? 500, maxMs: config.maxBackoffMs ?? 30_000 });
   }
 
   enqueue(finding: FindingView): void {
@@ -92,23 +97,15 @@ export class WebhookSender {
       if (this.closed) return;
       if (result === "ok" || result === "final" || ++delivery.attempt >= (this.config.maxAttempts ?? 8)) {
         this.queue.shift();
+        this.retryDelay.reset();
         this.count(result === "ok" ? "delivered" : "failed");
         if (result !== "ok") this.logger.error({ id: delivery.finding.id, delivery: delivery.id }, "webhook gave up");
         this.pump();
         return;
       }
       this.count("retried");
-      this.timer = setTimeout(() => this.pump(), this.backoff(delivery.attempt));
+      this.timer = setTimeout(() => this.pump(), this.retryDelay.next());
     });
-  }
-
-  /** Full jitter: uniformly random up to the exponential bound, so retries of many collectors spread. */
-  private backoff(attempt: number): number {
-    const bound = Math.min(
-      this.config.maxBackoffMs ?? 30_000,
-      (this.config.initialBackoffMs ?? 500) * 2 ** (attempt - 1),
-    );
-    return Math.round(bound / 2 + (Math.random() * bound) / 2);
   }
 
   private attempt(delivery: Delivery): Promise<"ok" | "retry" | "final"> {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { cgroupLeaf, containerCgroupMarkers } from "../../../src/agent/cgroupLeaf";
+import { cgroupLeaf, containerCgroupMarkers } from "../../../src/runtime/cgroupLeaf";
 
 describe("cgroupLeaf", () => {
   const rows: [string, string, string][] = [

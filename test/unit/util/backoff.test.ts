@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { Backoff } from "../../../src/runtime/backoff";
+import { Backoff } from "../../../src/util/backoff";
 
 describe("Backoff", () => {
   it("doubles up to the cap, with jitter between half and all of the step", () => {

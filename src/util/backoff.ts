@@ -1,5 +1,7 @@
-// Reconnect delays: exponential with jitter, so that the agents of many nodes do not all
-// hit a restarted containerd at the same instant.
+// Retry delays: exponential with jitter, so that the agents of many nodes do not all hit a
+// restarted containerd or collector, nor collectors a webhook, at the same instant. The
+// jitter keeps half of the bound ("equal jitter"): a retry never comes sooner than half
+// the exponential delay, as full jitter (uniform from 0) would allow.
 
 export interface BackoffOptions {
   /** First delay. Default 250 ms. */

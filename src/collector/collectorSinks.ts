@@ -1,0 +1,43 @@
+// The one place the collector's finding sinks are registered: where a finding stored for
+// the first time goes besides the database. Adding an output is a FindingSink
+// (src/sink/FindingSink.ts) and a line here.
+import type { FindingView } from "../api/findingView";
+import type { Logger } from "../log/logger";
+import type { CollectorMetrics } from "../metrics/collectorMetrics";
+import type { FindingSink } from "../sink/FindingSink";
+import type { FindingSinks } from "../sink/FindingSinks";
+import { WebhookSender, type WebhookConfig } from "./webhook/WebhookSender";
+
+export interface CollectorSinkOptions {
+  /** --webhook-url and its secret. */
+  webhook?: WebhookConfig;
+  metrics: CollectorMetrics;
+  logger: Logger;
+}
+
+export function registerCollectorSinks(sinks: FindingSinks<FindingView>, o: CollectorSinkOptions): void {
+  // Signed POSTs, one at a time, from a bounded queue (drops counted).
+  if (o.webhook) sinks.add(webhookSink(o.webhook, o.metrics, o.logger.child({ part: "webhook" })));
+}
+
+function webhookSink(config: WebhookConfig, metrics: CollectorMetrics, logger: Logger): FindingSink<FindingView> {
+  const sender = new WebhookSender(config, logger, (outcome, queued) => {
+    if (outcome) metrics.webhook.inc({ outcome });
+    metrics.webhookQueue.set(queued);
+  });
+  let written = 0;
+  return {
+    name: "webhook",
+    write(finding) {
+      written++;
+      sender.enqueue(finding);
+    },
+    stats() {
+      const s = sender.stats();
+      return { written, dropped: s.dropped + s.failed };
+    },
+    async close() {
+      sender.close();
+    },
+  };
+}
