@@ -8,6 +8,7 @@ import type { NativeVolume } from "../native/binding";
 import type { ContainerRecord, OciMount } from "../runtime/types";
 import { hostPath, type HostView } from "./HostView";
 import { deviceNumber, mountContaining, readMountinfo, type MountEntry } from "./mountinfo";
+import { errorMessage } from "../util/errorMessage";
 
 /** Filesystems nobody executes from (and that fanotify need not watch). */
 const PSEUDO_FILESYSTEMS = new Set([
@@ -83,7 +84,7 @@ function bindVolumes(
       }
       destinations.add(mount.destination);
     } catch (error) {
-      out.problems.push(`volume ${mount.destination}: ${(error as Error).message}`);
+      out.problems.push(`volume ${mount.destination}: ${errorMessage(error)}`);
     }
   }
   return destinations;
@@ -103,7 +104,7 @@ export function discoverVolumes(
   try {
     containerMounts = readMountinfo(path.join(procDir, String(container.pid), "mountinfo"));
   } catch (error) {
-    out.problems.push(`mount table of pid ${container.pid}: ${(error as Error).message}`);
+    out.problems.push(`mount table of pid ${container.pid}: ${errorMessage(error)}`);
     return out;
   }
   for (const entry of containerMounts) {
@@ -116,7 +117,7 @@ export function discoverVolumes(
       out.volumes.push({ source: "", dev, destination: entry.mountPoint });
       out.privateDevices.push(dev);
     } catch (error) {
-      out.problems.push(`filesystem at ${entry.mountPoint}: ${(error as Error).message}`);
+      out.problems.push(`filesystem at ${entry.mountPoint}: ${errorMessage(error)}`);
     }
   }
   return out;

@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS } from "../baseline/limits";
 import { vanishedWhileRead } from "../baseline/vanished";
 import { nativeBinding } from "../native/binding";
 import type { TrustedFile } from "../native/bpfBinding";
+import { errorMessage } from "../util/errorMessage";
 
 /**
  * overlayfs marks a copy with the file handle of the image file it came from (user.* for
@@ -123,7 +124,7 @@ export async function checkWritableLayerCopies(
     }
   } catch (error) {
     result.complete = false;
-    result.problem = `reading the writable layer: ${(error as Error).message}`;
+    result.problem = `reading the writable layer: ${errorMessage(error)}`;
   }
   await Promise.all(jobs);
   if (result.complete && result.unverifiedCount > 0) {

@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
+import { errorMessage } from "../util/errorMessage";
+import { fromPackageRoot } from "../util/packageRoot";
 
 const PROTO_FILES = [
   "driftguard/v1/finding.proto",
@@ -19,7 +21,7 @@ export const API_PACKAGE = "driftguard.v1";
 
 /** Directories searched for the .proto files, in order. */
 export function apiProtoDirCandidates(): string[] {
-  return [__dirname, path.resolve(__dirname, "..", "..", "..", "src", "api")];
+  return [__dirname, fromPackageRoot("src", "api")];
 }
 
 export function apiProtoDir(): string {
@@ -72,7 +74,7 @@ export function tryDecode<T>(name: string, data: Uint8Array): T | MalformedMessa
   try {
     return decodeMessage<T>(name, data);
   } catch (error) {
-    return new MalformedMessage(name, (error as Error).message);
+    return new MalformedMessage(name, errorMessage(error));
   }
 }
 

@@ -50,9 +50,3 @@ export function normalizeArchivePath(raw: string, source: string): string {
   }
   return "/" + parts.join("/");
 }
-
-/** True when `path` is `dir` or lies under it. */
-export function isWithin(path: string, dir: string): boolean {
-  if (dir === "/") return true;
-  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47);
-}

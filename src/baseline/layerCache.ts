@@ -8,6 +8,7 @@ import * as path from "node:path";
 
 import type { Logger } from "../log/logger";
 import type { LayerManifest } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 const CACHE_VERSION = 1;
 
@@ -58,10 +59,7 @@ export class LayerCache {
       text = await fs.promises.readFile(file, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-        this.logger.warn(
-          { file, identity, err: (error as Error).message },
-          "layer cache entry unreadable, recomputing",
-        );
+        this.logger.warn({ file, identity, err: errorMessage(error) }, "layer cache entry unreadable, recomputing");
       }
       return undefined;
     }
@@ -81,7 +79,7 @@ export class LayerCache {
       }
       return record.manifest;
     } catch (error) {
-      this.logger.warn({ file, identity, err: (error as Error).message }, "layer cache entry corrupt, recomputing");
+      this.logger.warn({ file, identity, err: errorMessage(error) }, "layer cache entry corrupt, recomputing");
       return undefined;
     }
   }
@@ -96,7 +94,7 @@ export class LayerCache {
       await fs.promises.writeFile(tmp, JSON.stringify(record), { mode: 0o600 });
       await fs.promises.rename(tmp, file);
     } catch (error) {
-      this.logger.warn({ file, identity, err: (error as Error).message }, "cannot write layer cache entry");
+      this.logger.warn({ file, identity, err: errorMessage(error) }, "cannot write layer cache entry");
       await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     }
   }

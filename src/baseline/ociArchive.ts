@@ -25,6 +25,7 @@ import { readLayerTar, type LayerTarOptions } from "./tar/layerTar";
 import { indexTarFile, readExactly, type TarMember } from "./tar/tarIndex";
 import { TYPE } from "./tar/tarHeader";
 import { BaselineError, type BaselineLimits, type LayerManifest } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 /** JSON documents larger than this are refused (real manifests are a few KiB). */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -60,7 +61,7 @@ export class OciArchive {
     try {
       handle = await fs.promises.open(file, fs.constants.O_RDONLY);
     } catch (error) {
-      throw new BaselineError("IO_ERROR", file, `cannot open the image archive: ${(error as Error).message}`);
+      throw new BaselineError("IO_ERROR", file, `cannot open the image archive: ${errorMessage(error)}`);
     }
     try {
       if (!(await handle.stat()).isFile()) throw new BaselineError("BAD_ARCHIVE", file, "is not a regular file");
@@ -237,11 +238,7 @@ export class OciArchive {
     try {
       return JSON.parse(body.toString("utf8"));
     } catch (error) {
-      throw new BaselineError(
-        "BAD_ARCHIVE",
-        this.file,
-        `${path.slice(1)} is not valid JSON: ${(error as Error).message}`,
-      );
+      throw new BaselineError("BAD_ARCHIVE", this.file, `${path.slice(1)} is not valid JSON: ${errorMessage(error)}`);
     }
   }
 }

@@ -23,6 +23,7 @@ import { depthOf, joinImagePath } from "./imagePath";
 import { hasExecBit, sniffFile } from "./programMagic";
 import { vanishedWhileRead } from "./vanished";
 import { BaselineError, type BaselineLimits, type BaselineProgress, type LayerManifest } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 /** overlayfs marks an opaque directory with this xattr; unprivileged overlay mounts use user.*. */
 const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque"];
@@ -45,7 +46,7 @@ export async function walkLayerDir(dir: string, options: WalkOptions): Promise<L
   try {
     root = await fs.promises.lstat(dir);
   } catch (error) {
-    throw new BaselineError("NOT_A_DIRECTORY", dir, `cannot read the layer directory: ${(error as Error).message}`);
+    throw new BaselineError("NOT_A_DIRECTORY", dir, `cannot read the layer directory: ${errorMessage(error)}`);
   }
   if (!root.isDirectory())
     throw new BaselineError("NOT_A_DIRECTORY", dir, "is not a directory (symlinks are not followed)");
@@ -228,7 +229,7 @@ class LayerDirWalk {
 
   private ioError(imagePath: string, error: unknown, call: string): BaselineError {
     if (error instanceof BaselineError) return error;
-    const reason = (error as Error).message;
+    const reason = errorMessage(error);
     const vanished = vanishedWhileRead(error);
     return new BaselineError(
       "IO_ERROR",

@@ -8,6 +8,7 @@ import { BaselineBuilder, type BaselineResult } from "../baseline/BaselineBuilde
 import { BaselineError, type BaselineProgress } from "../baseline/types";
 import { UsageError, type Command } from "./command";
 import { parseFlags, positiveInt, type FlagSpec } from "./flags";
+import { errorMessage } from "../util/errorMessage";
 
 const FLAGS: FlagSpec[] = [{ name: "json", boolean: true }, { name: "state-dir" }, { name: "max-entries" }];
 
@@ -75,7 +76,7 @@ function layerDirIdentity(dir: string): string {
   try {
     return `dir:${fs.realpathSync.native(dir)}`;
   } catch (error) {
-    throw new BaselineError("NOT_A_DIRECTORY", dir, `cannot read the layer directory: ${(error as Error).message}`);
+    throw new BaselineError("NOT_A_DIRECTORY", dir, `cannot read the layer directory: ${errorMessage(error)}`);
   }
 }
 

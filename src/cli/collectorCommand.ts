@@ -6,6 +6,7 @@ import type { WebhookConfig } from "../collector/webhook/WebhookSender";
 import { componentLogger } from "../log/logger";
 import { UsageError, type Command } from "./command";
 import { parseFlags, positiveInt, type FlagSpec } from "./flags";
+import { errorMessage } from "../util/errorMessage";
 
 const DEFAULT_DB = "sqlite:/var/lib/driftguard/collector.db";
 const FLAGS: FlagSpec[] = [
@@ -99,7 +100,7 @@ function webhookConfig(url: string | undefined, secretFile: string | undefined):
   try {
     secret = Buffer.from(fs.readFileSync(secretFile, "utf8").trim());
   } catch (error) {
-    throw new UsageError(`cannot read --webhook-secret-file ${secretFile}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read --webhook-secret-file ${secretFile}: ${errorMessage(error)}`);
   }
   if (secret.length < 16) {
     throw new UsageError(`--webhook-secret-file ${secretFile} holds fewer than 16 bytes; e.g. openssl rand -hex 32`);
@@ -125,7 +126,7 @@ export const collectorCommand: Command = {
       collector = await Collector.start(config, logger);
     } catch (error) {
       logger.fatal({ err: error }, "collector failed to start");
-      process.stderr.write(`driftguard collector: ${(error as Error).message}\n`);
+      process.stderr.write(`driftguard collector: ${errorMessage(error)}\n`);
       return 1;
     }
     await new Promise<void>((resolve) => {

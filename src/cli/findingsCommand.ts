@@ -12,6 +12,7 @@ import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flag
 import { EXPORT_USAGE, exportFindings } from "./findingsExport";
 import { eventView, findingView } from "../api/findingView";
 import { details, tableHeader, tableRow } from "./findingsView";
+import { errorMessage } from "../util/errorMessage";
 
 const FLAGS: FlagSpec[] = [
   { name: "server", default: "localhost:7443", env: true },
@@ -205,7 +206,7 @@ function readToken(flags: ParsedFlags): string | undefined {
   try {
     return fs.readFileSync(file, "utf8").trim();
   } catch (error) {
-    throw new UsageError(`cannot read --token-file ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read --token-file ${file}: ${errorMessage(error)}`);
   }
 }
 

@@ -13,6 +13,7 @@ import type { Logger } from "../log/logger";
 import { AGENT_ROLES, isAuthError, type Authenticator, type Caller } from "./auth/Authenticator";
 import { recordFromApi } from "./records";
 import type { FindingRecord, FindingStore } from "./store/FindingStore";
+import { errorMessage } from "../util/errorMessage";
 
 export const MAX_BATCH_FINDINGS = 1000;
 /** Messages read ahead of the store, per stream; more pause the stream (TCP backpressure). */
@@ -74,7 +75,7 @@ function handleReport(call: ReportCall, deps: AgentServiceDeps): void {
       .then(() => (failed ? undefined : handleMessage(call, message, caller, deps)))
       .catch((error: unknown) => {
         if (error instanceof StreamError) fail(error.code, error.details);
-        else fail(grpc.status.UNAVAILABLE, `the collector's store failed: ${(error as Error).message}`);
+        else fail(grpc.status.UNAVAILABLE, `the collector's store failed: ${errorMessage(error)}`);
       })
       .finally(() => {
         if (--queued < QUEUE_HIGH_WATER) call.resume();

@@ -15,6 +15,7 @@ import { addFindingService } from "./FindingService";
 import type { FindingStore } from "./store/FindingStore";
 import { openStore, redactDb } from "./store/openStore";
 import type { WebhookConfig } from "./webhook/WebhookSender";
+import { errorMessage } from "../util/errorMessage";
 
 export interface CollectorConfig {
   /** host:port; port 0 picks a free one. */
@@ -127,7 +128,7 @@ export class Collector {
     } catch (error) {
       await endpoints.close();
       await store.close();
-      throw new Error(`cannot listen on ${config.listen}: ${(error as Error).message}`);
+      throw new Error(`cannot listen on ${config.listen}: ${errorMessage(error)}`);
     }
     const collector = new Collector(server, store, port, logger, endpoints, metrics);
     if (config.retentionDays > 0) collector.startRetention(config.retentionDays);

@@ -21,6 +21,7 @@ import { apiFromEvent, apiFromStored, queryFromFilter } from "./records";
 import { getFinding, isFailure, listFindings, updateTriage } from "./reviewOps";
 import type { FindingStore } from "./store/FindingStore";
 import { watchFindings } from "./watchFindings";
+import { errorMessage } from "../util/errorMessage";
 
 export interface FindingServiceDeps {
   store: FindingStore;
@@ -119,7 +120,7 @@ function unary<Req, Res extends object>(
         deps.logger.error({ method, err: error }, "store failed");
         callback({
           code: grpc.status.UNAVAILABLE,
-          details: `the collector's store failed: ${(error as Error).message}`,
+          details: `the collector's store failed: ${errorMessage(error)}`,
         });
       },
     );

@@ -14,6 +14,7 @@ import type {
   WatchFindingsRequest,
   WatchFindingsResponse,
 } from "../api/types";
+import { errorMessage } from "../util/errorMessage";
 
 export interface FindingsClientOptions {
   address: string;
@@ -85,7 +86,7 @@ function credentials(o: FindingsClientOptions): grpc.ChannelCredentials {
     try {
       return fs.readFileSync(file);
     } catch (error) {
-      throw new Error(`cannot read the ${what} ${file}: ${(error as Error).message}`);
+      throw new Error(`cannot read the ${what} ${file}: ${errorMessage(error)}`);
     }
   };
   const ca = read(o.caFile, "collector CA");

@@ -15,11 +15,6 @@ export function rootLogger(): Logger {
   return root;
 }
 
-/** Replaces the root logger (tests capture output this way). */
-export function setRootLogger(logger: Logger): void {
-  root = logger;
-}
-
 export function componentLogger(component: string): Logger {
   return rootLogger().child({ component });
 }

@@ -9,6 +9,7 @@ import type { Registry } from "prom-client";
 
 import type { Logger } from "../log/logger";
 import type { ListenAddress } from "./listenAddress";
+import { errorMessage } from "../util/errorMessage";
 
 export interface Readiness {
   ready: boolean;
@@ -75,7 +76,7 @@ async function handle(o: MetricsServerOptions, req: http.IncomingMessage, res: h
     }
   } catch (error) {
     o.logger.warn({ path, err: error }, "metrics endpoint failed");
-    return send(res, path === "/readyz" ? 503 : 500, `error: ${(error as Error).message}\n`);
+    return send(res, path === "/readyz" ? 503 : 500, `error: ${errorMessage(error)}\n`);
   }
 }
 

@@ -9,6 +9,7 @@ import { parsePolicyYaml } from "./parse";
 import { dropDuplicateNames, shadowWarnings } from "./policySet";
 import type { DriftPolicy } from "./types";
 import { validateDocument } from "./validate";
+import { errorMessage } from "../util/errorMessage";
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_FILES = 1000;
@@ -66,7 +67,7 @@ export function listPolicyDir(dir: string): { files: string[]; issues: PolicyIss
   try {
     names = fs.readdirSync(dir).filter(isPolicyFileName).sort();
   } catch (error) {
-    const message = `cannot read the policy directory: ${(error as Error).message}`;
+    const message = `cannot read the policy directory: ${errorMessage(error)}`;
     return { files: [], issues: [fileIssue("dir_unreadable", "error", dir, message)] };
   }
   if (names.length > MAX_FILES) {
@@ -115,7 +116,7 @@ function readPolicyFile(file: string, issues: PolicyIssue[]): string | undefined
   } catch (error) {
     // A file removed between readdir and read (a ConfigMap update) is reported, and the
     // update's own event triggers the next load.
-    issues.push(fileIssue("file_unreadable", "error", file, (error as Error).message));
+    issues.push(fileIssue("file_unreadable", "error", file, errorMessage(error)));
     return undefined;
   }
 }

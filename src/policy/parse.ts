@@ -3,6 +3,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Parser, type Document } from "yaml";
 
 import type { PolicyIssue } from "./issues";
+import { errorMessage } from "../util/errorMessage";
 
 export interface Position {
   line: number;
@@ -64,7 +65,7 @@ export function parsePolicyYaml(text: string, file: string): ParsedFile {
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (error) {
     // The parser recurses on nesting depth: absurd nesting ends here, not in a crash.
-    issue("yaml_syntax", "error", { line: 0, column: 0 }, `YAML not parsable: ${(error as Error).message}`);
+    issue("yaml_syntax", "error", { line: 0, column: 0 }, `YAML not parsable: ${errorMessage(error)}`);
     return { documents: [], issues };
   }
   const documents: ParsedDocument[] = [];
@@ -83,7 +84,7 @@ export function parsePolicyYaml(text: string, file: string): ParsedFile {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      issue("yaml_syntax", "error", at(doc.contents.range[0]), firstLine((error as Error).message));
+      issue("yaml_syntax", "error", at(doc.contents.range[0]), firstLine(errorMessage(error)));
       return;
     }
     documents.push({

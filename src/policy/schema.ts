@@ -46,7 +46,6 @@ export interface IntegerSchema extends Described {
 export type Schema = ObjectSchema | ArraySchema | StringSchema | IntegerSchema;
 
 const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-export const LABEL_NAME_PATTERN = "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
 /** A label key: optional DNS subdomain prefix and "/", then a name. */
 export const LABEL_KEY_PATTERN = `^(${DNS_LABEL}(\\.${DNS_LABEL})*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`;
 

@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 
 import { DOCUMENT_SCHEMA, SPEC_SCHEMA, type Schema } from "./schema";
 import { API_VERSION, KIND } from "./types";
+import { packageRoot } from "../util/packageRoot";
 
 export const JSON_SCHEMA_PATH = path.join("src", "policy", "driftpolicy.schema.json");
 export const CRD_PATH = path.join("daemonset", "crds", "driftpolicy.yaml");
@@ -120,7 +121,7 @@ export function renderCrd(): string {
 }
 
 async function main(): Promise<void> {
-  const root = path.resolve(__dirname, "..", "..", "..");
+  const root = packageRoot();
   const write = process.argv.includes("--write");
   let stale = 0;
   for (const [file, text] of [

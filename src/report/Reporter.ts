@@ -21,6 +21,7 @@ import type { DriftFinding } from "./DriftFinding";
 import { newIncarnation } from "./findingId";
 import { Spool, type SpoolStats } from "./spool/Spool";
 import type { FindingSink, SinkStats } from "../sink/FindingSink";
+import { fromPackageRoot } from "../util/packageRoot";
 
 export interface ReporterConfig extends CollectorConnection {
   clusterName: string;
@@ -161,7 +162,7 @@ const VERSION = readVersion();
 
 function readVersion(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "package.json"), "utf8"));
+    const pkg = JSON.parse(fs.readFileSync(fromPackageRoot("package.json"), "utf8"));
     return String(pkg.version);
   } catch {
     return "unknown";

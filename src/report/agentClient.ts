@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 
 import { serviceDefinition } from "../api/apiProto";
+import { errorMessage } from "../util/errorMessage";
 
 export interface CollectorConnection {
   /** host:port of the collector. */
@@ -72,6 +73,6 @@ function readPem(file: string, what: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (error) {
-    throw new Error(`cannot read the ${what} ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read the ${what} ${file}: ${errorMessage(error)}`);
   }
 }

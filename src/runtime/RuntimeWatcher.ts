@@ -15,6 +15,7 @@ import { containerKey } from "./containerKey";
 import { readContainerRecord } from "./containerRecord";
 import { listLiveContainers } from "./liveContainers";
 import type { ContainerRecord, RuntimeWatcherEvents } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 export interface RuntimeWatcherOptions {
   /** containerd socket: "unix:///run/containerd/containerd.sock" (default) or a plain path. */
@@ -246,7 +247,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
       // A container removed before we read it is normal churn; anything else needs a look.
       const gone = err instanceof ContainerdError && err.notFound;
       this.logger[gone ? "debug" : "warn"](
-        { namespace, container: id, pid, trigger, err: (err as Error).message },
+        { namespace, container: id, pid, trigger, err: errorMessage(err) },
         "cannot attach container; will retry on its next event",
       );
     }

@@ -4,6 +4,7 @@ import type { ContainerdClient, ContainerdContainer } from "./ContainerdClient";
 import { readContainerRootfs } from "./rootfs";
 import { kubernetesIdentity, parseOciSpec } from "./spec";
 import type { ContainerRecord } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 export interface ContainerRecordResult {
   record: ContainerRecord;
@@ -44,7 +45,7 @@ export async function readContainerRecord(
     } catch (err) {
       // The image may have been deleted after the container was created. (If it was re-tagged,
       // the digest is the name's current one: layerIdentities, not this, identify the layers.)
-      warnings.push(`image ${meta.image} not readable: ${(err as Error).message}`);
+      warnings.push(`image ${meta.image} not readable: ${errorMessage(err)}`);
     }
   }
   return {

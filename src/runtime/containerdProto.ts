@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import protobuf from "protobufjs";
+import { fromPackageRoot } from "../util/packageRoot";
 
 const PROTO_FILES = [
   "types.proto",
@@ -20,7 +21,7 @@ const PROTO_FILES = [
 export function protoDirCandidates(): string[] {
   return [
     path.join(__dirname, "proto"), // running from src/ (ts-node) or a build that copied the protos
-    path.resolve(__dirname, "..", "..", "..", "src", "runtime", "proto"), // running from dist/src/runtime
+    fromPackageRoot("src", "runtime", "proto"), // running from dist/src/runtime
   ];
 }
 

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 
 import type { ContainerdClient, SnapshotMount } from "./ContainerdClient";
 import type { ContainerRootfs } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 export class RootfsError extends Error {
   override readonly name = "RootfsError";
@@ -112,7 +113,7 @@ export async function readContainerRootfs(
     if (chain.length === lowerDirs.length) return { rootfs: { upperDir, lowerDirs, layerIdentities: chain } };
     identityFallback = `snapshot chain has ${chain.length} layers but the mount has ${lowerDirs.length} lower dirs`;
   } catch (err) {
-    identityFallback = `snapshot chain unreadable: ${(err as Error).message}`;
+    identityFallback = `snapshot chain unreadable: ${errorMessage(err)}`;
   }
   return { rootfs: { upperDir, lowerDirs, layerIdentities: lowerDirs.map(directoryIdentity) }, identityFallback };
 }

@@ -2,6 +2,7 @@
 // written by whoever created the container, so it is parsed as hostile input: any
 // malformed part is a SpecError naming the container, never an exception of another kind.
 import type { KubernetesIdentity, OciMount } from "./types";
+import { errorMessage } from "../util/errorMessage";
 
 /** The type URL containerd stores OCI specs under (typeurl registration of specs.Spec). */
 export const OCI_SPEC_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
@@ -34,7 +35,7 @@ export function parseOciSpec(containerId: string, spec: { typeUrl: string; value
   try {
     json = JSON.parse(Buffer.from(spec.value).toString("utf8"));
   } catch (err) {
-    throw new SpecError(containerId, `spec is not JSON (${(err as Error).message})`);
+    throw new SpecError(containerId, `spec is not JSON (${errorMessage(err)})`);
   }
   if (!isObject(json)) throw new SpecError(containerId, "spec is not a JSON object");
   return { mounts: parseMounts(containerId, json.mounts), cgroupsPath: parseCgroupsPath(containerId, json.linux) };

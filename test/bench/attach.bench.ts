@@ -10,6 +10,7 @@ import { AgentProcess } from "../testbed/AgentProcess";
 import { ContainerdTestBed } from "../testbed/ContainerdTestBed";
 import { scratchDir } from "../testbed/ociImage";
 import { emit, median } from "./benchUtil";
+import { bedAgentArgs } from "../testbed/agentArgs";
 
 const COUNT = Number(process.env.BENCH_ATTACH_COUNT ?? 50);
 
@@ -22,18 +23,7 @@ export async function bench(): Promise<void> {
     fs.mkdirSync(out);
     bed = await ContainerdTestBed.start();
     await bed.importImage(buildDriftImage(scratch.dir).archive);
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "enforce",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-    ]);
+    agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }));
     const requested = new Map<string, number>();
     const running = new Map<string, number>();
     const started = Date.now();

@@ -12,6 +12,7 @@ import { AgentProcess } from "../testbed/AgentProcess";
 import { ContainerdTestBed } from "../testbed/ContainerdTestBed";
 import { buildOciImage, busyboxLayer, scratchDir } from "../testbed/ociImage";
 import { buildC, emit, median, ratio } from "./benchUtil";
+import { bedAgentArgs } from "../testbed/agentArgs";
 
 const EXECS = Number(process.env.BENCH_EXECS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -85,18 +86,9 @@ export async function bench(): Promise<void> {
       for (const condition of ["none", "allowall", "driftguard"] as Condition[]) {
         if (condition === "allowall") allowAll = await startAllowAll(allowAllBinary, [snapshotRoot]);
         if (condition === "driftguard") {
-          agent = await AgentProcess.start([
-            "--containerd-address",
-            bed.address,
-            "--containerd-root",
-            bed.root,
-            "--namespaces",
-            bed.namespace,
-            "--mode",
-            "enforce",
-            "--state-dir",
-            path.join(scratch.dir, "state"),
-          ]);
+          agent = await AgentProcess.start(
+            bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }),
+          );
         }
         for (const scenario of scenarios) {
           await run(scenario); // warm-up: caches, first hash of the copied-up file

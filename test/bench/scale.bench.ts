@@ -9,6 +9,7 @@ import { ContainerdTestBed } from "../testbed/ContainerdTestBed";
 import { buildOciImage, busyboxLayer, scratchDir, type LayerEntry } from "../testbed/ociImage";
 import { cpuShareDuring, rssMiB, sleep } from "./agentResources";
 import { buildC, emit, ratio } from "./benchUtil";
+import { bedAgentArgs } from "../testbed/agentArgs";
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? "1,30,300").split(",").map(Number);
 const IMAGES = 20;
@@ -49,18 +50,7 @@ export async function bench(): Promise<void> {
     const without = await measure();
     process.stdout.write(`no agent, 1 container: p50 ${without.p50_us} µs, p99 ${without.p99_us} µs\n`);
 
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "enforce",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-    ]);
+    agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }));
     let running = 1;
     process.stdout.write(
       "containers  p50(µs) p99(µs) p50/none p99/none rss(MiB) idle-cpu(%) burst-cpu(%) burst-execs/s\n",

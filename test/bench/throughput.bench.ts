@@ -9,6 +9,7 @@ import { AgentProcess } from "../testbed/AgentProcess";
 import { ContainerdTestBed } from "../testbed/ContainerdTestBed";
 import { buildOciImage, busyboxLayer, scratchDir } from "../testbed/ociImage";
 import { buildC, emit, ratio } from "./benchUtil";
+import { bedAgentArgs } from "../testbed/agentArgs";
 
 const EXECS = Number(process.env.BENCH_EXECS ?? 1000);
 
@@ -51,18 +52,7 @@ export async function bench(): Promise<void> {
       return out;
     };
     const none = await measureAll();
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "enforce",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-    ]);
+    agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }));
     const guarded = await measureAll();
     process.stdout.write("processes  none execs/s  driftguard execs/s  ratio  none worst p99  driftguard worst p99\n");
     for (const p of parallelism) {

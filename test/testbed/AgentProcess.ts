@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
+import type { DriftFinding } from "../../src/report/DriftFinding";
+
 export const CLI = path.resolve(__dirname, "..", "..", "src", "cli", "main.js");
 
 export interface LogLine {
@@ -14,19 +16,8 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-export interface Finding {
-  verdict: string;
-  reason: string;
-  mode: string;
-  policy: string;
-  path: string;
-  hostPath: string;
-  sha256: string;
-  copyOf: string;
-  process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
-  container: { id: string; namespace: string; image: string; imageDigest: string };
-  k8s: { namespace?: string; pod?: string; podUid?: string; container?: string };
-}
+/** The "drift" log line's finding: the agent's own type, as JSON. */
+export type Finding = DriftFinding;
 
 export class AgentProcess {
   readonly lines: LogLine[] = [];

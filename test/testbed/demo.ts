@@ -9,6 +9,7 @@ import { buildDriftImage } from "../integration/agent/driftImage";
 import { AgentProcess } from "./AgentProcess";
 import { ContainerdTestBed } from "./ContainerdTestBed";
 import { scratchDir } from "./ociImage";
+import { bedAgentArgs } from "./agentArgs";
 
 const ATTACKS: { title: string; script: string }[] = [
   { title: "an image binary runs", script: "ls /bin | head -3" },
@@ -49,20 +50,9 @@ async function main(): Promise<void> {
       },
     });
     say("• starting driftguard agent --mode enforce");
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "enforce",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-      "--node-name",
-      "demo-node",
-    ]);
+    agent = await AgentProcess.start(
+      bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }, "--node-name", "demo-node"),
+    );
     await agent.waitFor((l) => l.msg === "image baseline ready");
     for (const attack of ATTACKS) {
       const result = await bed.exec("web", ["/bin/sh", "-c", attack.script]);

@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import * as fs from "node:fs";
 
 import type { Role } from "./Authenticator";
+import { errorMessage } from "../../util/errorMessage";
 
 const TOKEN_ROLES = ["reader", "triager", "admin"];
 
@@ -41,7 +42,7 @@ export class TokenFile {
     try {
       text = fs.readFileSync(file, "utf8");
     } catch (error) {
-      throw new Error(`cannot read the tokens file ${file}: ${(error as Error).message}`);
+      throw new Error(`cannot read the tokens file ${file}: ${errorMessage(error)}`);
     }
     return TokenFile.parse(text, file);
   }

@@ -4,6 +4,7 @@
 // then decides per call (agents must have one).
 import * as fs from "node:fs";
 import * as grpc from "@grpc/grpc-js";
+import { errorMessage } from "../../util/errorMessage";
 
 export interface TlsFiles {
   certFile: string;
@@ -55,6 +56,6 @@ export function readPem(file: string, flag: string): Buffer {
     if (!data.includes("-----BEGIN ")) throw new Error("not a PEM file");
     return data;
   } catch (error) {
-    throw new Error(`${flag} ${file}: ${(error as Error).message}`);
+    throw new Error(`${flag} ${file}: ${errorMessage(error)}`);
   }
 }

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fromPackageRoot } from "../../util/packageRoot";
 
 export interface StaticFile {
   body: Buffer;
@@ -20,10 +21,7 @@ const TYPES: Record<string, string> = {
 
 /** URL path → file. */
 export function loadStaticFiles(): Map<string, StaticFile> {
-  const staticDirs = [
-    path.join(__dirname, "static"),
-    path.resolve(__dirname, "..", "..", "..", "..", "src", "collector", "web", "static"),
-  ];
+  const staticDirs = [path.join(__dirname, "static"), fromPackageRoot("src", "collector", "web", "static")];
   const staticDir = staticDirs.find((d) => fs.existsSync(path.join(d, "index.html")));
   const clientDir = path.join(__dirname, "client");
   if (!staticDir || !fs.existsSync(path.join(clientDir, "main.js"))) {

@@ -23,6 +23,7 @@ import { overview } from "./overview";
 import { authenticate, sameOrigin } from "./webAuth";
 import { tableRequest } from "./webQuery";
 import type { FindingDetailResponse, FindingsResponse, SessionResponse } from "./webTypes";
+import { errorMessage } from "../../util/errorMessage";
 
 export interface WebApiDeps {
   store: FindingStore;
@@ -157,7 +158,7 @@ export async function handleApi(
   } catch (error) {
     if (error instanceof BodyError) return sendError(res, error.status, error.message);
     deps.logger.error({ path: url.pathname, err: error }, "review API failed");
-    if (!res.headersSent) sendError(res, 503, `the collector's store failed: ${(error as Error).message}`);
+    if (!res.headersSent) sendError(res, 503, `the collector's store failed: ${errorMessage(error)}`);
     else res.end();
   }
 }

@@ -10,6 +10,7 @@ import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
 import { request, sample, scrape } from "../../testbed/metricsScrape";
 import { scratchDir } from "../../testbed/ociImage";
 import { buildDriftImage } from "./driftImage";
+import { bedAgentArgs } from "../../testbed/agentArgs";
 
 const IMAGE = "test.local/drift:1";
 
@@ -31,12 +32,11 @@ describe("agent metrics and health endpoints on containerd @root", function () {
     });
     const conn = harness.agentConnection();
     // prettier-ignore
-    agent = await AgentProcess.start([
-      "--containerd-address", bed.address, "--containerd-root", bed.root, "--namespaces", bed.namespace,
-      "--mode", "enforce", "--state-dir", path.join(scratch.dir, "state"), "--node-name", "node-m",
+    agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") },
+      "--node-name", "node-m",
       "--collector-address", conn.address, "--collector-ca", conn.caFile!,
       "--agent-cert", conn.certFile!, "--agent-key", conn.keyFile!, "--metrics-address", "127.0.0.1:0",
-    ]);
+    ));
     const listening = await agent.waitFor((l) => l.msg === "metrics and health endpoints listening");
     url = `http://127.0.0.1:${listening.port as number}`;
   });

@@ -7,6 +7,8 @@ import { AgentProcess } from "../../testbed/AgentProcess";
 import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
 import { scratchDir } from "../../testbed/ociImage";
 import { buildDriftImage } from "./driftImage";
+import { bedAgentArgs } from "../../testbed/agentArgs";
+import type { PolicyMode } from "../../../src/domain/verdict";
 
 describe("driftguard agent: audit mode, SIGKILL and restart @root", function () {
   this.timeout(120000);
@@ -29,19 +31,8 @@ describe("driftguard agent: audit mode, SIGKILL and restart @root", function () 
     scratch?.remove();
   });
 
-  async function startAgent(mode: string): Promise<AgentProcess> {
-    const agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      mode,
-      "--state-dir",
-      stateDir,
-    ]);
+  async function startAgent(mode: PolicyMode): Promise<AgentProcess> {
+    const agent = await AgentProcess.start(bedAgentArgs(bed, { mode, stateDir }));
     agents.push(agent);
     return agent;
   }

@@ -11,6 +11,7 @@ import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
 import { scratchDir } from "../../testbed/ociImage";
 import { runCommand } from "../../testbed/processes";
 import { buildDriftImage } from "./driftImage";
+import { bedAgentArgs } from "../../testbed/agentArgs";
 
 const IMAGE = "test.local/drift:1";
 
@@ -35,12 +36,11 @@ describe("agent findings reach the collector on containerd @root", function () {
     });
     const conn = harness.agentConnection();
     // prettier-ignore
-    agent = await AgentProcess.start([
-      "--containerd-address", bed.address, "--containerd-root", bed.root, "--namespaces", bed.namespace,
-      "--mode", "enforce", "--state-dir", path.join(scratch.dir, "state"), "--node-name", "node-e2e",
+    agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") },
+      "--node-name", "node-e2e",
       "--collector-address", conn.address, "--collector-ca", conn.caFile!,
       "--agent-cert", conn.certFile!, "--agent-key", conn.keyFile!, "--cluster-name", "e2e",
-    ]);
+    ));
   });
 
   after(async () => {

@@ -8,6 +8,7 @@ import { AgentProcess, type Finding } from "../../testbed/AgentProcess";
 import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
 import { scratchDir } from "../../testbed/ociImage";
 import { buildDriftImage } from "./driftImage";
+import { bedAgentArgs } from "../../testbed/agentArgs";
 
 const BUSYBOX_LABELS = {
   "io.kubernetes.pod.namespace": "shop",
@@ -31,20 +32,9 @@ describe("driftguard agent in enforce mode on containerd @root", function () {
     await bed.importImage(buildDriftImage(scratch.dir).archive);
     // Started before the agent: must be attached from containerd's list.
     await bed.run("before", image(), ["sleep", "100000"], { labels: BUSYBOX_LABELS });
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "enforce",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-      "--node-name",
-      "node-e2e",
-    ]);
+    agent = await AgentProcess.start(
+      bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }, "--node-name", "node-e2e"),
+    );
     await bed.run("after", image(), ["sleep", "100000"], {
       mounts: [{ type: "bind", source: hostDir, destination: "/hostvol", options: ["rbind", "rw"] }],
     });

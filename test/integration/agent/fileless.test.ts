@@ -9,6 +9,7 @@ import { AgentProcess } from "../../testbed/AgentProcess";
 import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
 import { buildOciImage, busyboxLayer, scratchDir } from "../../testbed/ociImage";
 import { buildTestProgram } from "../bpf/sensorHelpers";
+import { bedAgentArgs } from "../../testbed/agentArgs";
 
 describe("driftguard agent with its eBPF sensor on containerd @root", function () {
   this.timeout(120000);
@@ -32,18 +33,7 @@ describe("driftguard agent with its eBPF sensor on containerd @root", function (
     await bed.run("c", image.name, ["sleep", "100000"], {
       labels: { "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.name": "web-0" },
     });
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "enforce",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-    ]);
+    agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir: path.join(scratch.dir, "state") }));
     const coverage = agent.lines.find((l) => l.component === "bpf" && typeof l.tracepoint === "boolean");
     assert.ok(coverage, "the agent logs its eBPF coverage at start");
     assert.equal(coverage.tracepoint, true, JSON.stringify(coverage));

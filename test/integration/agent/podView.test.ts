@@ -10,6 +10,7 @@ import { AgentProcess } from "../../testbed/AgentProcess";
 import { ContainerdTestBed } from "../../testbed/ContainerdTestBed";
 import { scratchDir } from "../../testbed/ociImage";
 import { buildDriftImage } from "./driftImage";
+import { bedAgentArgs } from "../../testbed/agentArgs";
 
 describe("driftguard agent in a mount namespace of its own, seeing the host through /proc/<pid>/root @root", function () {
   this.timeout(120000);
@@ -38,18 +39,11 @@ describe("driftguard agent in a mount namespace of its own, seeing the host thro
       bed.dir,
     ];
     agent = await AgentProcess.start(
-      [
-        "--containerd-address",
-        path.join(hostRoot, bed.address),
-        "--containerd-root",
-        bed.root,
-        "--namespaces",
-        bed.namespace,
-        "--mode",
-        "enforce",
-        "--state-dir",
-        path.join(scratch.dir, "state"),
-      ],
+      bedAgentArgs(bed, {
+        mode: "enforce",
+        stateDir: path.join(scratch.dir, "state"),
+        address: path.join(hostRoot, bed.address),
+      }),
       { DRIFTGUARD_HOST_PID: String(process.pid) },
       hide,
     );

@@ -12,6 +12,7 @@ import { ContainerdTestBed, type BindMountSpec } from "../../testbed/ContainerdT
 import { KubeletConfigMap } from "../../testbed/kubeletConfigMap";
 import { buildOciImage, busyboxLayer, scratchDir } from "../../testbed/ociImage";
 import { policyYaml } from "../../unit/policy/fixtures";
+import { bedAgentArgs } from "../../testbed/agentArgs";
 
 const IMAGE = "test.local/policies:1";
 const POD_UID = "6f1e2d3c-0000-4000-8000-000000000001";
@@ -100,22 +101,16 @@ describe("driftguard agent with drift policies on containerd @root", function ()
     });
     await bed.run("prod", IMAGE, ["sleep", "100000"], { labels: k8s("prod"), mounts });
     for (const ns of ["shop", "staging", "other"]) await bed.run(ns, IMAGE, ["sleep", "100000"], { labels: k8s(ns) });
-    agent = await AgentProcess.start([
-      "--containerd-address",
-      bed.address,
-      "--containerd-root",
-      bed.root,
-      "--namespaces",
-      bed.namespace,
-      "--mode",
-      "audit",
-      "--state-dir",
-      path.join(scratch.dir, "state"),
-      "--kubelet-pods-dir",
-      pods,
-      "--policy-dir",
-      policyDir,
-    ]);
+    agent = await AgentProcess.start(
+      bedAgentArgs(
+        bed,
+        { mode: "audit", stateDir: path.join(scratch.dir, "state") },
+        "--kubelet-pods-dir",
+        pods,
+        "--policy-dir",
+        policyDir,
+      ),
+    );
   });
 
   after(async () => {
