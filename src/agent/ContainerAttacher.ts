@@ -47,8 +47,8 @@ export interface ContainerFollower {
 }
 
 export interface AttacherDeps {
-  guard: NativeExecGuard;
-  builder: BaselineBuilder;
+  guard: Pick<NativeExecGuard, "apply" | "markFilesystem" | "unmarkFilesystem">;
+  builder: Pick<BaselineBuilder, "image">;
   policies: PolicySource;
   view: HostView;
   logger: Logger;
@@ -57,6 +57,8 @@ export interface AttacherDeps {
   /** The container runtime's cgroup naming and snapshot layout. */
   runtime: RuntimeConventions;
   followers?: ContainerFollower[];
+  /** Finds a container's volumes and marks their filesystems. Default: discoverVolumes on the host view. */
+  discoverVolumes?: (record: ContainerRecord) => DiscoveredVolumes;
 }
 
 function imageKeyOf(record: ContainerRecord): string {
@@ -92,8 +94,8 @@ export class ContainerAttacher {
       return;
     }
     const started = performance.now();
-    const { guard, view, logger } = this.deps;
-    const volumes = discoverVolumes(record, view, guard);
+    const { guard, logger } = this.deps;
+    const volumes = this.volumesOf(record);
     const attached: AttachedContainer = {
       key,
       record,
@@ -126,6 +128,11 @@ export class ContainerAttacher {
     else if (!image.ready && !image.failed) await this.whenImageSettles(attached.imageKey);
     log.debug({ ms: Math.round(performance.now() - started) }, "container enforced with its baseline");
     void this.tellImageSettled(attached); // not awaited: a large writable layer must not delay attach
+  }
+
+  private volumesOf(record: ContainerRecord): DiscoveredVolumes {
+    const { discoverVolumes: discover, view, guard } = this.deps;
+    return discover ? discover(record) : discoverVolumes(record, view, guard);
   }
 
   private followAttach(attached: AttachedContainer): void {
@@ -163,7 +170,7 @@ export class ContainerAttacher {
   private restarted(attached: AttachedContainer, record: ContainerRecord): void {
     for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
     attached.record = record;
-    attached.volumes = discoverVolumes(record, this.deps.view, this.deps.guard);
+    attached.volumes = this.volumesOf(record);
     this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
     this.followAttach(attached); // a new task has a new cgroup: the eBPF sensor attributes by it
     this.deps.logger.info(
