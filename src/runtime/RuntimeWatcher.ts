@@ -15,6 +15,7 @@ import { containerKey } from "./containerKey";
 import { readContainerRecord } from "./containerRecord";
 import { listLiveContainers } from "./liveContainers";
 import type { ContainerRecord, RuntimeWatcherEvents } from "./types";
+import { checkedNamespaces, eventFilters } from "./watchedNamespaces";
 import { errorMessage } from "../util/errorMessage";
 
 export interface RuntimeWatcherOptions {
@@ -33,9 +34,6 @@ export interface RuntimeWatcherOptions {
 
 type EventArgs<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? A : never };
 
-// containerd validates namespace names with this pattern; checking it here also keeps the
-// names safe to put into an event filter expression.
-const NAMESPACE_PATTERN = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 const SETTLE_SWEEP_MS = 1000;
 
 export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>> {
@@ -60,12 +58,9 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
 
   constructor(options: RuntimeWatcherOptions) {
     super();
-    if (options.namespaces.length === 0) throw new Error("RuntimeWatcher: namespaces must name at least one namespace");
-    const bad = options.namespaces.filter((ns) => !NAMESPACE_PATTERN.test(ns));
-    if (bad.length > 0) throw new Error(`RuntimeWatcher: invalid containerd namespace name(s): ${bad.join(", ")}`);
     const { address, callTimeoutMs } = options;
     this.connect = options.connect ?? (() => new ContainerdClient({ address, callTimeoutMs }));
-    this.namespaces = new Set(options.namespaces);
+    this.namespaces = checkedNamespaces(options.namespaces);
     this.logger = options.logger;
     this.backoff = new Backoff(options.reconnect);
   }
@@ -131,7 +126,7 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
     // before the list calls; containerd registers the subscriber as its handler starts.
     // Without containerd, both fail fast with UNAVAILABLE.
     const streamEnded = new Promise<ContainerdError>((resolve) => {
-      this.subscription = client.subscribe(this.eventFilters(), {
+      this.subscription = client.subscribe(eventFilters(this.namespaces), {
         event: (event) => this.onEvent(event),
         malformed: (err, topic) =>
           this.logger.warn({ err: err.message, topic }, "undecodable containerd event ignored"),
@@ -154,10 +149,6 @@ export class RuntimeWatcher extends EventEmitter<EventArgs<RuntimeWatcherEvents>
       );
     });
     return this.untilStopped(streamEnded);
-  }
-
-  private eventFilters(): string[] {
-    return [...this.namespaces].map((ns) => `namespace=="${ns}",topic~="^/(tasks|containers)/"`);
   }
 
   private onEvent(event: ContainerdEvent): void {

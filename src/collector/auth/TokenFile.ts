@@ -8,14 +8,19 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import * as fs from "node:fs";
 
-import type { Role } from "./Authenticator";
 import { errorMessage } from "../../util/errorMessage";
 
-const TOKEN_ROLES = ["reader", "triager", "admin"];
+/** The roles a token can carry (agents authenticate with certificates): Authenticator's, less "agent". */
+const TOKEN_ROLES = ["reader", "triager", "admin"] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
 
 export interface TokenEntry {
   name: string;
-  role: Role;
+  role: TokenRole;
+}
+
+function isTokenRole(role: string): role is TokenRole {
+  return (TOKEN_ROLES as readonly string[]).includes(role);
 }
 
 export class TokenFile {
@@ -30,9 +35,9 @@ export class TokenFile {
       const where = `${source} line ${i + 1}`;
       if (fields.length !== 3) throw new Error(`${where}: expected "ROLE NAME TOKEN"`);
       const [role, name, token] = fields;
-      if (!TOKEN_ROLES.includes(role)) throw new Error(`${where}: role must be one of ${TOKEN_ROLES.join(", ")}`);
+      if (!isTokenRole(role)) throw new Error(`${where}: role must be one of ${TOKEN_ROLES.join(", ")}`);
       if (token.length < 16) throw new Error(`${where}: the token is shorter than 16 characters`);
-      entries.push({ digest: digest(token), entry: { name, role: role as Role } });
+      entries.push({ digest: digest(token), entry: { name, role } });
     });
     return new TokenFile(entries);
   }

@@ -1,4 +1,4 @@
-// The page's files, read once at start: index.html and app.css from web/static/ (in the
+// The page's files, read once at start: index.html and the stylesheets from web/static/ (in the
 // source tree; tsc does not copy them), the page's scripts as tsc compiled web/client/*.ts
 // (ES modules the browser loads directly, no bundler). Nothing comes from a CDN.
 import { createHash } from "node:crypto";
