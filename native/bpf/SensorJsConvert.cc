@@ -5,12 +5,6 @@
 
 namespace driftguard {
 
-namespace {
-std::string at(const char* list, uint32_t i) {
-  return std::string(list) + "[" + std::to_string(i) + "]";
-}
-}  // namespace
-
 SensorOptions sensorOptionsFromJs(const Napi::Object& o) {
   SensorOptions s;
   const std::string where = "options";
@@ -27,47 +21,31 @@ SensorOptions sensorOptionsFromJs(const Napi::Object& o) {
 }
 
 std::vector<SensorContainer> sensorContainersFromJs(const Napi::Array& a) {
-  std::vector<SensorContainer> containers;
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    std::string where = at("containers", i);
-    Napi::Object o = js::object(a.Get(i), where);
+  return js::objects(a, "containers", [](const Napi::Object& o, const std::string& where) {
     SensorContainer c;
     c.cgroupId = js::integer(o.Get("cgroupId"), where + ".cgroupId");
     c.containerId = js::stringField(o, "containerId", where);
     c.execMode = static_cast<uint8_t>(js::modeField(o, "execMode", where));
     c.libraryMode = static_cast<uint8_t>(js::modeField(o, "libraryMode", where));
     c.trustUnwrittenCopies = js::booleanField(o, "trustUnwrittenCopies", false, where);
-    Napi::Value devs = o.Get("volumeDevs");
-    if (!devs.IsUndefined()) {
-      Napi::Array list = js::array(devs, where + ".volumeDevs");
-      for (uint32_t j = 0; j < list.Length(); j++) {
-        c.volumeDevs.push_back(js::integer(list.Get(j), where + ".volumeDevs[" + std::to_string(j) + "]"));
-      }
-    }
-    containers.push_back(std::move(c));
-  }
-  return containers;
+    if (!o.Get("volumeDevs").IsUndefined()) c.volumeDevs = js::integers(o.Get("volumeDevs"), where + ".volumeDevs");
+    return c;
+  });
 }
 
 std::vector<TrustedFile> trustedFilesFromJs(const Napi::Array& a) {
-  std::vector<TrustedFile> out;
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    std::string where = at("files", i);
-    Napi::Object o = js::object(a.Get(i), where);
+  return js::objects(a, "files", [](const Napi::Object& o, const std::string& where) {
     TrustedFile f;
     f.dev = js::integer(o.Get("dev"), where + ".dev");
     f.ino = js::integer(o.Get("ino"), where + ".ino");
     f.ctimeSec = static_cast<int64_t>(js::integerField(o, "ctimeSec", 0, where));
     f.ctimeNsec = static_cast<uint32_t>(js::integerField(o, "ctimeNsec", 0, where));
-    out.push_back(f);
-  }
-  return out;
+    return f;
+  });
 }
 
 std::vector<uint64_t> cgroupIdsFromJs(const Napi::Array& a) {
-  std::vector<uint64_t> ids;
-  for (uint32_t i = 0; i < a.Length(); i++) ids.push_back(js::integer(a.Get(i), at("cgroupIds", i)));
-  return ids;
+  return js::integers(a, "cgroupIds");
 }
 
 Napi::Object coverageToJs(Napi::Env env, const Coverage& c) {

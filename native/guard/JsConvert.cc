@@ -50,11 +50,7 @@ ContainerSpec containerFromJs(const Napi::Object& o, const std::string& where) {
   spec.imageKey = js::stringField(o, "imageKey", where);
   spec.baselineFailed = js::booleanField(o, "baselineFailed", false, where);
   spec.policy = policyFromJs(js::object(o.Get("policy"), where + ".policy"), where + ".policy");
-  Napi::Array volumes = js::array(o.Get("volumes"), where + ".volumes");
-  for (uint32_t i = 0; i < volumes.Length(); i++) {
-    std::string at = where + ".volumes[" + std::to_string(i) + "]";
-    spec.volumes.push_back(volumeFromJs(js::object(volumes.Get(i), at), at));
-  }
+  spec.volumes = js::objects(js::array(o.Get("volumes"), where + ".volumes"), where + ".volumes", volumeFromJs);
   return spec;
 }
 
@@ -105,24 +101,16 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
 TablesChange tablesChangeFromJs(const Napi::Object& o) {
   TablesChange change;
   const std::string where = "change";
-  Napi::Value v = o.Get("putImages");
-  if (!v.IsUndefined()) {
-    Napi::Array a = js::array(v, "change.putImages");
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      std::string at = "change.putImages[" + std::to_string(i) + "]";
-      Napi::Object item = js::object(a.Get(i), at);
-      change.putImages.emplace_back(js::stringField(item, "key", at),
-                                    imageFromJs(js::object(item.Get("table"), at + ".table"), at + ".table"));
-    }
+  if (Napi::Value v = o.Get("putImages"); !v.IsUndefined()) {
+    change.putImages = js::objects(
+        js::array(v, "change.putImages"), "change.putImages", [](const Napi::Object& item, const std::string& at) {
+          return std::pair{js::stringField(item, "key", at),
+                           imageFromJs(js::object(item.Get("table"), at + ".table"), at + ".table")};
+        });
   }
   change.dropImages = js::optionalStringArray(o, "dropImages", where);
-  v = o.Get("putContainers");
-  if (!v.IsUndefined()) {
-    Napi::Array a = js::array(v, "change.putContainers");
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      std::string at = "change.putContainers[" + std::to_string(i) + "]";
-      change.putContainers.push_back(containerFromJs(js::object(a.Get(i), at), at));
-    }
+  if (Napi::Value v = o.Get("putContainers"); !v.IsUndefined()) {
+    change.putContainers = js::objects(js::array(v, "change.putContainers"), "change.putContainers", containerFromJs);
   }
   change.removeContainers = js::optionalStringArray(o, "removeContainers", where);
   // Absent: unchanged; present (even empty): replaced.

@@ -88,4 +88,12 @@ Mode modeField(const Napi::Object& o, const char* name, const std::string& where
   return mode;
 }
 
+std::vector<uint64_t> integers(const Napi::Value& v, const std::string& where) {
+  Napi::Array a = array(v, where);
+  std::vector<uint64_t> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(integer(a.Get(i), where + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
 }  // namespace driftguard::js

@@ -42,5 +42,19 @@ Napi::Object object(const Napi::Value& v, const std::string& where);
 Napi::Array array(const Napi::Value& v, const std::string& where);
 // o[name]: "enforce", "audit" or "disabled" (the one parser of policy modes).
 Mode modeField(const Napi::Object& o, const char* name, const std::string& where);
+// An array of non-negative integers.
+std::vector<uint64_t> integers(const Napi::Value& v, const std::string& where);
+
+// Every element of a, each an object, through convert(object, where) with where "name[i]".
+template <typename Convert>
+auto objects(const Napi::Array& a, const std::string& name, Convert convert) {
+  std::vector<decltype(convert(Napi::Object(), std::string()))> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    std::string where = name + "[" + std::to_string(i) + "]";
+    out.push_back(convert(object(a.Get(i), where), where));
+  }
+  return out;
+}
 
 }  // namespace driftguard::js
