@@ -96,7 +96,8 @@
                   "native/bpf/build-bpf.sh",
                   "native/bpf/progs/sensor.bpf.c",
                   "native/bpf/progs/file_facts.bpf.h",
-                  "native/bpf/progs/sensor_abi.h"
+                  "native/bpf/progs/sensor_abi.h",
+                  "native/bpf/progs/maps.bpf.h"
                 ],
                 "outputs": [
                   "<(module_root_dir)/build/bpf/sensor.skel.h"

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "bpf/LibbpfLog.hh"
 #include "bpf/ProgramProbe.hh"
 #include "bpf/RingReader.hh"
 #include "bpf/SensorMaps.hh"
@@ -32,24 +33,6 @@ struct BpfSensor::Loaded {
 };
 
 namespace {
-
-// libbpf's diagnostics go to the coverage reasons, not to the agent's stdout.
-std::string lastLibbpfWarning;
-int captureLibbpf(enum libbpf_print_level level, const char* format, va_list args) {
-  if (level == LIBBPF_DEBUG) return 0;
-  char line[512];
-  int n = vsnprintf(line, sizeof line, format, args);
-  std::string text(line);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (!text.empty()) lastLibbpfWarning = text;
-  return n;
-}
-
-std::string withLibbpf(std::string what) {
-  if (!lastLibbpfWarning.empty()) what += " (libbpf: " + lastLibbpfWarning + ")";
-  lastLibbpfWarning.clear();
-  return what;
-}
 
 int64_t clockNs(clockid_t clock) {
   struct timespec ts;
