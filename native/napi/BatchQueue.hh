@@ -28,26 +28,11 @@ class BatchQueue final : public RecordSink<Record> {
     tsfn_ = Tsfn::New(env, onBatch, name, 0, 1, this);
   }
 
-  using RecordSink<Record>::push;  // one record: a batch of one
-
   // [any native thread]
-  void push(std::vector<Record>&& batch) override {
-    bool schedule = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (closed_) return;
-      for (Record& record : batch) {
-        if (buffer_.size() >= limit_) {
-          dropped_++;
-          continue;
-        }
-        buffer_.push_back(std::move(record));
-      }
-      schedule = !scheduled_ && !buffer_.empty();
-      scheduled_ = scheduled_ || schedule;
-    }
-    if (schedule) tsfn_.NonBlockingCall();
-  }
+  void push(std::vector<Record>&& batch) override { append(batch.data(), batch.size()); }
+  // [any native thread] Without the one-element vector of the base class: verdicts come
+  // one at a time from the fanotify and hash threads.
+  void push(Record&& record) override { append(&record, 1); }
 
   // [JS thread] Delivers what is buffered now (the scheduled call, close, and tests).
   void flush(Napi::Env env) {
@@ -79,6 +64,25 @@ class BatchQueue final : public RecordSink<Record> {
   uint64_t delivered() const { return delivered_.load(); }
 
  private:
+  // [any native thread] Moves the records in, drops what does not fit, schedules one call.
+  void append(Record* records, size_t count) {
+    bool schedule = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (closed_) return;
+      for (size_t i = 0; i < count; i++) {
+        if (buffer_.size() >= limit_) {
+          dropped_ += count - i;
+          break;
+        }
+        buffer_.push_back(std::move(records[i]));
+      }
+      schedule = !scheduled_ && !buffer_.empty();
+      scheduled_ = scheduled_ || schedule;
+    }
+    if (schedule) tsfn_.NonBlockingCall();
+  }
+
   // [JS thread] The scheduled call.
   static void callJs(Napi::Env env, Napi::Function, BatchQueue* queue, void*) {
     if (env == nullptr) return;  // the TSFN is being torn down
