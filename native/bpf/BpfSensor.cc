@@ -252,7 +252,9 @@ void BpfSensor::stop() {
 SensorFinding BpfSensor::convert(const struct dg_event& e) {
   SensorFinding f;
   f.timeMs = (static_cast<int64_t>(e.boot_ns) + bootToWallNs_) / 1000000;
-  f.reason = e.kind == DG_KIND_LIBRARY ? SensorReason::Library : SensorReason::Fileless;
+  // DG_KIND_* is SensorReason + 1 (static_assert in SensorTypes.cc).
+  bool knownKind = e.kind >= 1 && e.kind <= static_cast<size_t>(SensorReason::kCount);
+  f.reason = knownKind ? static_cast<SensorReason>(e.kind - 1) : SensorReason::Fileless;
   f.source = e.source == DG_SOURCE_LSM_MMAP       ? SensorSource::LsmMmap
              : e.source == DG_SOURCE_LSM_MPROTECT ? SensorSource::LsmMprotect
              : e.source == DG_SOURCE_LSM_EXEC     ? SensorSource::LsmExec
