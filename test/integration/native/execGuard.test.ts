@@ -77,7 +77,8 @@ for (const processIdentity of ["auto", "mount-namespace"] as const)
       g.markFilesystem(path.join(bed.merged, "data"), false, bed.tmpfsDev);
       g.apply({
         snapshotRoots: [bed.snapshotRoot],
-        containerCgroupMarkers: ["driftguard-test-"],
+        // This process's beds only: other test runs on the machine have beds of their own.
+        containerCgroupMarkers: [`driftguard-test-${process.pid}-`],
         hostMountNamespace: fs.statSync("/proc/self/ns/mnt").ino,
       });
       if (options.attach !== false) attach(g, options.policy ?? policy("enforce"));
