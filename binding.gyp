@@ -75,6 +75,7 @@
           {
             "sources": [
               "native/bpf/BpfSensor.cc",
+              "native/bpf/BpfSensorLoad.cc",
               "native/bpf/ProgramProbe.cc",
               "native/bpf/RingReader.cc",
               "native/bpf/SensorMaps.cc"

@@ -2,8 +2,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +10,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "bpf/BpfSensorLoaded.hh"
 #include "bpf/LibbpfLog.hh"
 #include "bpf/ProgramProbe.hh"
 #include "bpf/RingReader.hh"
@@ -21,16 +20,6 @@
 #include "util/ProcInfo.hh"
 
 namespace driftguard {
-
-struct BpfSensor::Loaded {
-  struct dg_sensor* skel = nullptr;
-  std::unique_ptr<SensorMaps> maps;
-  std::unique_ptr<RingReader> reader;
-  ~Loaded() {
-    reader.reset();  // stops the thread before the ring buffer's map goes
-    if (skel != nullptr) dg_sensor__destroy(skel);
-  }
-};
 
 namespace {
 
@@ -64,127 +53,27 @@ const Coverage& BpfSensor::start() {
   if (loaded_ == nullptr) return coverage_;
   struct dg_sensor* skel = loaded_->skel;
   coverage_.lsm = bpf_program__autoload(skel->progs.dg_bprm_check) && attachLsm();
-  if (!coverage_.lsm || options_.tracepointWithLsm) {
-    skel->links.dg_exec_tracepoint =
-        bpf_program__attach_raw_tracepoint(skel->progs.dg_exec_tracepoint, "sched_process_exec");
-    coverage_.tracepoint = skel->links.dg_exec_tracepoint != nullptr;
-    if (!coverage_.tracepoint) {
-      coverage_.reasons.push_back(withLibbpf(std::string("attaching raw_tp/sched_process_exec: ") + strerror(errno)));
-    }
-  }
+  if (!coverage_.lsm || options_.tracepointWithLsm) attachTracepoint();
   if (!coverage_.lsm && !coverage_.tracepoint) {
     loaded_.reset();
     return coverage_;
   }
+  coverage_.entryChecked = coverage_.lsm || (coverage_.tracepoint && loaded_->btfTracepoint);
   if (!coverage_.lsm) {
     coverage_.reasons.push_back(
-        "without BPF LSM, fileless execs are only detected after they ran (audit); the loader trick and "
-        "dropped libraries are not seen");
+        "without BPF LSM, fileless execs and execs from unwatched filesystems are stopped by SIGKILL after the exec, "
+        "before the new program's first instruction (enforce); a script there still runs through its interpreter; "
+        "the loader trick and dropped libraries are not seen");
+  }
+  if (!coverage_.entryChecked) {
+    coverage_.reasons.push_back(
+        "no BTF-typed tracepoint with bpf_find_vma: an ELF interpreter on an unwatched filesystem is not judged");
   }
   loaded_->reader = std::make_unique<RingReader>(
       bpf_map__fd(skel->maps.events), options_.flushIntervalMs, [this](const struct dg_event& e) { return convert(e); },
       sink_);
   loaded_->reader->start();
   return coverage_;
-}
-
-// [JS thread] Loads the object with the LSM programs if the probe says they load, else
-// (or if that fails) without them.
-void BpfSensor::load() {
-  bool withLsm = options_.tryLsm && coverage_.programTypes.lsm;
-  if (!options_.tryLsm) coverage_.reasons.push_back("LSM programs not tried (tryLsm: false)");
-  for (;;) {
-    struct dg_sensor* skel = dg_sensor__open();
-    if (skel == nullptr) {
-      coverage_.reasons.push_back(withLibbpf(std::string("bpf_object__open(sensor): ") + strerror(errno)));
-      return;
-    }
-    skel->rodata->wakeup_bytes = options_.wakeupBytes;
-    skel->rodata->report_unknown = options_.reportUnknownCgroups;
-    bpf_map__set_max_entries(skel->maps.events, options_.ringBytes);
-    bpf_program__set_autoload(skel->progs.dg_bprm_check, withLsm);
-    bpf_program__set_autoload(skel->progs.dg_mmap_file, withLsm);
-    bpf_program__set_autoload(skel->progs.dg_file_mprotect, withLsm);
-    bpf_program__set_autoload(skel->progs.dg_file_open, withLsm);
-    bpf_program__set_autoload(skel->progs.dg_path_truncate, withLsm);
-    // The written marks and the judged volumes: only the LSM programs use them.
-    bpf_map__set_autocreate(skel->maps.written, withLsm);
-    bpf_map__set_autocreate(skel->maps.volume_devs, withLsm);
-    bpf_map__set_autocreate(skel->maps.container_volumes, withLsm);
-    int err = dg_sensor__load(skel);
-    if (err == 0) {
-      loaded_ = std::make_unique<Loaded>();
-      loaded_->skel = skel;
-      SensorMaps::Fds fds;
-      fds.containers = bpf_map__fd(skel->maps.containers);
-      fds.trustedFiles = bpf_map__fd(skel->maps.trusted_files);
-      fds.stats = bpf_map__fd(skel->maps.stats);
-      if (withLsm) {
-        fds.written = bpf_map__fd(skel->maps.written);
-        fds.volumeDevs = bpf_map__fd(skel->maps.volume_devs);
-        fds.containerVolumes = bpf_map__fd(skel->maps.container_volumes);
-      }
-      loaded_->maps = std::make_unique<SensorMaps>(fds);
-      return;
-    }
-    dg_sensor__destroy(skel);
-    coverage_.reasons.push_back(
-        withLibbpf(std::string("loading the sensor") + (withLsm ? " with LSM programs" : "") + ": " + strerror(-err)));
-    if (!withLsm) return;
-    withLsm = false;
-  }
-}
-
-// [JS thread]
-bool BpfSensor::attachLsm() {
-  struct dg_sensor* skel = loaded_->skel;
-  // Write tracking first: a copy must not look unwritten for a write made while the
-  // mmap_file program already ran.
-  struct {
-    struct bpf_program* program;
-    struct bpf_link** link;
-  } order[] = {{skel->progs.dg_file_open, &skel->links.dg_file_open},
-               {skel->progs.dg_path_truncate, &skel->links.dg_path_truncate},
-               {skel->progs.dg_bprm_check, &skel->links.dg_bprm_check},
-               {skel->progs.dg_mmap_file, &skel->links.dg_mmap_file},
-               {skel->progs.dg_file_mprotect, &skel->links.dg_file_mprotect}};
-  bool attached = true;
-  for (auto& step : order) {
-    if (attached) *step.link = bpf_program__attach_lsm(step.program);
-    attached = attached && *step.link != nullptr;
-  }
-  if (!attached) {
-    coverage_.reasons.push_back(withLibbpf(std::string("attaching the LSM programs: ") + strerror(errno)));
-  } else if (!lsmRuns()) {
-    // The programs attach to the bpf_lsm_* stubs whatever the boot parameters; they only
-    // run when "bpf" is among the active LSMs.
-    std::string lsms = activeLsms();
-    coverage_.reasons.push_back("LSM programs attached but never called: the bpf LSM is not active (active: " +
-                                (lsms.empty() ? std::string("unknown, securityfs not mounted") : lsms) +
-                                "; boot with lsm=...,bpf)");
-    attached = false;
-  }
-  if (!attached) {
-    for (auto& step : order) {
-      bpf_link__destroy(*step.link);
-      *step.link = nullptr;
-    }
-  }
-  return attached;
-}
-
-// [JS thread] Maps the agent's own executable PROT_EXEC: mmap_file must count it.
-bool BpfSensor::lsmRuns() const {
-  SensorStats before;
-  loaded_->maps->addCounters(&before);
-  int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  void* mapping = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-  if (mapping != MAP_FAILED) munmap(mapping, 4096);
-  close(fd);
-  SensorStats after;
-  loaded_->maps->addCounters(&after);
-  return after.lsmMmapHits > before.lsmMmapHits;
 }
 
 void BpfSensor::putContainers(const std::vector<SensorContainer>& containers) {
@@ -207,6 +96,14 @@ void BpfSensor::putTrustedFiles(const std::vector<TrustedFile>& files) {
 
 void BpfSensor::removeTrustedFiles(const std::vector<TrustedFile>& files) {
   if (loaded_ != nullptr) loaded_->maps->removeTrustedFiles(files);
+}
+
+void BpfSensor::watchFilesystems(const std::vector<uint64_t>& devs) {
+  if (loaded_ != nullptr) loaded_->maps->watchFilesystems(devs);
+}
+
+void BpfSensor::unwatchFilesystems(const std::vector<uint64_t>& devs) {
+  if (loaded_ != nullptr) loaded_->maps->unwatchFilesystems(devs);
 }
 
 uint64_t BpfSensor::forgetWritten(uint64_t overlayDev) {
@@ -232,6 +129,7 @@ SensorStats BpfSensor::stats() const {
   SensorStats s;
   if (loaded_ == nullptr) return s;
   loaded_->maps->addCounters(&s);
+  s.watchedFilesystems = loaded_->maps->watchedCount();
   if (loaded_->reader) {
     s.readerWakeups = loaded_->reader->wakeups();
     s.readerPolls = loaded_->reader->polls();
@@ -259,7 +157,9 @@ SensorFinding BpfSensor::convert(const struct dg_event& e) {
              : e.source == DG_SOURCE_LSM_MPROTECT ? SensorSource::LsmMprotect
              : e.source == DG_SOURCE_LSM_EXEC     ? SensorSource::LsmExec
                                                   : SensorSource::Tracepoint;
-  f.blocked = e.verdict == DG_VERDICT_BLOCKED;
+  f.action = e.verdict == DG_VERDICT_BLOCKED  ? Action::Refused
+             : e.verdict == DG_VERDICT_KILLED ? Action::Killed
+                                              : Action::Audited;
   f.mode = e.mode;
   f.pid = static_cast<int32_t>(e.tgid);
   f.ppid = static_cast<int32_t>(e.ppid);
@@ -271,6 +171,7 @@ SensorFinding BpfSensor::convert(const struct dg_event& e) {
   f.memfd = (e.file_flags & DG_FILE_MEMFD) != 0;
   f.unlinked = (e.file_flags & DG_FILE_UNLINKED) != 0;
   f.volume = (e.file_flags & DG_FILE_VOLUME) != 0;
+  f.entry = (e.file_flags & DG_FILE_ENTRY) != 0;
   f.dev = SensorMaps::userDev(e.dev);
   f.ino = e.ino;
   if (!(e.file_flags & DG_FILE_NOT_CONTAINER)) {

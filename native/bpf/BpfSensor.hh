@@ -1,6 +1,6 @@
-// The eBPF sensor: sees what fanotify cannot (fileless execs, the loader trick, dropped
-// libraries). start() probes which program types the kernel accepts, loads the embedded
-// BPF object (a libbpf skeleton) with the LSM programs where they run, else with the
+// The eBPF sensor: sees what fanotify cannot (fileless execs, execs from filesystems
+// mounted after attach, the loader trick, dropped libraries). start() probes which program types the kernel accepts,
+// loads the embedded BPF object (a libbpf skeleton) with the LSM programs where they run, else with the
 // sched_process_exec tracepoint, and starts the ring-buffer reader. A kernel that refuses
 // everything is not an error: coverage() says so. Knows nothing of N-API (BpfSensorWrap)
 // so that the QEMU guest test links it into a static program.
@@ -34,6 +34,9 @@ class BpfSensor {
   void putTrustedFiles(const std::vector<TrustedFile>& files);
   void removeTrustedFiles(const std::vector<TrustedFile>& files);
   uint64_t forgetWritten(uint64_t overlayDev);
+  // Filesystems (st_dev) whose execs fanotify decides; a container's exec from any other is drift.
+  void watchFilesystems(const std::vector<uint64_t>& devs);
+  void unwatchFilesystems(const std::vector<uint64_t>& devs);
 
   SensorStats stats() const;  // [JS thread]
   // [JS thread] Per loaded program; zeros unless kernel.bpf_stats_enabled is 1.
@@ -45,6 +48,7 @@ class BpfSensor {
 
   void load();                                      // [JS thread]
   bool attachLsm();                                 // [JS thread]
+  void attachTracepoint();                          // [JS thread]
   bool lsmRuns() const;                             // [JS thread] the self-test
   SensorFinding convert(const struct dg_event& e);  // [reader thread]
 

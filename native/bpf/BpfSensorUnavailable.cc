@@ -25,6 +25,8 @@ void BpfSensor::putContainers(const std::vector<SensorContainer>&) {}
 void BpfSensor::removeContainers(const std::vector<uint64_t>&) {}
 void BpfSensor::putTrustedFiles(const std::vector<TrustedFile>&) {}
 void BpfSensor::removeTrustedFiles(const std::vector<TrustedFile>&) {}
+void BpfSensor::watchFilesystems(const std::vector<uint64_t>&) {}
+void BpfSensor::unwatchFilesystems(const std::vector<uint64_t>&) {}
 uint64_t BpfSensor::forgetWritten(uint64_t) {
   return 0;
 }

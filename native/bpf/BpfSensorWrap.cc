@@ -23,6 +23,8 @@ Napi::Function BpfSensorWrap::Define(Napi::Env env) {
                          InstanceMethod("putTrustedFiles", &BpfSensorWrap::PutTrustedFiles),
                          InstanceMethod("removeTrustedFiles", &BpfSensorWrap::RemoveTrustedFiles),
                          InstanceMethod("forgetWritten", &BpfSensorWrap::ForgetWritten),
+                         InstanceMethod("watchFilesystems", &BpfSensorWrap::WatchFilesystems),
+                         InstanceMethod("unwatchFilesystems", &BpfSensorWrap::UnwatchFilesystems),
                          InstanceMethod("stats", &BpfSensorWrap::Stats),
                          InstanceMethod("flushFindings", &BpfSensorWrap::FlushFindings),
                          InstanceMethod("close", &BpfSensorWrap::Close),
@@ -88,6 +90,18 @@ Napi::Value BpfSensorWrap::ForgetWritten(const Napi::CallbackInfo& info) {
   uint64_t overlayDev = js::integer(info[0], "overlayDev");
   uint64_t forgotten = sensor(env).forgetWritten(overlayDev);
   return Napi::Number::New(env, static_cast<double>(forgotten));
+}
+
+Napi::Value BpfSensorWrap::WatchFilesystems(const Napi::CallbackInfo& info) {
+  Napi::Array devs = arrayArgument(info, "usage: watchFilesystems(devs: number[])");
+  sensor(info.Env()).watchFilesystems(js::integers(devs, "devs"));
+  return info.Env().Undefined();
+}
+
+Napi::Value BpfSensorWrap::UnwatchFilesystems(const Napi::CallbackInfo& info) {
+  Napi::Array devs = arrayArgument(info, "usage: unwatchFilesystems(devs: number[])");
+  sensor(info.Env()).unwatchFilesystems(js::integers(devs, "devs"));
+  return info.Env().Undefined();
 }
 
 Napi::Value BpfSensorWrap::Stats(const Napi::CallbackInfo& info) {

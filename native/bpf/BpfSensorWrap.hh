@@ -24,6 +24,8 @@ class BpfSensorWrap : public Napi::ObjectWrap<BpfSensorWrap> {
   Napi::Value PutTrustedFiles(const Napi::CallbackInfo& info);
   Napi::Value RemoveTrustedFiles(const Napi::CallbackInfo& info);
   Napi::Value ForgetWritten(const Napi::CallbackInfo& info);
+  Napi::Value WatchFilesystems(const Napi::CallbackInfo& info);
+  Napi::Value UnwatchFilesystems(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value FlushFindings(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

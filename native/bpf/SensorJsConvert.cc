@@ -17,6 +17,7 @@ SensorOptions sensorOptionsFromJs(const Napi::Object& o) {
   s.tryLsm = js::booleanField(o, "tryLsm", s.tryLsm, where);
   s.reportUnknownCgroups = js::booleanField(o, "reportUnknownCgroups", s.reportUnknownCgroups, where);
   s.tracepointWithLsm = js::booleanField(o, "tracepointWithLsm", s.tracepointWithLsm, where);
+  s.hostMountNamespace = js::integerField(o, "hostMountNamespace", 0, where);
   return s;
 }
 
@@ -53,6 +54,7 @@ Napi::Object coverageToJs(Napi::Env env, const Coverage& c) {
   o.Set("built", Napi::Boolean::New(env, c.built));
   o.Set("tracepoint", Napi::Boolean::New(env, c.tracepoint));
   o.Set("lsm", Napi::Boolean::New(env, c.lsm));
+  o.Set("entryChecked", Napi::Boolean::New(env, c.entryChecked));
   Napi::Object types = Napi::Object::New(env);
   types.Set("rawTracepoint", Napi::Boolean::New(env, c.programTypes.rawTracepoint));
   types.Set("tracingRawTp", Napi::Boolean::New(env, c.programTypes.tracingRawTp));
@@ -84,6 +86,11 @@ Napi::Object sensorStatsToJs(Napi::Env env, const SensorStats& s, uint64_t dropp
   set("readerPolls", s.readerPolls);
   set("eventsRead", s.eventsRead);
   set("containers", s.containers);
+  set("unwatched", s.unwatched);
+  set("killed", s.killed);
+  set("hostMountNamespace", s.hostMountNamespace);
+  set("entryUnknown", s.entryUnknown);
+  set("watchedFilesystems", s.watchedFilesystems);
   set("findingsDropped", dropped);
   set("findingsDelivered", delivered);
   return o;
@@ -96,7 +103,8 @@ Napi::Object sensorFindingToJs(Napi::Env env, const SensorFinding& f) {
   number("timeMs", static_cast<double>(f.timeMs));
   string("reason", sensorReasonName(f.reason));
   string("source", sensorSourceName(f.source));
-  string("verdict", verdictName(f.blocked ? Verdict::Blocked : Verdict::Audited));
+  string("verdict", verdictName(f.action == Action::Audited ? Verdict::Audited : Verdict::Blocked));
+  string("action", actionName(f.action));
   string("mode", modeName(static_cast<Mode>(f.mode)));
   number("pid", f.pid);
   number("ppid", f.ppid);
@@ -109,6 +117,7 @@ Napi::Object sensorFindingToJs(Napi::Env env, const SensorFinding& f) {
   o.Set("memfd", Napi::Boolean::New(env, f.memfd));
   o.Set("unlinked", Napi::Boolean::New(env, f.unlinked));
   o.Set("volume", Napi::Boolean::New(env, f.volume));
+  o.Set("entry", Napi::Boolean::New(env, f.entry));
   number("dev", static_cast<double>(f.dev));
   number("ino", static_cast<double>(f.ino));
   string("exe", f.exe);

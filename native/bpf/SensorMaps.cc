@@ -94,6 +94,28 @@ void SensorMaps::removeContainers(const std::vector<uint64_t>& cgroupIds) {
   }
 }
 
+void SensorMaps::watchFilesystems(const std::vector<uint64_t>& userDevs) {
+  for (uint64_t userDev : userDevs) {
+    __u64 dev = kernelDev(userDev);
+    __u8 one = 1;
+    if (watchedUsers_[dev] == 0 && bpf_map_update_elem(fds_.watchedDevs, &dev, &one, BPF_ANY) < 0) {
+      watchedUsers_.erase(dev);
+      fail("bpf_map_update_elem", "watched_devs");
+    }
+    watchedUsers_[dev]++;
+  }
+}
+
+void SensorMaps::unwatchFilesystems(const std::vector<uint64_t>& userDevs) {
+  for (uint64_t userDev : userDevs) {
+    __u64 dev = kernelDev(userDev);
+    auto it = watchedUsers_.find(dev);
+    if (it == watchedUsers_.end() || --it->second > 0) continue;
+    watchedUsers_.erase(it);
+    bpf_map_delete_elem(fds_.watchedDevs, &dev);
+  }
+}
+
 void SensorMaps::putTrustedFiles(const std::vector<TrustedFile>& files) {
   for (const TrustedFile& f : files) {
     struct dg_file_key key = {kernelDev(f.dev), f.ino};
@@ -148,6 +170,10 @@ void SensorMaps::addCounters(SensorStats* s) const {
     s->writtenMarks += c.written_marks;
     s->writtenLost += c.written_lost;
     s->copiesTrusted += c.copies_trusted;
+    s->unwatched += c.unwatched;
+    s->killed += c.killed;
+    s->hostMountNamespace += c.host_mntns;
+    s->entryUnknown += c.entry_unknown;
   }
 }
 

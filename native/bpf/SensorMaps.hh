@@ -4,6 +4,7 @@
 //                  image file at their path → ctime
 //   written        overlay inodes opened for write or truncated (filled by BPF; the
 //                  agent only forgets an overlay's entries when its container goes)
+//   watched_devs   filesystems whose execs fanotify decides (marked ones, containers' overlays)
 //   volume_devs, container_volumes
 //                  filesystems judged when a container maps their files executable
 // trusted_files is an allow-list on purpose: a dropped library is new on the writable
@@ -29,6 +30,7 @@ class SensorMaps {
   struct Fds {
     int containers = -1, trustedFiles = -1, stats = -1;
     int written = -1, volumeDevs = -1, containerVolumes = -1;
+    int watchedDevs = -1;
   };
   explicit SensorMaps(const Fds& fds);
 
@@ -36,6 +38,11 @@ class SensorMaps {
   void removeContainers(const std::vector<uint64_t>& cgroupIds);
   void putTrustedFiles(const std::vector<TrustedFile>& files);
   void removeTrustedFiles(const std::vector<TrustedFile>& files);
+  // Filesystems (st_dev) whose execs fanotify decides: counted per call, so a filesystem
+  // watched twice stays watched until unwatched twice.
+  void watchFilesystems(const std::vector<uint64_t>& userDevs);
+  void unwatchFilesystems(const std::vector<uint64_t>& userDevs);
+  size_t watchedCount() const { return watchedUsers_.size(); }
   // Forgets the written marks of one overlay mount (its st_dev); returns how many.
   uint64_t forgetWritten(uint64_t overlayDev);
   // Adds the BPF counters (summed over CPUs) to stats.
@@ -56,6 +63,7 @@ class SensorMaps {
   // container's entries without walking the maps.
   std::unordered_map<uint64_t, std::vector<uint64_t>> volumesOf_;  // cgroup id → kernel devs
   std::unordered_map<uint64_t, uint32_t> volumeUsers_;             // kernel dev → containers
+  std::unordered_map<uint64_t, uint32_t> watchedUsers_;            // kernel dev → watchers
 };
 
 }  // namespace driftguard

@@ -12,9 +12,10 @@ static_assert(DG_MODE_DISABLED == static_cast<int>(Mode::Disabled) && DG_MODE_AU
 static_assert(DG_VERDICT_BLOCKED == static_cast<int>(Verdict::Blocked) &&
                   DG_VERDICT_AUDITED == static_cast<int>(Verdict::Audited),
               "sensor_abi.h DG_VERDICT_* must equal driftguard::Verdict");
+// DG_VERDICT_KILLED has no Verdict: the loader reads it as a blocked verdict with Action::Killed.
 // DG_KIND_* of each SensorReason, in enum order: a reason added without its kind leaves a 0.
-constexpr std::array<int, static_cast<size_t>(SensorReason::kCount)> kSensorReasonKinds = {DG_KIND_FILELESS,
-                                                                                           DG_KIND_LIBRARY};
+constexpr std::array<int, static_cast<size_t>(SensorReason::kCount)> kSensorReasonKinds = {
+    DG_KIND_FILELESS, DG_KIND_LIBRARY, DG_KIND_UNWATCHED};
 constexpr bool kindIsReasonPlusOne() {
   for (size_t i = 0; i < kSensorReasonKinds.size(); i++) {
     if (kSensorReasonKinds[i] != static_cast<int>(i) + 1) return false;

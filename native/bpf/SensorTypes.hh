@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "decide/Types.hh"
 #include "util/RecordSink.hh"
 
 namespace driftguard {
@@ -19,6 +20,7 @@ struct SensorOptions {
   bool tryLsm = true;                 // attach the BPF LSM programs where the kernel runs them
   bool reportUnknownCgroups = false;  // also report processes in no known container
   bool tracepointWithLsm = false;     // attach the tracepoint even when the LSM programs run
+  uint64_t hostMountNamespace = 0;    // inode of the host's mount namespace: its execs are never judged
 };
 
 // Which program types the kernel loads and attaches (a minimal program of each type).
@@ -30,28 +32,31 @@ struct ProgramTypes {
 };
 
 struct Coverage {
-  bool built = false;       // the addon was compiled with the sensor
-  bool tracepoint = false;  // sched_process_exec attached: fileless execs detected, after the fact
-  bool lsm = false;         // LSM programs attached and seen running: fileless execs and
-                            // drifted libraries blocked in enforce
+  bool built = false;         // the addon was compiled with the sensor
+  bool tracepoint = false;    // sched_process_exec attached: fileless execs and execs from unwatched
+                              // filesystems stopped (SIGKILL) before the new program's first instruction
+  bool lsm = false;           // LSM programs attached and seen running: fileless execs, execs from
+                              // unwatched filesystems and drifted libraries refused in enforce
+  bool entryChecked = false;  // the file a new program starts in (its ELF interpreter) is judged too
   ProgramTypes programTypes;
   std::vector<std::string> reasons;  // why something is not covered, one sentence each
 };
 
 // Same order as the DG_KIND_* numbers minus one (static_assert in SensorTypes.cc); the names
 // are drift reasons of src/domain/driftReason.ts detected by "bpf-sensor".
-enum class SensorReason : uint8_t { Fileless, Library, kCount };
-inline constexpr std::array<const char*, static_cast<size_t>(SensorReason::kCount)> kSensorReasonNames = {"fileless",
-                                                                                                          "library"};
+enum class SensorReason : uint8_t { Fileless, Library, UnwatchedFilesystem, kCount };
+inline constexpr std::array<const char*, static_cast<size_t>(SensorReason::kCount)> kSensorReasonNames = {
+    "fileless", "library", "unwatched_filesystem"};
 enum class SensorSource : uint8_t { Tracepoint, LsmExec, LsmMmap, LsmMprotect };
 
-// One fileless exec or drifted library mapping, handed to JS in batches.
+// One fileless exec, exec from an unwatched filesystem or drifted library mapping, handed
+// to JS in batches.
 struct SensorFinding {
   int64_t timeMs = 0;
   SensorReason reason = SensorReason::Fileless;
   SensorSource source = SensorSource::Tracepoint;
-  bool blocked = false;
-  uint8_t mode = 1;  // driftguard::Mode numbering: 0 disabled, 1 audit, 2 enforce
+  Action action = Action::Audited;  // what the kernel did (decide/Types.hh)
+  uint8_t mode = 1;                 // driftguard::Mode numbering: 0 disabled, 1 audit, 2 enforce
   int32_t pid = 0, ppid = 0;
   int64_t uid = -1;
   uint64_t cgroupId = 0;
@@ -61,6 +66,7 @@ struct SensorFinding {
   std::string name;  // the file's dentry name ("memfd:x" for a memfd)
   bool memfd = false, unlinked = false;
   bool volume = false;                  // a library on the container's tmpfs volume; path is inside the volume
+  bool entry = false;                   // unwatched: the file is the program's ELF interpreter
   uint64_t dev = 0, ino = 0;            // st_dev encoding; for a library, the writable-layer inode
   std::string exe, cmdline, parentExe;  // from /proc when the reader got there in time
 };
@@ -72,11 +78,16 @@ using SensorSink = RecordSink<SensorFinding>;
 struct SensorStats {
   uint64_t execs = 0, fileless = 0, runcExcepted = 0, lsmExecHits = 0, lsmMmapHits = 0;
   uint64_t blocked = 0, audited = 0, forcedWakeups = 0, ringbufFull = 0;
-  uint64_t writtenMarks = 0;   // overlay inodes opened for write or truncated, remembered
-  uint64_t writtenLost = 0;    // the written map was full: copies need the agent's hash
-  uint64_t copiesTrusted = 0;  // mappings allowed as unwritten copies of image files
-  uint64_t readerWakeups = 0;  // epoll returned because the kernel woke the ring buffer
-  uint64_t readerPolls = 0;    // drains (timer or wake-up)
+  uint64_t writtenMarks = 0;        // overlay inodes opened for write or truncated, remembered
+  uint64_t writtenLost = 0;         // the written map was full: copies need the agent's hash
+  uint64_t copiesTrusted = 0;       // mappings allowed as unwritten copies of image files
+  uint64_t unwatched = 0;           // container execs from filesystems fanotify does not watch
+  uint64_t killed = 0;              // new programs stopped by SIGKILL before their first instruction
+  uint64_t hostMountNamespace = 0;  // execs in the host's mount namespace (the host's, runc's), not judged
+  uint64_t entryUnknown = 0;        // the mapping at a new program's first instruction was unreadable
+  uint64_t watchedFilesystems = 0;  // filesystems whose execs fanotify decides (watched_devs)
+  uint64_t readerWakeups = 0;       // epoll returned because the kernel woke the ring buffer
+  uint64_t readerPolls = 0;         // drains (timer or wake-up)
   uint64_t eventsRead = 0;
   uint64_t containers = 0;  // cgroups in the containers map
 };

@@ -35,6 +35,11 @@ enum class Reason : uint8_t {
 // Allowed is the decision's own value; findings are blocked or audited (DG_VERDICT_* numbers).
 enum class Verdict : uint8_t { Allowed, Blocked, Audited, kCount };
 
+// What happened to a drift exec: refused before it ran (EPERM: fanotify, BPF LSM), killed
+// after it committed but before the new program's first instruction (SIGKILL from the
+// eBPF exec tracepoint), or let run and reported.
+enum class Action : uint8_t { Audited, Refused, Killed, kCount };
+
 template <typename Enum>
 using NameTable = std::array<const char*, static_cast<size_t>(Enum::kCount)>;
 
@@ -52,15 +57,20 @@ inline constexpr NameTable<Reason> kReasonNames = {"none",         "new_file", "
                                                    "volume",       "fileless", "denied",   "deadline_exceeded",
                                                    "hold_overflow"};
 inline constexpr NameTable<Verdict> kVerdictNames = {"allowed", "blocked", "audited"};
+inline constexpr NameTable<Action> kActionNames = {"audited", "refused", "killed"};
 static_assert(everyValueNamed<Mode>(kModeNames), "a Mode without a name in kModeNames");
 static_assert(everyValueNamed<Reason>(kReasonNames), "a Reason without a name in kReasonNames");
 static_assert(everyValueNamed<Verdict>(kVerdictNames), "a Verdict without a name in kVerdictNames");
+static_assert(everyValueNamed<Action>(kActionNames), "an Action without a name in kActionNames");
 
 inline const char* reasonName(Reason r) {
   return kReasonNames[static_cast<size_t>(r)];
 }
 inline const char* verdictName(Verdict v) {
   return kVerdictNames[static_cast<size_t>(v)];
+}
+inline const char* actionName(Action a) {
+  return kActionNames[static_cast<size_t>(a)];
 }
 inline const char* modeName(Mode m) {
   return kModeNames[static_cast<size_t>(m)];

@@ -170,6 +170,9 @@ Napi::Object verdictToJs(Napi::Env env, const VerdictRecord& r) {
   o.Set("hostPath", Napi::String::New(env, r.hostPath));
   o.Set("reason", Napi::String::New(env, reasonName(r.reason)));
   o.Set("verdict", Napi::String::New(env, verdictName(r.verdict)));
+  // fanotify answers before the exec runs: a blocked exec is always a refusal (EPERM).
+  o.Set("action",
+        Napi::String::New(env, actionName(r.verdict == Verdict::Blocked ? Action::Refused : Action::Audited)));
   o.Set("mode", Napi::String::New(env, modeName(r.mode)));
   o.Set("sha256", Napi::String::New(env, r.sha256Hex));
   o.Set("copyOf", Napi::String::New(env, r.copyOf));

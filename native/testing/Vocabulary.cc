@@ -19,6 +19,7 @@ Napi::Value Vocabulary(const Napi::CallbackInfo& info) {
   out.Set("guardReasons", names(env, kReasonNames));  // "none" included: judge() returns it
   out.Set("sensorReasons", names(env, kSensorReasonNames));
   out.Set("verdicts", names(env, kVerdictNames));
+  out.Set("actions", names(env, kActionNames));
   out.Set("modes", names(env, kModeNames));
   return out;
 }

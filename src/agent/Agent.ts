@@ -14,6 +14,7 @@ import type { FindingSinks } from "../sink/FindingSinks";
 import type { AgentConfig } from "./AgentConfig";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
+import { FilesystemMarks } from "./FilesystemMarks";
 import { detectHostView, hostPath } from "./HostView";
 
 export class Agent {
@@ -43,10 +44,11 @@ export class Agent {
       this.onVerdicts(batch),
     ));
     const roots = new Set(layout.snapshotRoots);
-    for (const root of roots) guard.markFilesystem(hostPath(view, root), true);
+    const marks = new FilesystemMarks(guard);
+    for (const root of roots) marks.markFilesystem(hostPath(view, root), true);
     const podsDir = hostPath(view, config.kubeletPodsDir);
     const volumeRoots = fs.existsSync(podsDir) ? [config.kubeletPodsDir] : [];
-    if (volumeRoots.length > 0) guard.markFilesystem(podsDir, true);
+    if (volumeRoots.length > 0) marks.markFilesystem(podsDir, true);
     guard.apply({
       snapshotRoots: [...roots],
       volumeRoots,
@@ -57,8 +59,10 @@ export class Agent {
     guard.start();
     const sensor = (this.sensor = new EbpfSensor(componentLogger("bpf"), view, (record) => this.onVerdicts([record])));
     sensor.start();
+    marks.follow(sensor); // before any container: its execs are judged against the marks
     const attacher = (this.attacher = new ContainerAttacher({
       guard,
+      marks,
       builder: new BaselineBuilder({ stateDir: config.stateDir, logger: componentLogger("baseline") }),
       policies: this.policies,
       view,

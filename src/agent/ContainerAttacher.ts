@@ -14,6 +14,7 @@ import { containerKey } from "../runtime/containerKey";
 import type { RuntimeConventions } from "../runtime/ContainerSource";
 import type { ContainerRecord } from "../runtime/types";
 import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
+import type { FilesystemMarks } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
 import { imageDigestsOf } from "./writableLayerCopies";
 
@@ -47,7 +48,9 @@ export interface ContainerFollower {
 }
 
 export interface AttacherDeps {
-  guard: Pick<NativeExecGuard, "apply" | "markFilesystem" | "unmarkFilesystem">;
+  guard: Pick<NativeExecGuard, "apply">;
+  /** Every fanotify mark goes through here (the eBPF sensor follows them). */
+  marks: Pick<FilesystemMarks, "markFilesystem" | "unmarkFilesystem">;
   builder: Pick<BaselineBuilder, "image">;
   policies: PolicySource;
   view: HostView;
@@ -111,8 +114,10 @@ export class ContainerAttacher {
       this.images.set(attached.imageKey, image);
     }
     image.users.add(key);
-    guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
+    // Followers first: the guard releases the container's held execs as soon as it is put
+    // in, and the eBPF sensor must judge its execs from that moment on.
     this.followAttach(attached);
+    guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
     const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
     for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
     log.info(
@@ -131,8 +136,8 @@ export class ContainerAttacher {
   }
 
   private volumesOf(record: ContainerRecord): DiscoveredVolumes {
-    const { discoverVolumes: discover, view, guard } = this.deps;
-    return discover ? discover(record) : discoverVolumes(record, view, guard);
+    const { discoverVolumes: discover, view, marks } = this.deps;
+    return discover ? discover(record) : discoverVolumes(record, view, marks);
   }
 
   private followAttach(attached: AttachedContainer): void {
@@ -163,16 +168,16 @@ export class ContainerAttacher {
     const dropImage = image !== undefined && image.users.size === 0;
     if (dropImage) this.images.delete(attached.imageKey);
     this.deps.guard.apply({ removeContainers: [key], dropImages: dropImage && image.ready ? [attached.imageKey] : [] });
-    for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
+    for (const dev of attached.volumes.privateDevices) this.deps.marks.unmarkFilesystem(dev);
     for (const follower of this.deps.followers ?? []) follower.detach(key); // the runtime source logged the detach
   }
 
   private restarted(attached: AttachedContainer, record: ContainerRecord): void {
-    for (const dev of attached.volumes.privateDevices) this.deps.guard.unmarkFilesystem(dev);
+    for (const dev of attached.volumes.privateDevices) this.deps.marks.unmarkFilesystem(dev);
     attached.record = record;
     attached.volumes = this.volumesOf(record);
-    this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
     this.followAttach(attached); // a new task has a new cgroup: the eBPF sensor attributes by it
+    this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
     this.deps.logger.info(
       { container: record.id, namespace: record.namespace, pid: record.pid },
       "container restarted",

@@ -6,7 +6,6 @@
 // Libraries follow the policy's mode once the container's writable layer has been
 // checked (writableLayerCopies.ts): until then, and where the check finds a copied-up
 // program that is not the image's, only copies the agent hashed may be mapped.
-import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { Logger } from "../log/logger";
@@ -14,7 +13,10 @@ import { nativeBinding, type NativePolicy, type NativeVolume, type VerdictRecord
 import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
 import type { ContainerRecord } from "../runtime/types";
 import { cgroupIdOfProcess } from "./cgroupId";
+import type { MarkFollower } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
+import { rootOverlayOf } from "./rootOverlay";
+import { verdictRecordOf } from "./sensorFinding";
 import { judgedVolumesOf, libraryModeFor } from "./sensorPolicy";
 import { checkWritableLayerCopies, DEFAULT_COPY_CHECK_LIMITS, type CopyCheck } from "./writableLayerCopies";
 
@@ -40,12 +42,14 @@ interface SensorContainer {
   verifying: Set<string>;
   /** The container's own filesystems judged for libraries: st_dev → mount point inside it. */
   judgedVolumes: Map<number, string>;
+  /** st_dev of the container's root overlay, watched while attached: its execs reach fanotify. */
+  watchedRoot?: number;
 }
 
 /** Refused copies hashed at once per container: a flood of refusals must not flood the hasher. */
 const MAX_VERIFYING = 16;
 
-export class EbpfSensor {
+export class EbpfSensor implements MarkFollower {
   private sensor?: NativeBpfSensor;
   private coverageAtStart?: BpfCoverage;
   private readonly containers = new Map<string, SensorContainer>();
@@ -62,16 +66,17 @@ export class EbpfSensor {
   /** Loads what the kernel accepts; never fails the agent (fanotify is the core). */
   start(): BpfCoverage | undefined {
     try {
-      this.sensor = this.createSensor({}, (batch) => batch.forEach((f) => this.onFinding(f)));
+      const options = { hostMountNamespace: this.view.mountNamespace };
+      this.sensor = this.createSensor(options, (batch) => batch.forEach((f) => this.onFinding(f)));
       const coverage = this.sensor.start();
       this.coverageAtStart = coverage;
       this.logger.info(
         { built: coverage.built, tracepoint: coverage.tracepoint, lsm: coverage.lsm, reasons: coverage.reasons },
         coverage.lsm
-          ? "eBPF sensor: fileless execs and drifted libraries are blocked in enforce"
+          ? "eBPF sensor: fileless execs, execs from unwatched filesystems and drifted libraries are refused in enforce"
           : coverage.tracepoint
-            ? "eBPF sensor: fileless execs are detected (audit only: this kernel refuses BPF LSM programs)"
-            : "eBPF sensor: no coverage of fileless execs on this node",
+            ? "eBPF sensor: fileless execs and execs from unwatched filesystems are killed before they run in enforce (this kernel refuses BPF LSM programs)"
+            : "eBPF sensor: no coverage of fileless execs and unwatched filesystems on this node",
       );
       return coverage;
     } catch (error) {
@@ -79,6 +84,15 @@ export class EbpfSensor {
       this.sensor = undefined;
       return undefined;
     }
+  }
+
+  /** Filesystems the exec guard marked (see FilesystemMarks). */
+  watchFilesystems(devs: number[]): void {
+    this.sensor?.watchFilesystems(devs);
+  }
+
+  unwatchFilesystems(devs: number[]): void {
+    this.sensor?.unwatchFilesystems(devs);
   }
 
   /** A new container, a restarted task (new pid, new cgroup) or a policy change. */
@@ -111,12 +125,34 @@ export class EbpfSensor {
     container.cgroupId = cgroupId;
     container.policy = policy;
     this.containers.set(key, container);
+    this.watchRoot(container, record);
     this.put(key, container);
     // The new task mounts the writable layer anew: writes made through the old mount
     // were marked on another overlay, so the layer is checked again before copies count.
     if (restarted && container.imageDigests !== undefined) {
       this.imageSettled(key, record, container.imageDigests).catch((error: unknown) =>
         this.logger.error({ container: record.id, err: error }, "checking the writable layer again failed"),
+      );
+    }
+  }
+
+  /**
+   * The container's root overlay: its files' real files live on the marked snapshot
+   * filesystem, so its execs reach fanotify. A restarted task mounts a new overlay.
+   */
+  private watchRoot(container: SensorContainer, record: ContainerRecord): void {
+    const root = rootOverlayOf(record, this.view);
+    const dev = root?.dev;
+    if (dev === container.watchedRoot) return;
+    if (dev !== undefined) this.sensor?.watchFilesystems([dev]);
+    if (container.watchedRoot !== undefined) this.sensor?.unwatchFilesystems([container.watchedRoot]);
+    container.watchedRoot = dev;
+    if (root?.source !== "host-mounts") {
+      this.logger.warn(
+        { container: record.id, pid: record.pid, rootDev: dev },
+        dev === undefined
+          ? "container root not found: its execs are judged as from an unwatched filesystem"
+          : "container root not in the host's mount table: taken from its init process",
       );
     }
   }
@@ -145,7 +181,7 @@ export class EbpfSensor {
     const pid = container.pid;
     let check: CopyCheck;
     try {
-      container.overlayDev ??= overlayDevOf(record.pid);
+      container.overlayDev ??= container.watchedRoot;
       check = await checkWritableLayerCopies(hostPath(this.view, record.rootfs.upperDir), imageDigests ?? new Map());
     } finally {
       container.checking = false;
@@ -181,6 +217,7 @@ export class EbpfSensor {
     this.containers.delete(key);
     if (!this.sensor) return;
     this.sensor.removeContainers([container.cgroupId]);
+    if (container.watchedRoot !== undefined) this.sensor.unwatchFilesystems([container.watchedRoot]);
     this.sensor.removeTrustedFiles(container.trusted);
     this.forgetOverlay(container);
   }
@@ -255,34 +292,4 @@ export class EbpfSensor {
       },
     ]);
   }
-}
-
-/** The st_dev of the container's root (its overlay), read through its init process. */
-function overlayDevOf(pid: number): number | undefined {
-  try {
-    return fs.statSync(`/proc/${pid}/root`).dev;
-  } catch {
-    return undefined;
-  }
-}
-
-function verdictRecordOf(f: SensorFinding): VerdictRecord {
-  return {
-    timeMs: f.timeMs,
-    pid: f.pid,
-    ppid: f.ppid,
-    uid: f.uid,
-    containerId: f.containerId,
-    path: f.path,
-    hostPath: f.name,
-    reason: f.reason,
-    verdict: f.verdict,
-    mode: f.mode,
-    sha256: "",
-    copyOf: "",
-    policy: "",
-    exe: f.exe,
-    cmdline: f.cmdline,
-    parentExe: f.parentExe,
-  };
 }

@@ -1,8 +1,8 @@
 // Conversions between the API's enum names and timestamps and the domain's values
 // ("new_file", milliseconds since the epoch), used by the agent and the collector alike.
 import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
-import { POLICY_MODES, VERDICTS, type PolicyMode, type Verdict } from "../domain/verdict";
-import type { DriftReasonName, PolicyModeName, Timestamp, TriageStatusName, VerdictName } from "./types";
+import { ACTIONS, POLICY_MODES, VERDICTS, type Action, type PolicyMode, type Verdict } from "../domain/verdict";
+import type { ActionName, DriftReasonName, PolicyModeName, Timestamp, TriageStatusName, VerdictName } from "./types";
 
 export type TriageStatus = "new" | "acknowledged" | "resolved" | "false_positive";
 
@@ -24,6 +24,8 @@ export const reasonFromName = (n: string | number): DriftReason | undefined =>
   fromName("DRIFT_REASON", DRIFT_REASONS, n);
 export const verdictName = (v: Verdict): VerdictName => toName("VERDICT", v);
 export const verdictFromName = (n: string | number): Verdict | undefined => fromName("VERDICT", VERDICTS, n);
+export const actionName = (a: Action): ActionName => toName("ACTION", a);
+export const actionFromName = (n: string | number): Action | undefined => fromName("ACTION", ACTIONS, n);
 export const modeName = (m: PolicyMode): PolicyModeName => toName("POLICY_MODE", m);
 export const modeFromName = (n: string | number): PolicyMode | undefined => fromName("POLICY_MODE", POLICY_MODES, n);
 export const triageName = (s: TriageStatus): TriageStatusName => toName("TRIAGE_STATUS", s);

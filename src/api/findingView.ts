@@ -1,6 +1,14 @@
 // A finding as people and tools read it: a flat form with domain values ("new_file") and
 // ISO times, shared by the CLI, the review page, the exports and the webhook.
-import { fromTimestamp, modeFromName, reasonFromName, triageFromName, verdictFromName } from "./convert";
+import { actionOfVerdict } from "../domain/verdict";
+import {
+  actionFromName,
+  fromTimestamp,
+  modeFromName,
+  reasonFromName,
+  triageFromName,
+  verdictFromName,
+} from "./convert";
 import type { ApiFinding, ApiTriageEvent } from "./types";
 
 export interface FindingView {
@@ -23,6 +31,8 @@ export interface FindingView {
   copyOf: string;
   reason: string;
   verdict: string;
+  /** What was done to the exec: refused, killed or audited. */
+  action: string;
   policy: string;
   mode: string;
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
@@ -56,6 +66,7 @@ export function findingView(f: ApiFinding): FindingView {
     copyOf: f.copyOf,
     reason: reasonFromName(f.reason) ?? String(f.reason),
     verdict: verdictFromName(f.verdict) ?? String(f.verdict),
+    action: actionOf(f),
     policy: f.policyName,
     mode: modeFromName(f.policyMode) ?? String(f.policyMode),
     process: {
@@ -90,4 +101,12 @@ export function eventView(e: ApiTriageEvent): {
     actor: e.actor,
     comment: e.comment,
   };
+}
+
+/** The finding's action; one from an agent before actions existed follows from its verdict. */
+function actionOf(f: ApiFinding): string {
+  const action = actionFromName(f.action ?? "ACTION_UNSPECIFIED");
+  if (action) return action;
+  const verdict = verdictFromName(f.verdict);
+  return verdict ? actionOfVerdict(verdict) : "";
 }

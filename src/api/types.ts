@@ -4,11 +4,12 @@
 // proto, so a field that is missing or misnamed here fails the build's tests.
 
 import type { DriftReason } from "../domain/driftReason";
-import type { PolicyMode, Verdict } from "../domain/verdict";
+import type { Action, PolicyMode, Verdict } from "../domain/verdict";
 
 // The proto's enum names follow from the domain's values (test/unit/domain binds the numbers).
 export type DriftReasonName = "DRIFT_REASON_UNSPECIFIED" | `DRIFT_REASON_${Uppercase<DriftReason>}`;
 export type VerdictName = "VERDICT_UNSPECIFIED" | `VERDICT_${Uppercase<Verdict>}`;
+export type ActionName = "ACTION_UNSPECIFIED" | `ACTION_${Uppercase<Action>}`;
 export type PolicyModeName = "POLICY_MODE_UNSPECIFIED" | `POLICY_MODE_${Uppercase<PolicyMode>}`;
 export type TriageStatusName =
   | "TRIAGE_STATUS_UNSPECIFIED"
@@ -74,6 +75,7 @@ export interface ApiFinding {
   triageStatus: TriageStatusName;
   lastTriage: ApiTriageEvent | null;
   received: Timestamp | null;
+  action: ActionName;
 }
 
 export interface FindingBatch {

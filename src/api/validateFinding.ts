@@ -1,6 +1,6 @@
 // The one check of a reported Finding, applied by the agent before spooling and by the
 // collector at ingest. Returns what is wrong (for INVALID_ARGUMENT details), or "".
-import { fromTimestamp, modeFromName, reasonFromName, verdictFromName } from "./convert";
+import { actionFromName, fromTimestamp, modeFromName, reasonFromName, verdictFromName } from "./convert";
 import type { ApiFinding } from "./types";
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -34,6 +34,11 @@ export function checkFinding(f: ApiFinding, now = Date.now()): string {
   if (!reasonFromName(f.reason)) return "reason is required (DRIFT_REASON_UNSPECIFIED or unknown)";
   if (!verdictFromName(f.verdict)) return "verdict is required (VERDICT_UNSPECIFIED or unknown)";
   if (!modeFromName(f.policyMode)) return "policy_mode is required (POLICY_MODE_UNSPECIFIED or unknown)";
+  // ACTION_UNSPECIFIED: an agent from before actions; the verdict then says refused or audited.
+  const action = actionFromName(f.action ?? "ACTION_UNSPECIFIED");
+  if (!action && f.action && f.action !== "ACTION_UNSPECIFIED") return `unknown action ${String(f.action)}`;
+  if (action && (action === "audited") !== (verdictFromName(f.verdict) === "audited"))
+    return "action contradicts the verdict (audited iff the verdict is audited)";
   if (!f.path) return "path is required";
   if (f.sha256 && !/^[0-9a-f]{64}$/.test(f.sha256)) return "sha256 must be 64 lowercase hex characters or empty";
   for (const [field, max] of LIMITS) {

@@ -33,7 +33,7 @@ export function tableRow(v: FindingView): string {
 export function details(v: FindingView, history: ReturnType<typeof eventView>[]): string {
   const lines: [string, string | number][] = [
     ["id", v.id],
-    ["verdict", `${v.verdict} (${v.reason})`],
+    ["verdict", `${v.verdict} (${v.reason}): ${v.action}`],
     ["path", v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : "")],
     ["sha256", v.sha256],
     ["count", `${v.count}, first ${v.firstSeen}, last ${v.lastSeen}`],

@@ -1,5 +1,8 @@
 // Conversions between the API's messages and the store's records.
+import { actionOfVerdict } from "../domain/verdict";
 import {
+  actionFromName,
+  actionName,
   fromTimestamp,
   modeFromName,
   modeName,
@@ -45,6 +48,7 @@ export function recordFromApi(f: ApiFinding): FindingRecord {
     policyName: f.policyName,
     policyMode: modeFromName(f.policyMode)!,
     copyOf: f.copyOf,
+    action: actionFromName(f.action ?? "ACTION_UNSPECIFIED") ?? actionOfVerdict(verdictFromName(f.verdict)!),
   };
 }
 
@@ -76,6 +80,7 @@ export function apiFromStored(s: StoredFinding): ApiFinding {
     sha256: s.sha256,
     reason: reasonName(s.reason),
     verdict: verdictName(s.verdict),
+    action: actionName(s.action),
     policyName: s.policyName,
     policyMode: modeName(s.policyMode),
     copyOf: s.copyOf,

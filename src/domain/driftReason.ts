@@ -41,6 +41,9 @@ export const DRIFT_REASON = {
   hold_overflow: { proto: 8, detectedBy: ["exec-guard"], severityClass: "operational" },
   // A writable-layer file mapped executable that is not an unchanged image file.
   library: { proto: 9, detectedBy: ["bpf-sensor"], severityClass: "drift" },
+  // A file on a filesystem fanotify does not watch: one the container mounted after it was
+  // attached (or the ELF interpreter of the exec'd program is on one). An evasion attempt.
+  unwatched_filesystem: { proto: 10, detectedBy: ["bpf-sensor"], severityClass: "tampering" },
 } as const satisfies Record<string, DriftReasonEntry>;
 
 export type DriftReason = keyof typeof DRIFT_REASON;

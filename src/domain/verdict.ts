@@ -15,6 +15,24 @@ export function isVerdict(value: string): value is Verdict {
   return Object.hasOwn(VERDICT, value);
 }
 
+/** What was done to the exec; a verdict "blocked" is refused or killed. */
+export const ACTION = {
+  // The exec (or mapping) failed with EPERM before anything of the program ran.
+  refused: { proto: 1 },
+  // The exec had committed; the new program got SIGKILL before its first instruction.
+  killed: { proto: 2 },
+  // It ran, and was recorded.
+  audited: { proto: 3 },
+} as const satisfies Record<string, { readonly proto: number }>;
+
+export type Action = keyof typeof ACTION;
+export const ACTIONS = Object.keys(ACTION) as readonly Action[];
+
+/** The action a finding without one (an agent before actions existed) stands for. */
+export function actionOfVerdict(verdict: Verdict): Action {
+  return verdict === "blocked" ? "refused" : "audited";
+}
+
 export const POLICY_MODE = {
   // Drift is blocked.
   enforce: { proto: 1 },

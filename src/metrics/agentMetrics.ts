@@ -124,8 +124,10 @@ export class AgentMetrics {
       name: "driftguard_ebpf_coverage",
       help:
         "What the eBPF sensor covers on this node (1 yes, 0 no): built (the addon has the sensor), " +
-        "fileless_detected (after the exec, any kernel with the tracepoint), fileless_blocked and " +
-        "library_blocked (BPF LSM). The log line at start says why something is not covered.",
+        "fileless_detected and unwatched_stopped (fileless execs and execs from filesystems mounted after " +
+        "attach: stopped in enforce, killed before their first instruction by the tracepoint or refused by " +
+        "BPF LSM), interpreter_checked (the file a new program starts in is judged too), fileless_blocked " +
+        "and library_blocked (refused with EPERM: BPF LSM). The log line at start says why something is not covered.",
       labelNames: ["capability"] as const,
       registers: [registry],
       collect() {
@@ -133,6 +135,8 @@ export class AgentMetrics {
         const set = (capability: string, on: boolean) => this.set({ capability }, on ? 1 : 0);
         set("built", coverage?.built ?? false);
         set("fileless_detected", (coverage?.tracepoint || coverage?.lsm) ?? false);
+        set("unwatched_stopped", (coverage?.tracepoint || coverage?.lsm) ?? false);
+        set("interpreter_checked", coverage?.entryChecked ?? false);
         set("fileless_blocked", coverage?.lsm ?? false);
         set("library_blocked", coverage?.lsm ?? false);
       },
@@ -161,6 +165,24 @@ export class AgentMetrics {
       "Overlay files remembered as opened for write or truncated (their copies need the agent's hash).",
       (s) => s.writtenMarks,
     );
+    stat(
+      "driftguard_ebpf_killed_total",
+      "New programs the eBPF sensor stopped with SIGKILL before their first instruction (enforce).",
+      (s) => s.killed,
+    );
+    stat(
+      "driftguard_ebpf_unwatched_execs_total",
+      "Execs in containers from filesystems fanotify does not watch (mounted after attach), any mode.",
+      (s) => s.unwatched,
+    );
+    new Gauge({
+      name: "driftguard_ebpf_watched_filesystems",
+      help: "Filesystems whose execs fanotify decides, as the eBPF sensor knows them (marks and container roots).",
+      registers: [registry],
+      collect() {
+        this.set(read()?.stats.watchedFilesystems ?? 0);
+      },
+    });
     stat(
       "driftguard_ebpf_write_marks_lost_total",
       "Write marks that did not fit the kernel map; after the first, no copy is trusted without a hash.",

@@ -4,7 +4,7 @@
 import * as path from "node:path";
 
 import type { DriftReason } from "../domain/driftReason";
-import type { PolicyMode, Verdict } from "../domain/verdict";
+import type { Action, PolicyMode, Verdict } from "../domain/verdict";
 import { errorMessage } from "../util/errorMessage";
 import { packageRoot } from "../util/packageRoot";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
@@ -50,6 +50,8 @@ export interface VerdictRecord {
   hostPath: string;
   reason: DriftReason;
   verdict: Verdict;
+  /** refused: the exec failed with EPERM; killed: the new program got SIGKILL before its first instruction; audited: it ran. */
+  action: Action;
   mode: PolicyMode;
   /** Hex SHA-256 of the executed file, "" when not computed. */
   sha256: string;

@@ -1,7 +1,7 @@
 // The typed contract of the eBPF sensor in the native addon (native/bpf): fileless execs,
 // the loader trick and drifted libraries. Constructed through nativeBinding().BpfSensor.
 import type { ReasonDetectedBy } from "../domain/driftReason";
-import type { PolicyMode, Verdict } from "../domain/verdict";
+import type { Action, PolicyMode, Verdict } from "../domain/verdict";
 
 /** Options of the eBPF sensor. Every field has a default. */
 export interface BpfSensorOptions {
@@ -19,16 +19,23 @@ export interface BpfSensorOptions {
   tracepointWithLsm?: boolean;
   /** Findings buffered while JS is busy; more are dropped and counted. Default 65536. */
   findingBufferLimit?: number;
+  /** Inode of the host's mount namespace: execs in it (the host's own, runc's) are never judged. Default 0 (none). */
+  hostMountNamespace?: number;
 }
 
 /** What the sensor covers on this kernel, decided at start(). */
 export interface BpfCoverage {
   /** The addon was compiled with the sensor (clang, bpftool, libbpf-dev at build time). */
   built: boolean;
-  /** raw_tp/sched_process_exec attached: fileless execs detected after they ran (audit only). */
+  /**
+   * sched_process_exec attached: fileless execs and execs from unwatched filesystems are
+   * stopped by SIGKILL before the new program's first instruction (enforce) or reported.
+   */
   tracepoint: boolean;
-  /** LSM programs attached and seen running: fileless execs and drifted libraries blocked in enforce. */
+  /** LSM programs attached and seen running: those execs and drifted libraries refused (EPERM) in enforce. */
   lsm: boolean;
+  /** The file a new program starts in (its ELF interpreter) is judged too (tp_btf with bpf_find_vma, or LSM). */
+  entryChecked: boolean;
   /** Which program types the kernel loaded and attached (a minimal program of each). */
   programTypes: { rawTracepoint: boolean; tracingRawTp: boolean; fentry: boolean; lsm: boolean };
   /** One sentence per thing not covered and why, for the log and metrics. */
@@ -40,7 +47,7 @@ export interface BpfContainer {
   /** cgroup v2 id: the inode number of the container's cgroup directory in the cgroup2 mount. */
   cgroupId: number;
   containerId: string;
-  /** Fileless execs: blocked (LSM) or reported. */
+  /** Fileless execs and execs from unwatched filesystems: refused (LSM) or killed (tracepoint) in enforce, else reported. */
   execMode: PolicyMode;
   /** PROT_EXEC mappings of writable-layer files not in the trusted files (libraries, the loader trick). */
   libraryMode: PolicyMode;
@@ -70,14 +77,16 @@ export interface TrustedFile {
   ctimeNsec: number;
 }
 
-/** One fileless exec or drifted library mapping. */
+/** One fileless exec, exec from an unwatched filesystem, or drifted library mapping. */
 export interface SensorFinding {
   timeMs: number;
   reason: ReasonDetectedBy<"bpf-sensor">;
-  /** tracepoint: after the exec ran; lsm_exec / lsm_mmap: decided before it. */
+  /** tracepoint: after the exec committed; lsm_exec / lsm_mmap / lsm_mprotect: decided before it. */
   source: "tracepoint" | "lsm_exec" | "lsm_mmap" | "lsm_mprotect";
-  /** "blocked" only from the LSM programs in enforce; the tracepoint can only report. */
+  /** "blocked" in enforce (refused or killed), else "audited". */
   verdict: Verdict;
+  /** refused: EPERM (LSM); killed: SIGKILL before the new program's first instruction; audited: it ran. */
+  action: Action;
   mode: PolicyMode;
   pid: number;
   ppid: number;
@@ -97,6 +106,8 @@ export interface SensorFinding {
   unlinked: boolean;
   /** A library on one of the container's judged volumes: path is inside the volume. */
   volume: boolean;
+  /** unwatched_filesystem: the file is the program's ELF interpreter (name), not the file exec'd (path). */
+  entry: boolean;
   /** st_dev / st_ino of the file (for a library: of the writable-layer file). */
   dev: number;
   ino: number;
@@ -132,6 +143,16 @@ export interface BpfSensorStats {
   readerPolls: number;
   eventsRead: number;
   containers: number;
+  /** Container execs from filesystems fanotify does not watch. */
+  unwatched: number;
+  /** New programs stopped by SIGKILL before their first instruction (tracepoint, or an interpreter's mapping refused). */
+  killed: number;
+  /** Execs in the host's mount namespace (the host's own, runc's in a container's cgroup), not judged. */
+  hostMountNamespace: number;
+  /** Execs whose first mapping could not be read (mmap lock busy): their interpreter was not judged. */
+  entryUnknown: number;
+  /** Filesystems whose execs fanotify decides (the sensor's watched set). */
+  watchedFilesystems: number;
   findingsDropped: number;
   findingsDelivered: number;
 }
@@ -147,6 +168,13 @@ export interface NativeBpfSensor {
   removeTrustedFiles(files: Pick<TrustedFile, "dev" | "ino">[]): void;
   /** Forgets the write marks of one overlay mount (its st_dev) when its container goes; returns how many. */
   forgetWritten(overlayDev: number): number;
+  /**
+   * Filesystems (st_dev) whose execs fanotify decides: every filesystem the exec guard marked
+   * and each attached container's overlay. A container's exec from any other filesystem is
+   * drift (unwatched_filesystem). Counted: a filesystem watched twice needs two unwatch calls.
+   */
+  watchFilesystems(devs: number[]): void;
+  unwatchFilesystems(devs: number[]): void;
   stats(): BpfSensorStats;
   /** Delivers buffered findings now, synchronously. */
   flushFindings(): void;

@@ -6,6 +6,8 @@ export interface DriftFinding {
   time: string;
   node: string;
   verdict: VerdictRecord["verdict"];
+  /** What happened to the exec: refused (EPERM), killed (before its first instruction) or audited (it ran). */
+  action: VerdictRecord["action"];
   reason: VerdictRecord["reason"];
   mode: VerdictRecord["mode"];
   policy: string;
@@ -29,6 +31,7 @@ export function driftFinding(
     time: new Date(record.timeMs).toISOString(),
     node,
     verdict: record.verdict,
+    action: record.action,
     reason: record.reason,
     mode: record.mode,
     policy: record.policy,

@@ -1,5 +1,5 @@
 // The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields.
-import { modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
+import { actionName, modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
 import type { ApiFinding } from "../api/types";
 import type { DriftFinding } from "./DriftFinding";
 
@@ -50,5 +50,6 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     triageStatus: "TRIAGE_STATUS_UNSPECIFIED",
     lastTriage: null,
     received: null,
+    action: actionName(f.action),
   };
 }

@@ -1,21 +1,27 @@
 // Per-exec cost of the eBPF sensor (the sched_process_exec tracepoint here; the LSM
-// programs where the kernel runs them): fork+exec+wait of /bin/true on the host, and of a
-// memfd copy of it (every exec a fileless finding, reportUnknownCgroups), with no sensor,
-// with the sensor as shipped (ring buffer wake-ups batched) and with a wake-up per event
-// (wakeupBytes 1), alternating over rounds in this same run. Also the programs' own run
-// time from the kernel (bpf_stats_enabled) and the ring-buffer wake-ups per event.
+// programs where the kernel runs them), configured as the agent configures it (the host's
+// mount namespace known, the marked filesystems and the container's overlay watched, the
+// container registered in audit): fork+exec+wait of /bin/true on the host, of an image
+// binary in a "container" (overlay root, own mount namespace and cgroup: the full judgement
+// of every container exec, including the lookup of the file at the new program's first
+// instruction), and of a memfd copy in the container (every exec a fileless finding), with
+// no sensor, with the sensor as shipped (ring buffer wake-ups batched) and with a wake-up
+// per event (wakeupBytes 1), alternating over rounds in this same run. Also the programs'
+// own run time from the kernel (bpf_stats_enabled) and the ring-buffer wake-ups per event.
 // Then the LSM programs, which this machine's kernel refuses: in the QEMU guest of the
 // LSM test (Debian's 6.12 cloud kernel, emulated by TCG, so only ratios within the guest
 // mean anything), the programs' share of a fork+exec and per-program run times.
 // BENCH_LSM=0 skips the guest.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 
 import type { BpfSensorStats, NativeBpfSensor } from "../../src/native/bpfBinding";
 import { nativeBinding } from "../../src/native/binding";
 import { runLsmGuest } from "../integration/bpf/qemuGuest";
-import { buildTestProgram } from "../integration/bpf/sensorHelpers";
+import { buildTestProgram, cgroupIdOf } from "../integration/bpf/sensorHelpers";
 import { scratchDir } from "../testbed/ociImage";
+import { bedArgv, busyboxLower, createOverlayBed, type OverlayBed } from "../testbed/overlayBed";
 import { buildC, emit, median, ratio } from "./benchUtil";
 
 const EXECS = Number(process.env.BENCH_EXECS ?? 2000);
@@ -23,7 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled";
 
 type Condition = "none" | "batched" | "wake_each";
-type Scenario = "exec" | "fileless";
+type Scenario = "host" | "container" | "fileless";
 
 interface Sample {
   p50: number;
@@ -65,34 +71,57 @@ function programNs(): number | undefined {
   return count > 0 ? Math.round(ns / count) : undefined;
 }
 
+/** Starts the sensor as the agent does, the bed's container registered in audit and its filesystems watched. */
+function agentLikeSensor(bed: OverlayBed, wakeEach: boolean): NativeBpfSensor {
+  const { BpfSensor } = nativeBinding();
+  const hostMountNamespace = fs.statSync("/proc/self/ns/mnt").ino;
+  const sensor = new BpfSensor(
+    { hostMountNamespace, ...(wakeEach ? { wakeupBytes: 1 } : {}) },
+    () => undefined, // findings are counted by the sensor's stats
+  );
+  const c = sensor.start();
+  if (!c.tracepoint && !c.lsm) throw new Error(`sensor has no coverage: ${c.reasons.join("; ")}`);
+  const cgroupId = cgroupIdOf(bed.cgroupDir);
+  sensor.putContainers([{ cgroupId, containerId: "bench", execMode: "audit", libraryMode: "audit" }]);
+  const watched = [bed.merged, path.join(bed.merged, "data"), bed.lowerDir, "/"].map((p) => fs.statSync(p).dev);
+  sensor.watchFilesystems([...new Set(watched)]);
+  return sensor;
+}
+
 export async function bench(): Promise<void> {
   const scratch = scratchDir("bench-bpf");
   const statsBefore = fs.existsSync(BPF_STATS) ? fs.readFileSync(BPF_STATS, "utf8").trim() : undefined;
   let sensor: NativeBpfSensor | undefined;
+  let bed: OverlayBed | undefined;
   try {
     const execbench = buildC("execbench", scratch.dir, ["-static"]);
     const fileless = buildTestProgram("fileless", scratch.dir);
+    bed = createOverlayBed((lower) => {
+      busyboxLower(lower);
+      fs.copyFileSync(execbench, path.join(lower, "bin", "execbench"));
+      fs.copyFileSync(fileless, path.join(lower, "bin", "fileless"));
+      fs.mkdirSync(path.join(lower, "proc"));
+    });
     if (statsBefore !== undefined) fs.writeFileSync(BPF_STATS, "1");
+    const inBed = (script: string) => bedArgv(bed!, script);
     const argv: Record<Scenario, string[]> = {
-      exec: [execbench, String(EXECS), "/bin/true"],
+      host: [execbench, String(EXECS), "/bin/true"],
+      container: inBed(`exec /bin/execbench ${EXECS} /bin/true`),
       // A memfd holding /bin/true stays open as fd 3; every exec of /proc/self/fd/3 is fileless.
-      fileless: [fileless, "hold", "dg-bench", "/bin/true", execbench, String(EXECS), "/proc/self/fd/3"],
+      fileless: inBed(
+        `mount -t proc proc /proc && exec /bin/fileless hold dg-bench /bin/true /bin/execbench ${EXECS} /proc/self/fd/3`,
+      ),
     };
     const samples = new Map<string, Sample[]>();
     const coverage: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const condition of ["none", "batched", "wake_each"] as Condition[]) {
         if (condition !== "none") {
-          const { BpfSensor } = nativeBinding();
-          sensor = new BpfSensor(
-            { reportUnknownCgroups: true, ...(condition === "wake_each" ? { wakeupBytes: 1 } : {}) },
-            () => undefined, // findings are counted by the sensor's stats
-          );
-          const c = sensor.start();
-          if (!c.tracepoint && !c.lsm) throw new Error(`sensor has no coverage: ${c.reasons.join("; ")}`);
-          if (coverage.length === 0) coverage.push(c.lsm ? "lsm" : "tracepoint");
+          sensor = agentLikeSensor(bed, condition === "wake_each");
+          const c = sensor.coverage();
+          if (coverage.length === 0) coverage.push(c.lsm ? "lsm" : c.entryChecked ? "tp_btf" : "raw_tp");
         }
-        for (const scenario of ["exec", "fileless"] as Scenario[]) {
+        for (const scenario of ["host", "container", "fileless"] as Scenario[]) {
           await runExecbench(argv[scenario]); // warm-up
           await new Promise((resolve) => setTimeout(resolve, 250)); // its findings drained
           const before: BpfSensorStats | undefined = sensor?.stats();
@@ -117,6 +146,7 @@ export async function bench(): Promise<void> {
     if (process.env.BENCH_LSM !== "0") await lsmInGuest();
   } finally {
     sensor?.close();
+    bed?.remove();
     if (statsBefore !== undefined) fs.writeFileSync(BPF_STATS, statsBefore);
     scratch.remove();
   }
@@ -127,7 +157,7 @@ function report(samples: Map<string, Sample[]>, path: string): void {
     `eBPF sensor (${path}), ${EXECS} fork+exec+wait x ${ROUNDS} rounds, median of rounds (µs)\n` +
       "scenario  condition  p50     p99     mean    +mean_us  mean/none  prog_ns  events  wakeups/event\n",
   );
-  for (const scenario of ["exec", "fileless"] as Scenario[]) {
+  for (const scenario of ["host", "container", "fileless"] as Scenario[]) {
     const base = summarize(samples.get(`none/${scenario}`)!);
     for (const condition of ["none", "batched", "wake_each"] as Condition[]) {
       const s = summarize(samples.get(`${condition}/${scenario}`)!);

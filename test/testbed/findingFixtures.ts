@@ -10,6 +10,7 @@ export function driftFinding(i: number, over: Partial<DriftFinding> = {}): Drift
     time: new Date().toISOString(),
     node: "node-a",
     verdict: "blocked",
+    action: over.verdict === "audited" ? "audited" : "refused",
     reason: "new_file",
     mode: "enforce",
     policy: "",
@@ -67,6 +68,7 @@ export function findingRecord(i: number, over: Partial<FindingRecord> = {}): Fin
     policyName: "",
     policyMode: "enforce",
     copyOf: "",
+    action: over.verdict === "audited" ? "audited" : "refused",
     ...over,
   };
 }

@@ -24,6 +24,8 @@ export interface NativeVocabulary {
   sensorReasons: string[];
   /** "allowed" (a decision only, never a finding) and the finding verdicts. */
   verdicts: string[];
+  /** What happened to a drift exec. */
+  actions: string[];
   modes: string[];
 }
 

@@ -14,7 +14,8 @@
 
 /* Set by user space before load. */
 const volatile __u32 wakeup_bytes = 64 * 1024; /* wake the reader once this much is queued */
-const volatile bool report_unknown = false;    /* also report tasks in no known container */
+const volatile bool report_unknown = false;    /* also report fileless tasks in no known container */
+const volatile __u64 host_mntns = 0;           /* inode of the host's mount namespace, 0 if unknown */
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -37,6 +38,14 @@ struct {
   __type(key, struct dg_file_key); /* the overlay inode: overlay dev, overlay i_ino */
   __type(value, __u8);
 } written SEC(".maps");
+
+/* Filesystems whose execs fanotify decides (sensor_abi.h). A set: user space counts users. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, __u64); /* kernel dev */
+  __type(value, __u8);
+} watched_devs SEC(".maps");
 
 /* Filesystems whose files the agent judges when some container maps them executable (the
  * containers' own tmpfs volumes: /dev, memory emptyDirs). A set: user space counts users. */

@@ -12,26 +12,31 @@
 #define DG_MODE_AUDIT 1
 #define DG_MODE_ENFORCE 2
 
-#define DG_KIND_FILELESS 1 /* exec of a memfd, a deleted file, an O_TMPFILE file */
-#define DG_KIND_LIBRARY 2  /* PROT_EXEC mapping of a writable-layer file that is not an image file */
+#define DG_KIND_FILELESS 1  /* exec of a memfd, a deleted file, an O_TMPFILE file */
+#define DG_KIND_LIBRARY 2   /* PROT_EXEC mapping of a writable-layer file that is not an image file */
+#define DG_KIND_UNWATCHED 3 /* exec of a file on a filesystem fanotify does not watch (mounted after attach) */
 
-#define DG_SOURCE_TRACEPOINT 1   /* raw_tp/sched_process_exec: after the fact, audit only */
+#define DG_SOURCE_TRACEPOINT 1   /* sched_process_exec: after the point of no return, stops by SIGKILL */
 #define DG_SOURCE_LSM_EXEC 2     /* lsm/bprm_check_security */
 #define DG_SOURCE_LSM_MMAP 3     /* lsm/mmap_file */
 #define DG_SOURCE_LSM_MPROTECT 4 /* lsm/file_mprotect */
 
-#define DG_VERDICT_BLOCKED 1
-#define DG_VERDICT_AUDITED 2
+#define DG_VERDICT_BLOCKED 1 /* refused: the exec or mapping failed with EPERM */
+#define DG_VERDICT_AUDITED 2 /* ran, reported */
+#define DG_VERDICT_KILLED 3  /* the new program got SIGKILL before its first instruction */
 
 #define DG_FILE_MEMFD 1         /* dentry "memfd:..." (memfd_create) */
 #define DG_FILE_UNLINKED 2      /* i_nlink == 0: deleted, memfd or O_TMPFILE */
 #define DG_FILE_OVERLAY_UPPER 4 /* overlayfs file with an upper (writable-layer) inode */
 #define DG_FILE_NOT_CONTAINER 8 /* reported although no container cgroup matched */
 #define DG_FILE_VOLUME 16       /* on a filesystem judged for the container (its tmpfs volume) */
+/* The unwatched file is the one the new program starts in (its ELF interpreter), not the
+ * file given to execve. */
+#define DG_FILE_ENTRY 32
 
 /* containers: key = cgroup v2 id (the cgroup directory's inode number). */
 struct dg_container {
-  __u8 exec_mode;    /* fileless execs (bprm_check_security, sched_process_exec) */
+  __u8 exec_mode;    /* fileless execs and execs from unwatched filesystems */
   __u8 library_mode; /* PROT_EXEC mappings of writable-layer files (mmap_file) */
   __u8 flags;        /* DG_CONTAINER_* */
   __u8 pad[5];
@@ -55,6 +60,10 @@ struct dg_file_key {
   __u64 dev;
   __u64 ino;
 };
+/* watched_devs: filesystems (kernel dev) whose execs fanotify decides: every filesystem the
+ * exec guard marked, plus each attached container's own overlay (its files' real files are
+ * on a marked filesystem). An exec in a container from any other filesystem is drift. */
+
 /* container_volumes: a filesystem (kernel dev) judged for one container (cgroup id). */
 struct dg_volume_key {
   __u64 cgroup_id;
@@ -106,4 +115,8 @@ struct dg_counters {
   __u64 written_marks;  /* overlay inodes added to the written map */
   __u64 written_lost;   /* written map full: no copy is trusted unhashed any more */
   __u64 copies_trusted; /* PROT_EXEC mappings allowed as unwritten copies of image files */
+  __u64 unwatched;      /* execs in containers from filesystems fanotify does not watch */
+  __u64 killed;         /* programs stopped by SIGKILL before their first instruction */
+  __u64 host_mntns;     /* execs in the host's mount namespace (the host's, runc's own), not judged */
+  __u64 entry_unknown;  /* the mapping at the first instruction could not be read (lock busy) */
 };

@@ -23,6 +23,7 @@ const COLUMNS: [string, (f: FindingView) => string | number][] = [
   ["copy_of", (f) => f.copyOf],
   ["reason", (f) => f.reason],
   ["verdict", (f) => f.verdict],
+  ["action", (f) => f.action],
   ["policy", (f) => f.policy],
   ["mode", (f) => f.mode],
   ["pid", (f) => f.process.pid],

@@ -2,7 +2,7 @@
 // latest heartbeats. Two implementations with the same behaviour and the same tests:
 // SqliteStore (embedded, one file) and PostgresStore (several collector replicas).
 import type { DriftReason } from "../../domain/driftReason";
-import type { PolicyMode, Verdict } from "../../domain/verdict";
+import type { Action, PolicyMode, Verdict } from "../../domain/verdict";
 import type { TriageStatus } from "../../api/convert";
 
 /** A validated finding as reported (no collector-side fields). Column names are snake_case of these. */
@@ -35,6 +35,8 @@ export interface FindingRecord {
   policyName: string;
   policyMode: PolicyMode;
   copyOf: string;
+  /** What was done to the exec (stored since schema version 3; older rows follow their verdict). */
+  action: Action;
 }
 
 export interface StoredFinding extends FindingRecord {

@@ -97,6 +97,14 @@ export const MIGRATIONS: Migration[] = [
       "DROP INDEX findings_last_seen",
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // What was done to the exec (refused, killed, audited); rows from before follow their verdict.
+      "ALTER TABLE findings ADD COLUMN action TEXT NOT NULL DEFAULT ''",
+      "UPDATE findings SET action = CASE verdict WHEN 'blocked' THEN 'refused' ELSE 'audited' END WHERE action = ''",
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -133,6 +141,7 @@ export const RECORD_FIELDS: (keyof FindingRecord)[] = [
   "policyName",
   "policyMode",
   "copyOf",
+  "action",
 ];
 export const RECORD_COLUMNS = RECORD_FIELDS.map(snake);
 const STORED_EXTRA: (keyof StoredFinding)[] = [

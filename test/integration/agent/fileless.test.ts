@@ -1,6 +1,7 @@
 // driftguard agent end to end with its eBPF sensor: a fileless exec in a container (memfd)
-// is reported with the container's identity and policy. On this machine kind the kernel
-// refuses BPF LSM programs, so the exec runs and the finding is "audited" even in enforce.
+// is stopped in enforce and reported with the container's identity and policy. On this
+// machine kind the kernel refuses BPF LSM programs: the exec tracepoint kills the new
+// program before its first instruction (exit 137), the finding's action is "killed".
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,7 +24,7 @@ describe("driftguard agent with its eBPF sensor on containerd @root", function (
     scratch.remove();
   });
 
-  it("reports a memfd exec in a container as fileless, with its pod and policy", async () => {
+  it("kills a memfd exec in a container and reports it as fileless, with its pod and policy", async () => {
     const fileless = buildTestProgram("fileless", scratch.dir);
     const image = buildOciImage(scratch.dir, "test.local/fileless:1", [
       [...busyboxLayer(), { kind: "file", path: "bin/fileless", content: fs.readFileSync(fileless), mode: 0o755 }],
@@ -38,10 +39,12 @@ describe("driftguard agent with its eBPF sensor on containerd @root", function (
     assert.ok(coverage, "the agent logs its eBPF coverage at start");
     assert.equal(coverage.tracepoint, true, JSON.stringify(coverage));
     const run = await bed.exec("c", ["/bin/fileless", "memfd", "dropped", "/bin/busybox", "echo", "fileless-ran"]);
-    assert.match(run.stdout, /fileless-ran/, run.stderr);
+    assert.equal(run.code, 137, run.stderr);
+    assert.doesNotMatch(run.stdout, /fileless-ran/);
     const line = await agent.waitFor((l) => l.finding?.reason === "fileless", 10000);
     const finding = line.finding!;
-    assert.equal(finding.verdict, "audited");
+    assert.equal(finding.verdict, "blocked");
+    assert.equal(finding.action, coverage.lsm ? "refused" : "killed");
     assert.equal(finding.policy, "default");
     assert.equal(finding.container.id, "c");
     assert.deepEqual(finding.k8s, { namespace: "shop", pod: "web-0" });

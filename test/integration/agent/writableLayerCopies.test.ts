@@ -144,6 +144,7 @@ function blockedLibrary(over: Partial<SensorFinding>): SensorFinding {
     reason: "library",
     source: "lsm_mmap",
     verdict: "blocked",
+    action: "refused",
     mode: "enforce",
     containerId: "k8s.io/c1",
     ...over,
@@ -170,6 +171,7 @@ class RecordingSensor implements Partial<NativeBpfSensor> {
       built: true,
       tracepoint: !this.lsm,
       lsm: this.lsm,
+      entryChecked: this.lsm,
       programTypes: { rawTracepoint: true, tracingRawTp: false, fentry: this.lsm, lsm: this.lsm },
       reasons: [],
     };
@@ -189,6 +191,18 @@ class RecordingSensor implements Partial<NativeBpfSensor> {
   forgetWritten(dev: number): number {
     this.forgotten.push(dev);
     return 0;
+  }
+  /** st_dev → watchers, as the native sensor counts them. */
+  watched = new Map<number, number>();
+  watchFilesystems(devs: number[]): void {
+    for (const dev of devs) this.watched.set(dev, (this.watched.get(dev) ?? 0) + 1);
+  }
+  unwatchFilesystems(devs: number[]): void {
+    for (const dev of devs) {
+      const n = (this.watched.get(dev) ?? 0) - 1;
+      if (n > 0) this.watched.set(dev, n);
+      else this.watched.delete(dev);
+    }
   }
   flushFindings(): void {}
   close(): void {}
@@ -215,7 +229,7 @@ describe("the agent's eBPF sensor glue @root", function () {
       pid: process.pid,
       rootfs: { upperDir: bed.upperDir, lowerDirs: [bed.lowerDir], layerIdentities: ["l1"] },
     }) as ContainerRecord;
-  const view = { rootPrefix: "", source: "test" } as never;
+  const view = { rootPrefix: "", source: "test", mountinfoPath: "/proc/self/mountinfo", mountNamespace: 0 } as never;
 
   function started(lsm: boolean): { sensor: EbpfSensor; native: RecordingSensor; records: VerdictRecord[] } {
     const native = new RecordingSensor(lsm);
@@ -249,14 +263,17 @@ describe("the agent's eBPF sensor glue @root", function () {
         volumeDevs: [],
       },
     );
+    // Its root overlay (found in the mount table by its writable layer) is watched: its execs reach fanotify.
+    assert.deepEqual([...native.watched.keys()], [fs.statSync(bed.merged).dev]);
     const digest = sha256(path.join(bed.lowerDir, "usr/lib/libgood.so"));
     await sensor.imageSettled("k8s.io/c1", record(), new Map([["/usr/lib/libgood.so", digest]]));
     assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, true);
     assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
     sensor.detach("k8s.io/c1");
     assert.equal(native.containers.size, 0);
+    assert.equal(native.watched.size, 0);
     assert.equal(native.removedTrusted.length, 1);
-    assert.deepEqual(native.forgotten, [fs.statSync(`/proc/${process.pid}/root`).dev]);
+    assert.deepEqual(native.forgotten, [fs.statSync(bed.merged).dev]); // the overlay the host mounted for it
   });
 
   it("checks the writable layer again when the task restarts (a new mount: its writes were marked on the old one)", async () => {

@@ -37,22 +37,30 @@ const EXPECTED = [
   "volume: a binary on the container's tmpfs exec'd directly is left to fanotify",
   "volume: mprotect(PROT_EXEC) of a file on the container's tmpfs is refused",
   "volume: a process outside any container is not judged",
-  "finding: blocked volume library with its path inside the volume",
+  "finding: refused volume library with its path inside the volume",
   "finding: the mprotect refusal says so",
   "volume: a tmpfs the container's policy allows is not judged",
-  "finding: blocked fileless memfd exec attributed to the container",
-  "finding: blocked library with its path inside the container",
+  "finding: refused fileless memfd exec attributed to the container",
+  "finding: refused library with its path inside the container",
+  "unwatched: an exec from a filesystem mounted after attach fails with EPERM",
+  "unwatched: an image program whose ELF interpreter is on an unwatched filesystem does not run",
+  "unwatched: image programs on watched filesystems still run",
+  "unwatched: a process outside any container is not judged",
+  "finding: refused unwatched exec attributed to the container",
+  "finding: the interpreter's mapping killed the exec",
   "audit: a fileless exec runs",
   "audit: a dropped library loads",
   "audit: fileless finding audited",
   "audit: library finding audited",
+  "audit: an exec from an unwatched filesystem runs",
+  "audit: unwatched finding audited",
 ];
 
 describe("eBPF sensor: BPF LSM in a QEMU guest @root", function () {
   this.timeout(GUEST_TIMEOUT_MS + 120_000);
 
   for (const kernel of GUEST_KERNELS) {
-    it(`blocks fileless execs and drifted libraries on ${kernel}`, async () => {
+    it(`blocks fileless execs, unwatched filesystems and drifted libraries on ${kernel}`, async () => {
       const result = await runLsmGuest(kernel, GUEST_TIMEOUT_MS);
       const lines = result.output.split(/\r?\n/);
       const report = lines.filter((l) => /^(ok|not ok|#|\d+ passed)/.test(l)).join("\n");

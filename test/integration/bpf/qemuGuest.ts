@@ -15,8 +15,8 @@ import { buildTestProgram } from "./sensorHelpers";
 const REPO = path.resolve(__dirname, "..", "..", "..", "..");
 const GUEST_DIR = path.join(REPO, "test", "integration", "bpf", "guest");
 const KERNEL_CACHE = process.env.DRIFTGUARD_GUEST_KERNEL_DIR ?? "/var/tmp/driftguard-guest-kernel";
-const SENSOR_SOURCES = ["BpfSensor", "ProgramProbe", "RingReader", "SensorMaps", "SensorTypes"].map((f) =>
-  path.join(REPO, "native", "bpf", `${f}.cc`),
+const SENSOR_SOURCES = ["BpfSensor", "BpfSensorLoad", "ProgramProbe", "RingReader", "SensorMaps", "SensorTypes"].map(
+  (f) => path.join(REPO, "native", "bpf", `${f}.cc`),
 );
 
 export interface GuestResult {

@@ -1,10 +1,15 @@
 // The collector's store against SQLite and a real PostgreSQL (started by the test).
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import Database from "better-sqlite3";
+
 import { PostgresStore } from "../../../src/collector/store/PostgresStore";
+import { MIGRATIONS, RECORD_FIELDS } from "../../../src/collector/store/schema";
 import { SqliteStore } from "../../../src/collector/store/SqliteStore";
+import { findingRecord } from "../../testbed/findingFixtures";
 import { PostgresTestBed } from "../../testbed/PostgresTestBed";
 import { grpcIngestSuite } from "./grpcIngestSuite";
 import { storeSuite } from "./storeSuite";
@@ -23,6 +28,36 @@ describe("collector store: SQLite", function () {
     async () => new SqliteStore(file),
   );
   grpcIngestSuite(() => undefined);
+
+  it("gives findings stored before actions existed the action their verdict stands for", async () => {
+    // A database as a collector before schema version 3 left it, with one blocked and one audited finding.
+    const old = path.join(dir, `old${n}`, "findings.db");
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    const db = new Database(old);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
+    for (const m of MIGRATIONS.filter((m) => m.version < 3)) {
+      for (const statement of m.statements) db.exec(statement);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, 0)").run(m.version);
+    }
+    const oldFields = RECORD_FIELDS.filter((f) => f !== "action");
+    const columns = oldFields.map((f) => f.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()));
+    const insert = db.prepare(
+      `INSERT INTO findings (${columns.join(", ")}, received_ms) VALUES (${columns.map(() => "?").join(", ")}, 1)`,
+    );
+    const blocked = findingRecord(1);
+    const audited = findingRecord(2, { verdict: "audited" });
+    for (const r of [blocked, audited]) insert.run(...oldFields.map((f) => r[f]));
+    db.close();
+    const store = new SqliteStore(old);
+    try {
+      assert.equal((await store.get(blocked.id))?.finding.action, "refused");
+      assert.equal((await store.get(audited.id))?.finding.action, "audited");
+      await store.ingest([findingRecord(3, { action: "killed" })], Date.now());
+      assert.equal((await store.get(findingRecord(3).id))?.finding.action, "killed");
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe("collector store: PostgreSQL", function () {

@@ -90,6 +90,7 @@ function setUp() {
   const follower = new RecordingFollower();
   const attacher = new ContainerAttacher({
     guard,
+    marks: guard,
     builder,
     policies: new FixedModePolicy("enforce"),
     view: { rootPrefix: "", mountinfoPath: "/proc/self/mountinfo", mountNamespace: 0, source: "self" },

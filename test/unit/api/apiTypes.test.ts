@@ -55,6 +55,7 @@ const FULL_FINDING: ApiFinding = {
   triageStatus: "TRIAGE_STATUS_ACKNOWLEDGED",
   lastTriage: TRIAGE,
   received: ts,
+  action: "ACTION_KILLED",
 };
 
 function roundTrip<T extends object>(type: string, value: T): void {
@@ -123,7 +124,12 @@ describe("driftguard.v1 API types", () => {
       [{ path: "x".repeat(5000) }, /path longer/],
       [{ sha256: "XYZ" }, /sha256/],
       [{ process: { ...PROCESS, commandLine: "x".repeat(9000) } }, /commandLine/],
+      [{ action: "ACTION_BOGUS" as never }, /unknown action/],
+      [{ action: "ACTION_AUDITED" }, /contradicts the verdict/],
+      [{ verdict: "VERDICT_AUDITED", action: "ACTION_REFUSED" }, /contradicts the verdict/],
     ];
     for (const [change, expected] of cases) assert.match(checkFinding({ ...ok, ...change }, now), expected);
+    // An agent from before actions: no action, the verdict says what happened.
+    assert.equal(checkFinding({ ...ok, action: "ACTION_UNSPECIFIED" }, now), "");
   });
 });

@@ -6,6 +6,8 @@ import * as assert from "node:assert/strict";
 
 import { apiRoot, API_PACKAGE } from "../../../src/api/apiProto";
 import {
+  actionFromName,
+  actionName,
   modeFromName,
   modeName,
   reasonFromName,
@@ -14,7 +16,7 @@ import {
   verdictName,
 } from "../../../src/api/convert";
 import { DRIFT_REASON, DRIFT_REASONS, type Detector } from "../../../src/domain/driftReason";
-import { POLICY_MODE, POLICY_MODES, VERDICT, VERDICTS } from "../../../src/domain/verdict";
+import { ACTION, ACTIONS, POLICY_MODE, POLICY_MODES, VERDICT, VERDICTS } from "../../../src/domain/verdict";
 import { nativeTestBinding } from "../../testbed/nativeTestBinding";
 
 /** name → number of a proto enum, UNSPECIFIED included. */
@@ -26,6 +28,7 @@ const ENUMS = [
   { proto: "DriftReason", prefix: "DRIFT_REASON", table: DRIFT_REASON as Record<string, { proto: number }> },
   { proto: "Verdict", prefix: "VERDICT", table: VERDICT as Record<string, { proto: number }> },
   { proto: "PolicyMode", prefix: "POLICY_MODE", table: POLICY_MODE as Record<string, { proto: number }> },
+  { proto: "Action", prefix: "ACTION", table: ACTION as Record<string, { proto: number }> },
 ];
 
 describe("domain vocabulary", () => {
@@ -41,6 +44,7 @@ describe("domain vocabulary", () => {
     for (const r of DRIFT_REASONS) assert.equal(reasonFromName(reasonName(r)), r);
     for (const v of VERDICTS) assert.equal(verdictFromName(verdictName(v)), v);
     for (const m of POLICY_MODES) assert.equal(modeFromName(modeName(m)), m);
+    for (const a of ACTIONS) assert.equal(actionFromName(actionName(a)), a);
     assert.equal(reasonFromName("DRIFT_REASON_UNSPECIFIED"), undefined);
   });
 
@@ -61,6 +65,7 @@ describe("domain vocabulary", () => {
     it("verdicts and modes have the same names", () => {
       assert.deepEqual(native.verdicts, ["allowed", ...VERDICTS], "allowed is a decision, never a finding");
       assert.deepEqual([...native.modes].sort(), [...POLICY_MODES].sort());
+      assert.deepEqual([...native.actions].sort(), [...ACTIONS].sort());
     });
   });
 });

@@ -4,7 +4,7 @@
 import type { FindingDetailResponse, FindingView, SessionResponse } from "../webTypes.js";
 import { apiGet, apiPost } from "./api.js";
 import { announce, h } from "./dom.js";
-import { REASONS, STATUSES, utc, workload } from "./format.js";
+import { ACTIONS as EXEC_ACTIONS, REASONS, STATUSES, utc, workload } from "./format.js";
 
 const ACTIONS: Record<string, string> = {
   acknowledged: "Acknowledge",
@@ -58,6 +58,7 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
         ["Host path", f.hostPath],
         ["Reason", REASONS[f.reason] ?? f.reason],
         ["Verdict", f.verdict],
+        ["Action", EXEC_ACTIONS[f.action] ?? f.action],
       ]),
       section("Process", [
         ["Program", f.process.exe || "(gone)"],

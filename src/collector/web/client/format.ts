@@ -1,6 +1,7 @@
 // How values read on the page: times in UTC (reviewers sit in several time zones), words
 // instead of enum values.
 import type { DriftReason } from "../../../domain/driftReason.js";
+import type { Action } from "../../../domain/verdict.js";
 
 // Every reason needs its words (a type import: the page loads only web/client's scripts).
 const REASON_WORDS: Record<DriftReason, string> = {
@@ -13,7 +14,16 @@ const REASON_WORDS: Record<DriftReason, string> = {
   deadline_exceeded: "deadline exceeded",
   hold_overflow: "hold overflow",
   library: "drifted library",
+  unwatched_filesystem: "unwatched filesystem",
 };
+const ACTION_WORDS: Record<Action, string> = {
+  refused: "refused (Operation not permitted)",
+  killed: "killed before its first instruction",
+  audited: "ran (audit)",
+};
+/** By the finding's action string; an action this page does not know reads as itself. */
+export const ACTIONS: Record<string, string> = ACTION_WORDS;
+
 /** By the finding's reason string; a reason this page does not know reads as itself. */
 export const REASONS: Record<string, string> = REASON_WORDS;
 

@@ -25,6 +25,11 @@ touch /merged/lib/good.so /merged/lib/good2.so
 mount -t tmpfs data /merged/data
 cp /opt/evil.so /merged/data/evil.so
 cp /merged/bin/hello /merged/data/dropped
+# A filesystem mounted after the agent attached: nobody watches it.
+mkdir -p /scratch
+mount -t tmpfs scratch /scratch
+cp /merged/bin/hello /scratch/hello
+cp /lib64/ld-linux-x86-64.so.2 /scratch/ld.so
 mkdir /sys/fs/cgroup/ctr
 /lsmguest
 echo "# lsmguest exit $?"

@@ -3,8 +3,9 @@
 // maps like the agent would, and checks from processes in a "container" (an overlay
 // mount and a cgroup) that in enforce mode fileless execs fail with EPERM, the loader
 // trick and LD_PRELOAD of a dropped library are refused, image libraries and unchanged
-// copies still load, and that audit mode only reports. Prints one "ok"/"not ok" line per
-// check and "N passed, N failed" last.
+// copies still load, execs from a filesystem fanotify does not watch (a tmpfs mounted
+// after attach) are refused and an ELF interpreter there kills its exec, and that audit
+// mode only reports. Prints one "ok"/"not ok" line per check and "N passed, N failed" last.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -98,6 +99,12 @@ std::string describe(const Run& r) {
   return "exit " + std::to_string(r.code) + ", output: " + r.output;
 }
 
+uint64_t devOf(const char* path) {
+  struct stat st = {};
+  stat(path, &st);
+  return st.st_dev;
+}
+
 TrustedFile trustedFileOf(const char* upperPath) {
   struct stat st = {};
   stat(upperPath, &st);
@@ -160,11 +167,12 @@ void enforceChecks(BpfSensor& sensor, Collect& sink) {
 
   std::vector<SensorFinding> findings = sink.take();
   const SensorFinding* f = find(findings, SensorReason::Fileless, "memfd:evil");
-  check("finding: blocked fileless memfd exec attributed to the container",
-        f && f->blocked && f->source == SensorSource::LsmExec && f->containerId == "ctr" && f->memfd);
+  check("finding: refused fileless memfd exec attributed to the container",
+        f && f->action == Action::Refused && f->source == SensorSource::LsmExec && f->containerId == "ctr" && f->memfd);
   f = find(findings, SensorReason::Library, "evil.so");
-  check("finding: blocked library with its path inside the container",
-        f && f->blocked && f->path == "/tmp/evil.so" && f->containerId == "ctr", f ? f->path : "none");
+  check("finding: refused library with its path inside the container",
+        f && f->action == Action::Refused && f->path == "/tmp/evil.so" && f->containerId == "ctr",
+        f ? f->path : "none");
   int runcNamed = 0;
   for (const SensorFinding& named : findings) runcNamed += has(named.name, "memfd:runc_cloned") ? 1 : 0;
   check("finding: only the mimic of runc's clone is reported", runcNamed == 1, std::to_string(runcNamed));
@@ -240,8 +248,9 @@ void volumeChecks(BpfSensor& sensor, Collect& sink, uint64_t cgroupId) {
         describe(host));
   std::vector<SensorFinding> findings = sink.take();
   const SensorFinding* f = find(findings, SensorReason::Library, "evil.so");
-  check("finding: blocked volume library with its path inside the volume",
-        f && f->blocked && f->volume && f->path == "/evil.so" && f->containerId == "ctr", f ? f->path : "none");
+  check("finding: refused volume library with its path inside the volume",
+        f && f->action == Action::Refused && f->volume && f->path == "/evil.so" && f->containerId == "ctr",
+        f ? f->path : "none");
   bool mprotectSource = false;
   for (const SensorFinding& each : findings) mprotectSource |= each.source == SensorSource::LsmMprotect;
   check("finding: the mprotect refusal says so", mprotectSource);
@@ -259,9 +268,42 @@ void auditChecks(BpfSensor& sensor, Collect& sink, uint64_t cgroupId) {
   check("audit: a dropped library loads", has(preload.output, "library-loaded:evil"), describe(preload));
   std::vector<SensorFinding> findings = sink.take();
   const SensorFinding* f = find(findings, SensorReason::Fileless, "memfd:evil-audit");
-  check("audit: fileless finding audited", f && !f->blocked && f->mode == 1);
+  check("audit: fileless finding audited", f && f->action == Action::Audited && f->mode == 1);
   f = find(findings, SensorReason::Library, "evil.so");
-  check("audit: library finding audited", f && !f->blocked && f->mode == 1);
+  check("audit: library finding audited", f && f->action == Action::Audited && f->mode == 1);
+  Run unwatched = run({"/scratch/hello"});
+  check("audit: an exec from an unwatched filesystem runs", has(unwatched.output, "hello-ran"), describe(unwatched));
+  std::vector<SensorFinding> later = sink.take();
+  f = find(later, SensorReason::UnwatchedFilesystem, "hello");
+  check("audit: unwatched finding audited", f && f->action == Action::Audited && f->mode == 1);
+}
+
+// A filesystem mounted after the agent attached (here /scratch, a tmpfs nobody watches):
+// fanotify never sees its execs, so the sensor judges them. /merged/bin/hello is
+// dynamically linked: with a tmpfs over /lib64 in a private mount namespace its ELF
+// interpreter comes from an unwatched filesystem too.
+void unwatchedChecks(Collect& sink) {
+  Run direct = run({"/scratch/hello"});
+  check("unwatched: an exec from a filesystem mounted after attach fails with EPERM",
+        direct.code == 126 && !has(direct.output, "hello-ran"), describe(direct));
+  Run interpreter = run({"/bin/busybox", "unshare", "-m", "/bin/busybox", "sh", "-c",
+                         "mount -t tmpfs t /lib64 && cp /scratch/ld.so /lib64/ld-linux-x86-64.so.2 && "
+                         "exec /merged/bin/hello"});
+  check("unwatched: an image program whose ELF interpreter is on an unwatched filesystem does not run",
+        interpreter.code != 0 && !has(interpreter.output, "hello-ran"), describe(interpreter));
+  Run image = run({"/merged/bin/hello"});
+  check("unwatched: image programs on watched filesystems still run", has(image.output, "hello-ran"), describe(image));
+  Run host = run({"/scratch/hello"}, {}, false);
+  check("unwatched: a process outside any container is not judged", has(host.output, "hello-ran"), describe(host));
+  std::vector<SensorFinding> findings = sink.take();
+  const SensorFinding* f = find(findings, SensorReason::UnwatchedFilesystem, "hello");
+  check("finding: refused unwatched exec attributed to the container",
+        f && f->action == Action::Refused && f->source == SensorSource::LsmExec && f->containerId == "ctr" &&
+            !f->entry && f->path == "/scratch/hello",
+        f ? f->path : "none");
+  f = find(findings, SensorReason::UnwatchedFilesystem, "ld-linux");
+  check("finding: the interpreter's mapping killed the exec", f && f->action == Action::Killed && f->entry,
+        f ? f->name : "none");
 }
 
 // Nanoseconds per call of what the LSM programs hook on every open and every executable
@@ -359,6 +401,8 @@ int main() {
     struct stat cg = {};
     stat(kCgroup, &cg);
     sensor.putContainers({{cg.st_ino, "ctr", 2, 2}});
+    // What the agent's fanotify guard would mark, and the container's own overlay.
+    sensor.watchFilesystems({devOf("/"), devOf("/layers"), devOf("/merged"), devOf("/merged/data")});
     sensor.putTrustedFiles({trustedFileOf("/layers/upper/lib/good.so")});
     setBpfStats(true);
     HookCosts after = measureHooks();
@@ -374,6 +418,7 @@ int main() {
     printf("# bench programs per exec: %.0f ns of %.0f ns (%.2f%% of the exec)\n", perExec, after.exec,
            100 * perExec / after.exec);
     enforceChecks(sensor, sink);
+    unwatchedChecks(sink);
     writeTrackingChecks(sensor, cg.st_ino);
     sink.take();
     volumeChecks(sensor, sink, cg.st_ino);
