@@ -1,5 +1,6 @@
 // Posts each new finding to a webhook (--webhook-url), signed (signature.ts). A bounded
-// queue in memory, delivered one POST at a time in order; a failed attempt (network error,
+// queue in memory, shared fairly between the agents that sent the findings
+// (FairShareQueue.ts), delivered one POST at a time; a failed attempt (network error,
 // timeout, 408, 429, 5xx) is retried with exponential backoff and jitter (util/backoff.ts:
 // a random delay between half the bound and the bound, not full jitter), other 4xx
 // answers are final. When the queue is full new findings are dropped and counted: the
@@ -12,6 +13,7 @@ import * as https from "node:https";
 import type { FindingView } from "../../api/findingView";
 import type { Logger } from "../../log/logger";
 import { Backoff } from "../../util/backoff";
+import { FairShareQueue } from "./FairShareQueue";
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from "./signature";
 
 export interface WebhookConfig {
@@ -27,7 +29,8 @@ export interface WebhookConfig {
   timeoutMs?: number;
 }
 
-export type WebhookOutcome = "delivered" | "retried" | "failed" | "dropped";
+/** dropped: the queue was full; evicted: dropped to make room for a source under its fair share. */
+export type WebhookOutcome = "delivered" | "retried" | "failed" | "dropped" | "evicted";
 
 export interface WebhookStats {
   queued: number;
@@ -35,6 +38,7 @@ export interface WebhookStats {
   retried: number;
   failed: number;
   dropped: number;
+  evicted: number;
 }
 
 interface Delivery {
@@ -44,11 +48,12 @@ interface Delivery {
 }
 
 export class WebhookSender {
-  private readonly queue: Delivery[] = [];
-  private sending = false;
+  private readonly queue: FairShareQueue<Delivery>;
+  /** Being posted (or waiting for its next attempt); not in the queue. */
+  private current?: Delivery;
   private closed = false;
   private timer?: NodeJS.Timeout;
-  private readonly s: WebhookStats = { queued: 0, delivered: 0, retried: 0, failed: 0, dropped: 0 };
+  private readonly s: WebhookStats = { queued: 0, delivered: 0, retried: 0, failed: 0, dropped: 0, evicted: 0 };
   private readonly target: URL;
   /** Delays between the attempts of the delivery in hand (one at a time): reset for each. */
   private readonly retryDelay: Backoff;
@@ -61,42 +66,54 @@ export class WebhookSender {
   ) {
     this.target = new URL(config.url);
     this.retryDelay = new Backoff({ initialMs: config.initialBackoffMs ?? 500, maxMs: config.maxBackoffMs ?? 30_000 });
+    this.queue = new FairShareQueue(config.queueLimit ?? 10_000);
   }
 
-  enqueue(finding: FindingView): void {
+  /** `source`: who sent the finding (an agent identity); sources share the queue fairly. */
+  enqueue(finding: FindingView, source = ""): void {
     if (this.closed) return;
-    if (this.queue.length >= (this.config.queueLimit ?? 10_000)) {
-      this.count("dropped");
-      if (this.s.dropped === 1 || this.s.dropped % 1000 === 0) {
-        this.logger.warn({ dropped: this.s.dropped }, "webhook queue full: findings not posted (they are stored)");
+    const admission = this.queue.push(source, { id: randomUUID(), finding, attempt: 0 });
+    if (admission !== "queued") {
+      this.count(admission);
+      const lost = this.s.dropped + this.s.evicted;
+      if (lost === 1 || lost % 1000 === 0) {
+        this.logger.warn(
+          { dropped: this.s.dropped, evicted: this.s.evicted, sources: this.queue.sourceCount },
+          "webhook queue full: findings not posted (they are stored)",
+        );
       }
-      return;
     }
-    this.queue.push({ id: randomUUID(), finding, attempt: 0 });
-    this.onChange(undefined, this.queue.length);
+    if (admission !== "dropped") this.onChange(undefined, this.length);
     this.pump();
   }
 
   stats(): WebhookStats {
-    return { ...this.s, queued: this.queue.length };
+    return { ...this.s, queued: this.length };
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    if (this.queue.length > 0)
-      this.logger.warn({ lost: this.queue.length }, "webhook stopped with findings not posted");
+    if (this.length > 0) this.logger.warn({ lost: this.length }, "webhook stopped with findings not posted");
+  }
+
+  private get length(): number {
+    return this.queue.size + (this.current ? 1 : 0);
   }
 
   private pump(): void {
-    if (this.sending || this.closed || this.queue.length === 0) return;
-    this.sending = true;
-    const delivery = this.queue[0];
+    if (this.current || this.closed) return;
+    const delivery = this.queue.shift();
+    if (!delivery) return;
+    this.current = delivery;
+    this.send(delivery);
+  }
+
+  private send(delivery: Delivery): void {
     void this.attempt(delivery).then((result) => {
-      this.sending = false;
       if (this.closed) return;
       if (result === "ok" || result === "final" || ++delivery.attempt >= (this.config.maxAttempts ?? 8)) {
-        this.queue.shift();
+        this.current = undefined;
         this.retryDelay.reset();
         this.count(result === "ok" ? "delivered" : "failed");
         if (result !== "ok") this.logger.error({ id: delivery.finding.id, delivery: delivery.id }, "webhook gave up");
@@ -104,7 +121,7 @@ export class WebhookSender {
         return;
       }
       this.count("retried");
-      this.timer = setTimeout(() => this.pump(), this.retryDelay.next());
+      this.timer = setTimeout(() => this.send(delivery), this.retryDelay.next());
     });
   }
 
@@ -148,6 +165,6 @@ export class WebhookSender {
 
   private count(outcome: WebhookOutcome): void {
     this.s[outcome]++;
-    this.onChange(outcome, this.queue.length);
+    this.onChange(outcome, this.length);
   }
 }

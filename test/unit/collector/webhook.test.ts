@@ -117,7 +117,7 @@ describe("webhook sender", () => {
       await until(() => a.stats().failed === 1 && b.stats().failed === 1, "both gave up");
       assert.equal(rejecting.received.length, 1, "a 400 is final");
       assert.equal(failing.received.length, 3, "5xx retried up to maxAttempts");
-      assert.deepEqual(b.stats(), { queued: 0, delivered: 0, retried: 2, failed: 1, dropped: 0 });
+      assert.deepEqual(b.stats(), { queued: 0, delivered: 0, retried: 2, failed: 1, dropped: 0, evicted: 0 });
     } finally {
       a.close();
       b.close();
@@ -132,7 +132,8 @@ describe("webhook sender", () => {
     try {
       for (let i = 0; i < 5; i++) sender.enqueue(view(i));
       await until(() => hanging.received.length === 1, "first attempt in flight");
-      assert.deepEqual(sender.stats(), { queued: 2, delivered: 0, retried: 0, failed: 0, dropped: 3 });
+      // One being posted, two waiting (the queue limit), two dropped.
+      assert.deepEqual(sender.stats(), { queued: 3, delivered: 0, retried: 0, failed: 0, dropped: 2, evicted: 0 });
     } finally {
       sender.close();
       await hanging.close();

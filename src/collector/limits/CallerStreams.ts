@@ -1,0 +1,67 @@
+// Long-lived streams per caller (agents' Report streams, reviewers' watches): at most
+// `perCaller` open at once for one caller, so that no caller can hold the collector's
+// memory and file descriptors with thousands of idle streams. The registry also ends
+// streams whose caller was just revoked.
+import { status } from "@grpc/grpc-js";
+
+import type { RevocationKey, Revocations } from "../identity/Revocations";
+
+export interface OpenStream {
+  revocation: readonly RevocationKey[];
+  /** Ends the stream with this status. */
+  end(code: status, details: string): void;
+}
+
+export class CallerStreams {
+  private readonly byCaller = new Map<string, Set<OpenStream>>();
+
+  constructor(
+    readonly perCaller: number,
+    /** A stream refused because its caller had perCaller open (metrics). */
+    private readonly onRefused: () => void = () => undefined,
+  ) {}
+
+  /** Registers a stream and returns its release, or undefined when the caller is at its cap (refuse it). */
+  open(key: string, stream: OpenStream): (() => void) | undefined {
+    let streams = this.byCaller.get(key);
+    if ((streams?.size ?? 0) >= this.perCaller) {
+      this.onRefused();
+      return undefined;
+    }
+    if (!streams) this.byCaller.set(key, (streams = new Set()));
+    streams.add(stream);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      streams.delete(stream);
+      if (streams.size === 0 && this.byCaller.get(key) === streams) this.byCaller.delete(key);
+    };
+  }
+
+  /** What the caller is told when refused. */
+  refusal(key: string): { code: status; details: string } {
+    return {
+      code: status.RESOURCE_EXHAUSTED,
+      details: `${key} has ${this.perCaller} streams open already, the most one caller may; close one first`,
+    };
+  }
+
+  count(key: string): number {
+    return this.byCaller.get(key)?.size ?? 0;
+  }
+
+  /** Ends every open stream whose caller `revocations` names; returns how many. */
+  endRevoked(revocations: Revocations): number {
+    let ended = 0;
+    for (const streams of this.byCaller.values()) {
+      for (const stream of [...streams]) {
+        const revoked = revocations.find(stream.revocation);
+        if (!revoked) continue;
+        stream.end(status.PERMISSION_DENIED, `${revoked.kind} ${revoked.value} was revoked`);
+        ended++;
+      }
+    }
+    return ended;
+  }
+}
