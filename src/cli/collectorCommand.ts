@@ -2,10 +2,11 @@
 import * as fs from "node:fs";
 
 import { Collector, type CollectorConfig } from "../collector/Collector";
+import type { AgentTokenConfig } from "../collector/CollectorTrust";
 import type { WebhookConfig } from "../collector/webhook/WebhookSender";
 import { componentLogger } from "../log/logger";
 import { UsageError, type Command } from "./command";
-import { parseFlags, positiveInt, type FlagSpec } from "./flags";
+import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";
 import { errorMessage } from "../util/errorMessage";
 
 const DEFAULT_DB = "sqlite:/var/lib/driftguard/collector.db";
@@ -24,6 +25,18 @@ const FLAGS: FlagSpec[] = [
   { name: "webhook-url", env: true },
   { name: "webhook-secret-file", env: true },
   { name: "agent-heartbeat-seconds", default: "10", env: true },
+  { name: "agent-token-issuer", env: true },
+  { name: "agent-token-cluster", env: true },
+  { name: "agent-token-jwks", env: true },
+  { name: "agent-token-audience", env: true },
+  { name: "agent-token-service-account", env: true },
+  { name: "revocations", env: true },
+];
+const AGENT_TOKEN_FLAGS = [
+  "agent-token-cluster",
+  "agent-token-jwks",
+  "agent-token-audience",
+  "agent-token-service-account",
 ];
 
 const USAGE = `usage: driftguard collector [options]
@@ -49,6 +62,19 @@ given as DRIFTGUARD_<OPTION>.
   --webhook-secret-file F   HMAC-SHA256 key (at least 16 bytes) for X-Driftguard-Signature
   --agent-heartbeat-seconds N  the agents' heartbeat interval: silent agents are shown as such [10]
 
+Agents bound to their nodes (each agent sends its pod's projected ServiceAccount token,
+which names its node; findings and heartbeats for any other node are refused):
+  --agent-token-issuer URL  the cluster's OIDC issuer, e.g. https://oidc.eks.REGION.amazonaws.com/id/ID
+                            (aws eks describe-cluster --query cluster.identity.oidc.issuer)
+  --agent-token-cluster N   the cluster's name, as the agents' --cluster-name
+  --agent-token-jwks F|URL  the issuer's keys: a JWKS file or https URL [found from the issuer's
+                            /.well-known/openid-configuration]
+  --agent-token-audience A  [driftguard-collector]
+  --agent-token-service-account NS/NAME  the agents' ServiceAccount [driftguard/driftguard-agent]
+  --revocations FILE        refused although valid: lines "node NAME", "pod-uid UID", "token-id JTI",
+                            "certificate SHA256-FINGERPRINT"; open streams of revoked callers end
+
+Certificates, keys, --tokens, a JWKS file and --revocations are re-read when they change.
 Certificates for a first install: driftguard certs --out DIR.`;
 
 export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -60,6 +86,12 @@ export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv =
     throw new UsageError("--tls-cert, --tls-key and --client-ca are required (or --insecure for a local trial)");
   }
   if (insecure && tlsFlags.length > 0) throw new UsageError("--insecure cannot be combined with TLS options");
+  const trustFlags = ["agent-token-issuer", ...AGENT_TOKEN_FLAGS, "revocations", "tokens"].filter((f) =>
+    flags.values.has(f),
+  );
+  if (insecure && trustFlags.length > 0) {
+    throw new UsageError(`--insecure turns authentication off; it cannot be combined with --${trustFlags[0]}`);
+  }
   const retention = Number(flags.values.get("retention-days"));
   if (!Number.isSafeInteger(retention) || retention < 0) throw new UsageError("--retention-days must be 0 or more");
   const heartbeatSeconds = positiveInt(flags, "agent-heartbeat-seconds");
@@ -81,6 +113,26 @@ export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv =
     metricsAddress: flags.values.get("metrics-address"),
     webhook: webhookConfig(flags.values.get("webhook-url"), flags.values.get("webhook-secret-file")),
     agentHeartbeatMs: heartbeatSeconds * 1000,
+    agentToken: agentTokenConfig(flags),
+    revocationsFile: flags.values.get("revocations"),
+  };
+}
+
+function agentTokenConfig(flags: ParsedFlags): AgentTokenConfig | undefined {
+  const issuer = flags.values.get("agent-token-issuer");
+  const given = AGENT_TOKEN_FLAGS.filter((f) => flags.values.has(f));
+  if (!issuer) {
+    if (given.length > 0) throw new UsageError(`--${given[0]} needs --agent-token-issuer`);
+    return undefined;
+  }
+  const cluster = flags.values.get("agent-token-cluster");
+  if (!cluster) throw new UsageError("--agent-token-issuer needs --agent-token-cluster (the agents' --cluster-name)");
+  return {
+    issuer,
+    cluster,
+    jwks: flags.values.get("agent-token-jwks"),
+    audience: flags.values.get("agent-token-audience"),
+    serviceAccount: flags.values.get("agent-token-service-account"),
   };
 }
 

@@ -1,5 +1,5 @@
 // The agent's flags for the findings reporter (src/report): where the collector is, the
-// agent's mTLS identity, and the spool bound. No --collector-address: no reporter (the
+// agent's mTLS identity and node token, and the spool bound. No --collector-address: no reporter (the
 // JSON log line is written either way).
 import * as os from "node:os";
 
@@ -15,6 +15,7 @@ export const REPORTER_FLAGS: FlagSpec[] = [
   { name: "collector-ca", env: true },
   { name: "agent-cert", env: true },
   { name: "agent-key", env: true },
+  { name: "collector-token-file", env: true },
   { name: "collector-insecure", boolean: true, env: true },
   { name: "cluster-name", default: "", env: true },
   { name: "spool-max-bytes", default: String(DEFAULT_SPOOL_BYTES), env: true },
@@ -26,6 +27,9 @@ Findings to the collector (off without --collector-address):
   --collector-ca FILE         CA of the collector's certificate
   --agent-cert FILE           this agent's client certificate (OU=agent)
   --agent-key FILE            its key
+  --collector-token-file FILE the pod's projected ServiceAccount token (audience
+                              driftguard-collector): names this node to the collector;
+                              re-read when the kubelet rotates it
   --collector-insecure        plaintext, for a collector started with --insecure
   --cluster-name NAME         reported in findings and heartbeats
   --spool-max-bytes N         on-disk spool (<state-dir>/spool) bound [${DEFAULT_SPOOL_BYTES}]`;
@@ -47,6 +51,7 @@ export function reporterConfigFromFlags(flags: ParsedFlags, agent: AgentConfig):
     caFile: flags.values.get("collector-ca"),
     certFile: flags.values.get("agent-cert"),
     keyFile: flags.values.get("agent-key"),
+    tokenFile: flags.values.get("collector-token-file"),
     insecure,
     clusterName: flags.values.get("cluster-name") ?? "",
     nodeName: agent.nodeName || os.hostname(),

@@ -1,32 +1,30 @@
-// driftguard.v1.AgentService: agents' Report streams. Messages of one stream are handled
-// in order, one at a time: a batch is acknowledged only after the store committed it, and
-// acks leave in the order the batches came. A bad message ends the stream with
-// INVALID_ARGUMENT; a store failure with UNAVAILABLE (the agent resends). Nothing a caller
-// sends can throw out of a handler.
+// driftguard.v1.AgentService: agents' Report streams. The stream's identity is settled when
+// it opens (identity/AgentAuth.ts): its certificate, and its token where agents are bound to
+// nodes; an identity has at most a few streams open, and its stream ends when its token
+// expires or it is revoked. Messages of one stream are handled in order, one at a time: a
+// batch is acknowledged only after the store committed it, and acks leave in the order the
+// batches came. A bad message ends the stream with INVALID_ARGUMENT, a report for another
+// node with PERMISSION_DENIED, a store failure with UNAVAILABLE (the agent resends).
+// Nothing a caller sends can throw out of a handler.
 import * as grpc from "@grpc/grpc-js";
 
 import { MalformedMessage, serviceDefinition } from "../api/apiProto";
-import { modeFromName } from "../api/convert";
-import type { FindingBatch, Heartbeat, ReportRequest, ReportResponse } from "../api/types";
-import { checkFinding } from "../api/validateFinding";
+import type { ReportRequest, ReportResponse } from "../api/types";
 import type { Logger } from "../log/logger";
-import { AGENT_ROLES, isAuthError, type Authenticator, type Caller } from "./auth/Authenticator";
-import { recordFromApi } from "./records";
-import type { FindingRecord, FindingStore } from "./store/FindingStore";
+import { isAgentRefusal, type AgentIdentity } from "./identity/AgentAuth";
+import type { CallerStreams } from "./limits/CallerStreams";
+import { StreamError, ingestBatch, recordHeartbeat, type IngestDeps } from "./reportMessages";
 import { errorMessage } from "../util/errorMessage";
 
-export const MAX_BATCH_FINDINGS = 1000;
 /** Messages read ahead of the store, per stream; more pause the stream (TCP backpressure). */
 const QUEUE_HIGH_WATER = 4;
 
-export interface AgentServiceDeps {
-  store: FindingStore;
-  auth: Authenticator;
+export interface AgentServiceDeps extends IngestDeps {
   logger: Logger;
-  /** Called after a batch was stored (metrics, webhook); `added` are the findings stored for the first time. */
-  onIngest?: (stored: { received: number; ms: number; added: FindingRecord[]; receivedMs: number }) => void;
-  /** Report streams opened (+1) and ended (-1); heartbeats received (0). */
-  onStream?: (change: 1 | -1 | 0) => void;
+  /** Open Report streams per agent identity. */
+  streams: CallerStreams;
+  /** Report streams opened (+1) and ended (-1). */
+  onStream?: (change: 1 | -1) => void;
 }
 
 type ReportCall = grpc.ServerDuplexStream<ReportRequest | MalformedMessage, ReportResponse>;
@@ -37,42 +35,73 @@ export function addAgentService(server: grpc.Server, deps: AgentServiceDeps): vo
   });
 }
 
-class StreamError {
-  constructor(
-    readonly code: grpc.status,
-    readonly details: string,
-  ) {}
+function handleReport(call: ReportCall, deps: AgentServiceDeps): void {
+  call.on("error", () => undefined); // a cancelled call; nothing to answer
+  // Until identified, no data listener: the stream stays paused and nothing is read.
+  deps.agents.identify(call).then(
+    (identity) => {
+      if (isAgentRefusal(identity)) {
+        const { reason, code, details } = identity;
+        deps.logger.warn({ peer: call.getPeer(), reason, code, details }, "agent refused");
+        call.emit("error", { code, details });
+        return;
+      }
+      if (!call.cancelled) serveReport(call, identity, deps);
+    },
+    (error: unknown) => {
+      deps.logger.error({ peer: call.getPeer(), err: error }, "agent identification failed");
+      call.emit("error", {
+        code: grpc.status.UNAVAILABLE,
+        details: "the collector could not check the agent's identity",
+      });
+    },
+  );
 }
 
-function handleReport(call: ReportCall, deps: AgentServiceDeps): void {
-  const caller = deps.auth.check(call, AGENT_ROLES, "AgentService.Report");
-  if (isAuthError(caller)) {
-    deps.logger.warn({ peer: call.getPeer(), code: caller.code, details: caller.details }, "agent refused");
-    call.emit("error", caller);
-    return;
-  }
-  deps.onStream?.(1);
-  let open = true;
-  const closed = (): void => {
-    if (open) deps.onStream?.(-1);
-    open = false;
-  };
-  call.once("close", closed);
-  call.once("cancelled", closed);
-  let queued = 0;
+function serveReport(call: ReportCall, identity: AgentIdentity, deps: AgentServiceDeps): void {
+  const log = { agent: identity.name, node: identity.bound?.node, peer: call.getPeer() };
   let failed = false;
-  let chain = Promise.resolve();
+  let open = true;
+  let expiry: NodeJS.Timeout | undefined;
+  const closed = (): void => {
+    if (!open) return;
+    open = false;
+    clearTimeout(expiry);
+    release?.();
+    deps.onStream?.(-1);
+  };
   const fail = (code: grpc.status, details: string): void => {
     if (failed) return;
     failed = true;
-    deps.logger.warn({ agent: caller.name, peer: call.getPeer(), code, details }, "agent stream ended with an error");
+    deps.logger.warn({ ...log, code, details }, "agent stream ended with an error");
     call.emit("error", { code, details });
+    closed();
   };
+  const release = deps.streams.open(identity.key, { revocation: identity.revocation, end: fail });
+  if (!release) {
+    const refusal = deps.streams.refusal(identity.key);
+    deps.logger.warn({ ...log, details: refusal.details }, "agent refused: too many streams");
+    call.emit("error", refusal);
+    return;
+  }
+  deps.onStream?.(1);
+  call.once("close", closed);
+  call.once("cancelled", closed);
+  if (identity.expiresMs !== undefined) {
+    // The token checked at the start must not outlive itself: the agent reconnects with its current one.
+    expiry = setTimeout(
+      () => fail(grpc.status.UNAUTHENTICATED, "the agent's token expired; reconnect with the current one"),
+      Math.max(0, identity.expiresMs - Date.now()),
+    );
+    expiry.unref();
+  }
+  let queued = 0;
+  let chain = Promise.resolve();
   call.on("data", (message: ReportRequest | MalformedMessage) => {
     if (failed) return;
     if (++queued >= QUEUE_HIGH_WATER) call.pause();
     chain = chain
-      .then(() => (failed ? undefined : handleMessage(call, message, caller, deps)))
+      .then(() => (failed ? undefined : handleMessage(call, message, identity, deps)))
       .catch((error: unknown) => {
         if (error instanceof StreamError) fail(error.code, error.details);
         else fail(grpc.status.UNAVAILABLE, `the collector's store failed: ${errorMessage(error)}`);
@@ -86,65 +115,18 @@ function handleReport(call: ReportCall, deps: AgentServiceDeps): void {
       if (!failed) call.end();
     });
   });
-  call.on("error", () => undefined); // a cancelled call; nothing to answer
 }
 
 async function handleMessage(
   call: ReportCall,
   message: ReportRequest | MalformedMessage,
-  caller: Caller,
+  identity: AgentIdentity,
   deps: AgentServiceDeps,
 ): Promise<void> {
   if (message instanceof MalformedMessage) {
     throw new StreamError(grpc.status.INVALID_ARGUMENT, `malformed ReportRequest: ${message.reason}`);
   }
-  if (message.heartbeat) return recordHeartbeat(message.heartbeat, caller, deps);
-  if (message.batch) return ingestBatch(call, message.batch, deps);
+  if (message.heartbeat) return recordHeartbeat(message.heartbeat, identity, deps);
+  if (message.batch) return ingestBatch(message.batch, identity, deps, (response) => call.write(response));
   throw new StreamError(grpc.status.INVALID_ARGUMENT, "a ReportRequest needs heartbeat or batch");
-}
-
-async function ingestBatch(call: ReportCall, batch: FindingBatch, deps: AgentServiceDeps): Promise<void> {
-  const { findings } = batch;
-  if (findings.length === 0 || findings.length > MAX_BATCH_FINDINGS) {
-    throw new StreamError(
-      grpc.status.INVALID_ARGUMENT,
-      `a batch holds 1 to ${MAX_BATCH_FINDINGS} findings (got ${findings.length})`,
-    );
-  }
-  const now = Date.now();
-  for (let i = 0; i < findings.length; i++) {
-    const problem = checkFinding(findings[i], now);
-    if (problem)
-      throw new StreamError(grpc.status.INVALID_ARGUMENT, `batch ${batch.batchId}, finding ${i}: ${problem}`);
-  }
-  const began = performance.now();
-  const records = findings.map(recordFromApi);
-  const result = await deps.store.ingest(records, now);
-  if (deps.onIngest) {
-    const added = new Set(result.insertedIds);
-    const ms = performance.now() - began;
-    deps.onIngest({ received: findings.length, ms, added: records.filter((r) => added.delete(r.id)), receivedMs: now });
-  }
-  call.write({ ack: { batchId: batch.batchId, inserted: result.inserted, merged: result.merged } });
-}
-
-async function recordHeartbeat(h: Heartbeat, caller: Caller, deps: AgentServiceDeps): Promise<void> {
-  if (!h.node || h.node.length > 253 || h.cluster.length > 253 || h.agentVersion.length > 64) {
-    throw new StreamError(grpc.status.INVALID_ARGUMENT, "a heartbeat needs a node name (at most 253 characters)");
-  }
-  deps.onStream?.(0);
-  await deps.store.recordHeartbeat({
-    cluster: h.cluster,
-    node: h.node,
-    version: h.agentVersion,
-    mode: modeFromName(h.mode) ?? "unknown",
-    containers: h.containers,
-    spoolFull: h.drops?.spoolFull ?? 0,
-    nativeVerdicts: h.drops?.nativeVerdicts ?? 0,
-    rejected: h.drops?.rejected ?? 0,
-    spoolPending: h.spoolPending,
-    spoolBytes: h.spoolBytes,
-    identity: caller.via === "certificate" ? caller.name : "",
-    lastSeenMs: Date.now(),
-  });
 }

@@ -1,17 +1,19 @@
 // The collector: gRPC server (AgentService for agents, FindingService for reviewers), its
-// store, and retention. `driftguard collector` runs one; tests and benchmarks start it
-// in-process on 127.0.0.1:0.
+// store, what it trusts callers by (CollectorTrust), the per-caller bounds, and retention.
+// `driftguard collector` runs one; tests and benchmarks start it in-process on 127.0.0.1:0.
 import * as grpc from "@grpc/grpc-js";
 
 import type { Logger } from "../log/logger";
 import { CollectorMetrics } from "../metrics/collectorMetrics";
 import { DEFAULT_HEARTBEAT_MS, isSilent } from "./agentLiveness";
 import { addAgentService } from "./AgentService";
-import { Authenticator } from "./auth/Authenticator";
 import { CollectorEndpoints } from "./CollectorEndpoints";
 import { serverCredentials, type TlsFiles } from "./auth/serverCredentials";
-import { TokenFile } from "./auth/TokenFile";
+import { CollectorTrust, type AgentTokenConfig } from "./CollectorTrust";
 import { addFindingService } from "./FindingService";
+import { MAX_PAGE_BYTES, type PageBound } from "./limits/boundedPage";
+import { CallerStreams } from "./limits/CallerStreams";
+import { UnackedBytes } from "./limits/UnackedBytes";
 import type { FindingStore } from "./store/FindingStore";
 import { openStore, redactDb } from "./store/openStore";
 import type { WebhookConfig } from "./webhook/WebhookSender";
@@ -39,7 +41,33 @@ export interface CollectorConfig {
   webhook?: WebhookConfig;
   /** The agents' heartbeat interval: an agent silent for longer is shown as such. Default 10 s. */
   agentHeartbeatMs?: number;
+  /** Bind agents to nodes by their projected ServiceAccount tokens. */
+  agentToken?: AgentTokenConfig;
+  /** Revoked identities and certificates (Revocations.ts). */
+  revocationsFile?: string;
+  /** How often certificates, keys, tokens, JWKS and revocation files are re-read. Default 5 s. */
+  reloadMs?: number;
+  limits?: Partial<CollectorLimits>;
 }
+
+/** What one caller may hold at once. */
+export interface CollectorLimits {
+  /** Report streams per agent identity (one normally; two while it reconnects). */
+  agentStreams: number;
+  /** WatchFindings streams and review pages with live updates per reviewer. */
+  watchStreams: number;
+  /** Bytes of watched findings a reviewer's readers have not taken yet. */
+  watchUnackedBytes: number;
+  /** Bytes of findings in one page (ListFindings, the page's table). */
+  pageBytes: number;
+}
+
+export const DEFAULT_LIMITS: CollectorLimits = {
+  agentStreams: 4,
+  watchStreams: 8,
+  watchUnackedBytes: 1 << 20,
+  pageBytes: MAX_PAGE_BYTES,
+};
 
 const RETENTION_INTERVAL_MS = 3600_000;
 
@@ -53,6 +81,7 @@ export class Collector {
     private readonly logger: Logger,
     readonly endpoints: CollectorEndpoints,
     readonly metrics: CollectorMetrics,
+    readonly trust: CollectorTrust,
   ) {}
 
   /** The review page's port; undefined without one. */
@@ -69,9 +98,33 @@ export class Collector {
     if (!config.insecure && !config.tls) {
       throw new Error("the collector needs --tls-cert, --tls-key and --client-ca (or --insecure for a local trial)");
     }
-    const tokens = config.tokensFile ? TokenFile.read(config.tokensFile) : undefined;
-    const credentials = serverCredentials(config.insecure ? undefined : config.tls);
+    const limits = { ...DEFAULT_LIMITS, ...config.limits };
+    const heartbeatMs = config.agentHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     const store = await openStore(config.db);
+    const metrics = new CollectorMetrics(async () => {
+      const now = Date.now();
+      const agents = await store.agents();
+      const silent = agents.filter((a) => isSilent(a, now, heartbeatMs)).length;
+      return { live: agents.length - silent, silent };
+    });
+    let trust: CollectorTrust;
+    try {
+      trust = new CollectorTrust({ ...config, reloadMs: config.reloadMs ?? 5000 }, { logger, metrics });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const agentStreams = new CallerStreams(limits.agentStreams, () => metrics.streamsRefused.inc({ api: "agent" }));
+    const watchStreams = new CallerStreams(limits.watchStreams, () => metrics.streamsRefused.inc({ api: "watch" }));
+    trust.onRevocations((revocations) => {
+      const ended = agentStreams.endRevoked(revocations) + watchStreams.endRevoked(revocations);
+      metrics.streamsRevoked.inc(ended);
+      if (ended > 0) logger.warn({ ended }, "streams of revoked callers ended");
+    });
+    const pageBound = (api: "grpc" | "web"): PageBound => ({
+      maxBytes: limits.pageBytes,
+      onCut: () => metrics.pagesCut.inc({ api }),
+    });
     const maxMessageBytes = config.maxMessageBytes ?? 4 << 20;
     const server = new grpc.Server({
       "grpc.max_receive_message_length": maxMessageBytes,
@@ -80,61 +133,69 @@ export class Collector {
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 5_000,
     });
-    const heartbeatMs = config.agentHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    const metrics = new CollectorMetrics(async () => {
-      const now = Date.now();
-      const agents = await store.agents();
-      const silent = agents.filter((a) => isSilent(a, now, heartbeatMs)).length;
-      return { live: agents.length - silent, silent };
-    });
-    const auth = new Authenticator({
-      tokens,
-      insecure: config.insecure,
-      onRefused: (what, error) =>
-        metrics.authFailures.inc({ api: what.startsWith("web ") ? "web" : "grpc", code: grpc.status[error.code] }),
-    });
     let endpoints: CollectorEndpoints;
     try {
       endpoints = await CollectorEndpoints.start(
-        { ...config, heartbeatMs, pollMs: config.watchPollMs ?? 500, tls: config.insecure ? undefined : config.tls },
-        { store, auth, metrics, logger },
+        {
+          ...config,
+          heartbeatMs,
+          pollMs: config.watchPollMs ?? 500,
+          tls: trust.tls,
+          watchStreams,
+          pageBound: pageBound("web"),
+        },
+        { store, auth: trust.auth, metrics, logger },
       );
     } catch (error) {
+      trust.stop();
       await store.close();
       throw error;
     }
     addAgentService(server, {
       store,
-      auth,
+      agents: trust.agents,
+      streams: agentStreams,
       logger: logger.child({ service: "agent" }),
-      onIngest: ({ received, ms, added, receivedMs }) => {
+      onIngest: ({ received, ms, added, receivedMs, source }) => {
         metrics.onIngest(received, ms, added);
-        endpoints.onNewFindings(added, receivedMs);
+        endpoints.onNewFindings(added, receivedMs, source);
       },
-      onStream: (change) => (change === 0 ? metrics.heartbeats.inc() : metrics.streams.inc(change)),
+      onHeartbeat: () => metrics.heartbeats.inc(),
+      onStream: (change) => metrics.streams.inc(change),
     });
+    const unacked = new UnackedBytes(limits.watchUnackedBytes, (bytes) => metrics.watchUnackedBytes.set(bytes));
     addFindingService(server, {
       store,
-      auth,
+      auth: trust.auth,
       logger: logger.child({ service: "findings" }),
       watchPollMs: config.watchPollMs,
       onWatcher: (change) => metrics.watchers.inc({ api: "grpc" }, change),
+      watchStreams,
+      unacked,
+      pageBound: pageBound("grpc"),
+      onWatchWait: () => metrics.watchWaits.inc(),
     });
+    const credentials = serverCredentials(trust.tls);
     let port: number;
     try {
       port = await new Promise<number>((resolve, reject) =>
         server.bindAsync(config.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
       );
     } catch (error) {
+      trust.stop();
       await endpoints.close();
       await store.close();
       throw new Error(`cannot listen on ${config.listen}: ${errorMessage(error)}`);
     }
-    const collector = new Collector(server, store, port, logger, endpoints, metrics);
+    const collector = new Collector(server, store, port, logger, endpoints, metrics, trust);
     if (config.retentionDays > 0) collector.startRetention(config.retentionDays);
     if (config.insecure) {
       logger.warn(
         "INSECURE: no TLS, no authentication; anyone who reaches this port can send and read findings. For local trials only.",
+      );
+    } else if (!trust.agents.bindsNodes) {
+      logger.warn(
+        "agents are not bound to nodes (no --agent-token-issuer): anyone holding the agent certificate can report as any node",
       );
     }
     logger.info(
@@ -144,7 +205,8 @@ export class Collector {
         db: redactDb(config.db),
         store: store.kind,
         schema: await store.schemaVersion(),
-        tokens: tokens?.size ?? 0,
+        agentTokenIssuer: config.agentToken?.issuer,
+        revoked: trust.revokedCount,
         retentionDays: config.retentionDays,
         insecure: !!config.insecure,
         webPort: endpoints.web?.port,
@@ -169,6 +231,7 @@ export class Collector {
         resolve();
       });
     });
+    this.trust.stop();
     await this.endpoints.close();
     await this.store.close();
     this.logger.info("collector stopped");

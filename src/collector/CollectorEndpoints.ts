@@ -2,15 +2,17 @@
 // endpoint (/metrics, /healthz, /readyz: ready when the database answers) and the finding
 // sinks for new findings (collectorSinks.ts: the webhook). Started after the store opened;
 // stopped before it closes.
-import { findingView, type FindingView } from "../api/findingView";
+import { findingView } from "../api/findingView";
 import type { Logger } from "../log/logger";
 import type { CollectorMetrics } from "../metrics/collectorMetrics";
 import { parseListenAddress } from "../metrics/listenAddress";
 import { MetricsServer } from "../metrics/MetricsServer";
 import type { Authenticator } from "./auth/Authenticator";
 import { FindingSinks } from "../sink/FindingSinks";
-import type { TlsFiles } from "./auth/serverCredentials";
-import { registerCollectorSinks } from "./collectorSinks";
+import type { ServerTls } from "./auth/serverCredentials";
+import { registerCollectorSinks, type NewFinding } from "./collectorSinks";
+import type { PageBound } from "./limits/boundedPage";
+import type { CallerStreams } from "./limits/CallerStreams";
 import { apiFromStored } from "./records";
 import type { FindingRecord, FindingStore, StoredFinding } from "./store/FindingStore";
 import type { WebhookConfig } from "./webhook/WebhookSender";
@@ -22,16 +24,19 @@ export interface EndpointsConfig {
   /** The metrics endpoint's HOST:PORT; "" or undefined: none. */
   metricsAddress?: string;
   webhook?: WebhookConfig;
-  tls?: TlsFiles;
+  tls?: ServerTls;
   heartbeatMs: number;
   pollMs: number;
+  /** Live-update streams per reviewer (shared with WatchFindings). */
+  watchStreams: CallerStreams;
+  pageBound: PageBound;
 }
 
 export class CollectorEndpoints {
   private constructor(
     readonly web: WebServer | undefined,
     readonly metricsServer: MetricsServer | undefined,
-    readonly sinks: FindingSinks<FindingView>,
+    readonly sinks: FindingSinks<NewFinding>,
   ) {}
 
   static async start(
@@ -39,7 +44,7 @@ export class CollectorEndpoints {
     deps: { store: FindingStore; auth: Authenticator; metrics: CollectorMetrics; logger: Logger },
   ): Promise<CollectorEndpoints> {
     const { store, metrics, logger } = deps;
-    const sinks = new FindingSinks<FindingView>(logger.child({ part: "sinks" }));
+    const sinks = new FindingSinks<NewFinding>(logger.child({ part: "sinks" }));
     registerCollectorSinks(sinks, { webhook: config.webhook, metrics, logger });
     let web: WebServer | undefined;
     let metricsServer: MetricsServer | undefined;
@@ -54,6 +59,8 @@ export class CollectorEndpoints {
           pollMs: config.pollMs,
           heartbeatMs: config.heartbeatMs,
           onWatcher: (change) => metrics.watchers.inc({ api: "web" }, change),
+          watchStreams: config.watchStreams,
+          pageBound: config.pageBound,
         });
       }
       if (config.metricsAddress) {
@@ -74,8 +81,8 @@ export class CollectorEndpoints {
     return new CollectorEndpoints(web, metricsServer, sinks);
   }
 
-  /** Findings stored for the first time: to every sink. */
-  onNewFindings(added: FindingRecord[], receivedMs: number): void {
+  /** Findings stored for the first time, from agent `source`: to every sink. */
+  onNewFindings(added: FindingRecord[], receivedMs: number, source: string): void {
     if (this.sinks.size === 0) return;
     for (const record of added) {
       const stored: StoredFinding = {
@@ -86,7 +93,7 @@ export class CollectorEndpoints {
         triageUpdatedMs: 0,
         receivedMs,
       };
-      this.sinks.write(findingView(apiFromStored(stored)));
+      this.sinks.write({ view: findingView(apiFromStored(stored)), source });
     }
   }
 

@@ -16,10 +16,21 @@ import type {
   WatchFindingsResponse,
 } from "../api/types";
 import type { Logger } from "../log/logger";
-import { READ_ROLES, TRIAGE_ROLES, isAuthError, type Authenticator, type Role } from "./auth/Authenticator";
+import {
+  READ_ROLES,
+  TRIAGE_ROLES,
+  isAuthError,
+  type Authenticator,
+  type Caller,
+  type Role,
+} from "./auth/Authenticator";
+import type { PageBound } from "./limits/boundedPage";
+import type { CallerStreams } from "./limits/CallerStreams";
+import type { UnackedBytes } from "./limits/UnackedBytes";
 import { apiFromEvent, apiFromStored, queryFromFilter } from "./records";
 import { getFinding, isFailure, listFindings, updateTriage } from "./reviewOps";
-import type { FindingStore } from "./store/FindingStore";
+import type { FindingQuery, FindingStore } from "./store/FindingStore";
+import { DEFAULT_SORT } from "./store/query";
 import { watchFindings } from "./watchFindings";
 import { errorMessage } from "../util/errorMessage";
 
@@ -31,7 +42,17 @@ export interface FindingServiceDeps {
   watchPollMs?: number;
   /** WatchFindings streams opened (+1) and ended (-1), for metrics. */
   onWatcher?: (change: 1 | -1) => void;
+  /** Open watches per reviewer (shared with the review page's live updates). */
+  watchStreams: CallerStreams;
+  /** Each reviewer's budget of watch bytes its readers have not taken yet. */
+  unacked: UnackedBytes;
+  /** ListFindings pages end early past this many bytes. */
+  pageBound: PageBound;
+  /** A watch waited for its slow reader (metrics). */
+  onWatchWait?: () => void;
 }
+
+type WatchCall = grpc.ServerWritableStream<WatchFindingsRequest | MalformedMessage, WatchFindingsResponse>;
 
 type Unary<Req, Res> = grpc.ServerUnaryCall<Req | MalformedMessage, Res>;
 type Callback<Res> = grpc.sendUnaryData<Res>;
@@ -41,7 +62,7 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
     ListFindings: unary<ListFindingsRequest, ListFindingsResponse>(deps, READ_ROLES, "ListFindings", async (req) => {
       const query = queryFromFilter(req.filter);
       if (typeof query === "string") return invalid(query);
-      const page = await listFindings(deps.store, query, req.pageSize, req.pageToken);
+      const page = await listFindings(deps.store, query, req.pageSize, req.pageToken, DEFAULT_SORT, deps.pageBound);
       if (isFailure(page)) return page;
       return { findings: page.findings.map(apiFromStored), nextPageToken: page.nextPageToken };
     }),
@@ -60,9 +81,7 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
         return isFailure(updated) ? updated : { finding: apiFromStored(updated) };
       },
     ),
-    WatchFindings: (
-      call: grpc.ServerWritableStream<WatchFindingsRequest | MalformedMessage, WatchFindingsResponse>,
-    ) => {
+    WatchFindings: (call: WatchCall) => {
       const caller = deps.auth.check(call, READ_ROLES, "FindingService.WatchFindings");
       if (isAuthError(caller)) {
         call.emit("error", caller);
@@ -80,9 +99,43 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
         call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: query });
         return;
       }
-      watchFindings(call, query, deps.store, deps.watchPollMs ?? 500, deps.logger, deps.onWatcher);
+      serveWatch(call, caller, query, deps);
     },
   });
+}
+
+/** A watch within the caller's stream cap and byte budget, until the caller cancels or is revoked. */
+function serveWatch(call: WatchCall, caller: Caller, query: FindingQuery, deps: FindingServiceDeps): void {
+  let stop = (): void => undefined;
+  let open = true;
+  const end = (): void => {
+    if (!open) return;
+    open = false;
+    stop();
+    release?.();
+    deps.onWatcher?.(-1);
+  };
+  const release = deps.watchStreams.open(caller.key, {
+    revocation: caller.revocation,
+    end: (code, details) => {
+      call.emit("error", { code, details });
+      end();
+    },
+  });
+  if (!release) {
+    call.emit("error", deps.watchStreams.refusal(caller.key));
+    return;
+  }
+  deps.onWatcher?.(1);
+  stop = watchFindings(call, query, deps.store, {
+    pollMs: deps.watchPollMs ?? 500,
+    logger: deps.logger,
+    ledger: deps.unacked.stream(caller.key),
+    onWait: deps.onWatchWait,
+  });
+  call.on("cancelled", end);
+  call.on("close", end);
+  call.on("error", end);
 }
 
 interface Failure {

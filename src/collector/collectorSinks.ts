@@ -8,6 +8,12 @@ import type { FindingSink } from "../sink/FindingSink";
 import type { FindingSinks } from "../sink/FindingSinks";
 import { WebhookSender, type WebhookConfig } from "./webhook/WebhookSender";
 
+/** A finding stored for the first time, and the agent identity that sent it (sinks share fairly by it). */
+export interface NewFinding {
+  view: FindingView;
+  source: string;
+}
+
 export interface CollectorSinkOptions {
   /** --webhook-url and its secret. */
   webhook?: WebhookConfig;
@@ -15,12 +21,12 @@ export interface CollectorSinkOptions {
   logger: Logger;
 }
 
-export function registerCollectorSinks(sinks: FindingSinks<FindingView>, o: CollectorSinkOptions): void {
-  // Signed POSTs, one at a time, from a bounded queue (drops counted).
+export function registerCollectorSinks(sinks: FindingSinks<NewFinding>, o: CollectorSinkOptions): void {
+  // Signed POSTs, one at a time, from a bounded queue shared fairly between agents (drops counted).
   if (o.webhook) sinks.add(webhookSink(o.webhook, o.metrics, o.logger.child({ part: "webhook" })));
 }
 
-function webhookSink(config: WebhookConfig, metrics: CollectorMetrics, logger: Logger): FindingSink<FindingView> {
+function webhookSink(config: WebhookConfig, metrics: CollectorMetrics, logger: Logger): FindingSink<NewFinding> {
   const sender = new WebhookSender(config, logger, (outcome, queued) => {
     if (outcome) metrics.webhook.inc({ outcome });
     metrics.webhookQueue.set(queued);
@@ -30,11 +36,11 @@ function webhookSink(config: WebhookConfig, metrics: CollectorMetrics, logger: L
     name: "webhook",
     write(finding) {
       written++;
-      sender.enqueue(finding);
+      sender.enqueue(finding.view, finding.source);
     },
     stats() {
       const s = sender.stats();
-      return { written, dropped: s.dropped + s.failed };
+      return { written, dropped: s.dropped + s.evicted + s.failed };
     },
     async close() {
       sender.close();

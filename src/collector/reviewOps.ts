@@ -13,6 +13,7 @@ import type {
   StoredFinding,
   TriageEventRecord,
 } from "./store/FindingStore";
+import { MAX_PAGE_BYTES, readBoundedPage, type PageBound } from "./limits/boundedPage";
 import { BadPageToken, DEFAULT_SORT } from "./store/query";
 import { allowedTransitions } from "./store/triage";
 
@@ -39,10 +40,11 @@ export async function listFindings(
   pageSize: number,
   pageToken: string,
   sort: FindingSort = DEFAULT_SORT,
+  bound: PageBound = { maxBytes: MAX_PAGE_BYTES },
 ): Promise<Page | ReviewFailure> {
   if (pageSize > MAX_PAGE) return invalid(`page_size must be at most ${MAX_PAGE}`);
   try {
-    return await store.list(query, pageSize || DEFAULT_PAGE, pageToken, sort);
+    return await readBoundedPage(store, query, pageSize || DEFAULT_PAGE, pageToken, sort, bound);
   } catch (error) {
     if (error instanceof BadPageToken) return invalid(error.message);
     throw error;

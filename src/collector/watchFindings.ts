@@ -2,12 +2,16 @@
 // since the last poll. Polling (not an in-process event) because with PostgreSQL another
 // collector replica may have stored them. Rows become visible when their transaction
 // commits, which can be after a later received_ms was seen, so each poll looks back
-// LOOKBACK_MS and skips ids already sent.
+// LOOKBACK_MS and skips ids already sent. A sink that cannot take more (a slow reader)
+// makes the poll wait mid-page and go on from there: nothing is skipped and nothing piles
+// up in memory.
 import * as grpc from "@grpc/grpc-js";
 
 import type { MalformedMessage } from "../api/apiProto";
 import type { WatchFindingsRequest, WatchFindingsResponse } from "../api/types";
 import type { Logger } from "../log/logger";
+import { findingBytes } from "./limits/boundedPage";
+import type { WatchLedger } from "./limits/UnackedBytes";
 import { apiFromStored } from "./records";
 import type { FindingQuery, FindingStore, StoredFinding } from "./store/FindingStore";
 
@@ -17,6 +21,8 @@ const PAGE = 500;
 export interface NewFindingsSink {
   /** A finding first stored after the watch began; false stops the watch. */
   write(finding: StoredFinding): boolean | void;
+  /** A promise while the sink cannot take more; the poll waits for it. */
+  whenReady?(): Promise<void> | undefined;
   /** The store failed; the watch has stopped. */
   fail(error: Error): void;
 }
@@ -49,7 +55,10 @@ export function pollNewFindings(
           sent.set(row.id, row.receivedMs);
           newest = Math.max(newest, row.receivedMs);
           if (sink.write(row) === false) return stop();
+          const wait = sink.whenReady?.();
+          if (wait) await wait;
         }
+        if (done) return;
         if (rows.length < PAGE) break;
         after = { receivedMs: rows[rows.length - 1].receivedMs, id: rows[rows.length - 1].id };
       }
@@ -65,30 +74,39 @@ export function pollNewFindings(
   return stop;
 }
 
+export interface WatchOptions {
+  pollMs: number;
+  logger: Logger;
+  /** The caller's budget of unacknowledged bytes. */
+  ledger: WatchLedger;
+  /** The stream had to wait for its reader (metrics). */
+  onWait?: () => void;
+}
+
 export function watchFindings(
   call: grpc.ServerWritableStream<WatchFindingsRequest | MalformedMessage, WatchFindingsResponse>,
   query: FindingQuery,
   store: FindingStore,
-  pollMs: number,
-  logger: Logger,
-  onWatcher: (change: 1 | -1) => void = () => undefined,
-): void {
-  onWatcher(1);
-  let open = true;
-  const end = (): void => {
-    stop();
-    if (open) onWatcher(-1);
-    open = false;
-  };
-  const stop = pollNewFindings(query, store, pollMs, logger, {
-    write: (row) => void call.write({ finding: apiFromStored(row) }),
+  o: WatchOptions,
+): () => void {
+  const stop = pollNewFindings(query, store, o.pollMs, o.logger, {
+    write: (row) => {
+      const acked = o.ledger.sent(findingBytes(row));
+      call.write({ finding: apiFromStored(row) }, () => acked());
+    },
+    whenReady: () => {
+      if (o.ledger.ready) return undefined;
+      o.onWait?.();
+      return o.ledger.whenReady();
+    },
     fail: (error) =>
       call.emit("error", {
         code: grpc.status.UNAVAILABLE,
         details: `the collector's store failed: ${error.message}`,
       }),
   });
-  call.on("cancelled", end);
-  call.on("close", end);
-  call.on("error", end);
+  return () => {
+    stop();
+    o.ledger.close();
+  };
 }

@@ -1,7 +1,9 @@
 // The collector's metrics: ingest (findings received, stored by verdict and reason, batch
-// latency), agent streams and agents by liveness, review-side auth failures, live watchers
-// and the webhook's queue. Counted where it happens (AgentService, Authenticator, web API,
-// webhook), read from the store for the agents.
+// latency), agent streams and agents by liveness, auth failures and agent identity
+// refusals, reloads of trusted files, live watchers, the per-caller bounds (streams
+// refused, watch bytes not yet taken, pages cut short) and the webhook's queue. Counted
+// where it happens (AgentService, Authenticator, web API, webhook), read from the store
+// for the agents.
 import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from "prom-client";
 
 import type { DriftReason } from "../domain/driftReason";
@@ -48,9 +50,53 @@ export class CollectorMetrics {
     labelNames: ["api"] as const,
     registers: [this.registry],
   });
+  readonly agentRefusals = new Counter({
+    name: "driftguard_collector_agent_refusals_total",
+    help: "Agent streams or reports refused by identity, by reason (expired, wrong_audience, foreign_node, revoked...).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly reloads = new Counter({
+    name: "driftguard_collector_reloads_total",
+    help: "Changed trusted files (tls, tokens, jwks, revocations) re-read while running, by result: applied or rejected.",
+    labelNames: ["what", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly issuerKeys = new Gauge({
+    name: "driftguard_collector_issuer_keys",
+    help: "Signing keys of the cluster's issuer that agent tokens are checked with.",
+    registers: [this.registry],
+  });
+  readonly streamsRefused = new Counter({
+    name: "driftguard_collector_streams_refused_total",
+    help: "Streams refused because their caller had the most it may open, by api: agent, watch.",
+    labelNames: ["api"] as const,
+    registers: [this.registry],
+  });
+  readonly streamsRevoked = new Counter({
+    name: "driftguard_collector_streams_revoked_total",
+    help: "Open streams ended because their caller was revoked.",
+    registers: [this.registry],
+  });
+  readonly watchUnackedBytes = new Gauge({
+    name: "driftguard_collector_watch_unacked_bytes",
+    help: "Bytes sent to WatchFindings streams that their readers have not taken yet (bounded per caller).",
+    registers: [this.registry],
+  });
+  readonly watchWaits = new Counter({
+    name: "driftguard_collector_watch_waits_total",
+    help: "Times a WatchFindings stream waited for a slow reader instead of buffering more.",
+    registers: [this.registry],
+  });
+  readonly pagesCut = new Counter({
+    name: "driftguard_collector_pages_cut_total",
+    help: "Pages of findings ended before their page size because of the byte bound, by api: grpc, web.",
+    labelNames: ["api"] as const,
+    registers: [this.registry],
+  });
   readonly webhook = new Counter({
     name: "driftguard_collector_webhook_deliveries_total",
-    help: "Webhook POSTs by outcome: delivered, retried (a failed attempt), failed (gave up), dropped (queue full).",
+    help: "Webhook POSTs by outcome: delivered, retried (a failed attempt), failed (gave up), dropped (queue full), evicted (dropped to make room for a node under its fair share).",
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });

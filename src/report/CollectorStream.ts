@@ -1,7 +1,10 @@
 // Delivers the spool to the collector over AgentService.Report: heartbeats, batches read
 // from the spool, acks that let the spool forget them. On any stream failure it reconnects
 // with exponential backoff and jitter and resends everything not acknowledged (at least
-// once; the collector deduplicates by finding id).
+// once; the collector deduplicates by finding id). The credential files (CA, certificate,
+// key, the pod's token) are read at each connect and checked for changes with every
+// heartbeat: the kubelet rotates the token and a Secret's certificate in place, and the
+// stream then reconnects with the new ones, well before the old token expires.
 //
 // Runs on the agent's JS thread; never blocks it (all waits are timers and stream events).
 import * as grpc from "@grpc/grpc-js";
@@ -12,8 +15,11 @@ import { Backoff } from "../util/backoff";
 import {
   createAgentClient,
   encodeBatchRequest,
+  readCredentialFiles,
+  reportMetadata,
   type AgentServiceClient,
   type CollectorConnection,
+  type CredentialFiles,
 } from "./agentClient";
 import type { Spool } from "./spool/Spool";
 
@@ -55,7 +61,9 @@ interface Inflight {
 }
 
 export class CollectorStream {
-  private readonly client: AgentServiceClient;
+  private client: AgentServiceClient;
+  /** The files the client and the current stream were made with. */
+  private files: CredentialFiles;
   private call?: grpc.ClientDuplexStream<Buffer | object, object>;
   private inflight: Inflight[] = [];
   private cursor = 0;
@@ -75,14 +83,18 @@ export class CollectorStream {
     ackLatenciesMs: [],
   };
 
+  /** Throws when a credential file cannot be read now. */
   constructor(private readonly o: CollectorStreamOptions) {
-    this.client = createAgentClient(o.connection);
+    this.files = readCredentialFiles(o.connection);
+    this.client = createAgentClient(o.connection, this.files);
     this.backoff = new Backoff({ initialMs: o.backoff?.initialMs ?? 250, maxMs: o.backoff?.maxMs ?? 10_000 });
   }
 
   start(): void {
     this.connect();
-    this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), this.o.heartbeatMs ?? 10_000);
+    this.heartbeatTimer = setInterval(() => {
+      if (!this.renewIfRotated()) this.sendHeartbeat();
+    }, this.o.heartbeatMs ?? 10_000);
     this.heartbeatTimer.unref();
   }
 
@@ -115,7 +127,16 @@ export class CollectorStream {
 
   private connect(): void {
     if (this.stopped) return;
-    const call = this.client.Report();
+    try {
+      this.useFiles(readCredentialFiles(this.o.connection));
+    } catch (error) {
+      this.s.lastError = (error as Error).message;
+      const delay = this.backoff.next();
+      this.o.logger.error({ err: this.s.lastError, retryInMs: delay }, "collector credentials unreadable");
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+      return;
+    }
+    const call = this.client.Report(reportMetadata(this.files));
     this.call = call;
     this.inflight = [];
     this.cursor = this.o.spool.acked;
@@ -199,6 +220,34 @@ export class CollectorStream {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /** A new client when the TLS files changed (a token alone needs only a new stream). */
+  private useFiles(files: CredentialFiles): void {
+    if (tlsChanged(files, this.files)) {
+      this.client.close();
+      this.client = createAgentClient(this.o.connection, files);
+    }
+    this.files = files;
+  }
+
+  /** Reconnects at once when a credential file changed; true if it did. */
+  private renewIfRotated(): boolean {
+    const call = this.call;
+    if (!call) return false;
+    let files: CredentialFiles;
+    try {
+      files = readCredentialFiles(this.o.connection);
+    } catch {
+      return false; // mid-rotation; the stream keeps its credentials, the next check reads again
+    }
+    if (files.token === this.files.token && !tlsChanged(files, this.files)) return false;
+    this.o.logger.info("collector credentials rotated; reconnecting with the new ones");
+    this.call = undefined;
+    call.cancel(); // its unacknowledged batches are sent again on the new stream
+    clearTimeout(this.ackTimer);
+    this.connect();
+    return true;
+  }
+
   private sendHeartbeat(): void {
     this.call?.write({ heartbeat: this.o.heartbeat() });
   }
@@ -215,4 +264,9 @@ export class CollectorStream {
     );
     this.ackTimer.unref();
   }
+}
+
+function tlsChanged(a: CredentialFiles, b: CredentialFiles): boolean {
+  const same = (x?: Buffer, y?: Buffer) => x === y || (!!x && !!y && x.equals(y));
+  return !same(a.ca, b.ca) || !same(a.key, b.key) || !same(a.cert, b.cert);
 }

@@ -16,12 +16,22 @@ export interface CollectorConnection {
   /** The agent's certificate and key (mTLS). */
   certFile?: string;
   keyFile?: string;
+  /** The pod's projected ServiceAccount token, sent with every stream (the kubelet rotates it). */
+  tokenFile?: string;
   /** Plaintext, for local trials only. */
   insecure?: boolean;
 }
 
+/** What the files held when read. */
+export interface CredentialFiles {
+  ca?: Buffer;
+  key?: Buffer;
+  cert?: Buffer;
+  token?: string;
+}
+
 export type AgentServiceClient = grpc.Client & {
-  Report(options?: grpc.CallOptions): grpc.ClientDuplexStream<Buffer | object, object>;
+  Report(metadata?: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<Buffer | object, object>;
 };
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -34,21 +44,34 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_reconnect_backoff_ms": 5_000,
 };
 
-export function collectorCredentials(c: CollectorConnection): grpc.ChannelCredentials {
-  if (c.insecure) return grpc.credentials.createInsecure();
+/** Reads the connection's files; throws naming the one that cannot be read. */
+export function readCredentialFiles(c: CollectorConnection): CredentialFiles {
+  const files: CredentialFiles = {};
+  if (c.tokenFile) {
+    files.token = readFile(c.tokenFile, "collector token").toString("utf8").trim();
+    if (!files.token) throw new Error(`the collector token file ${c.tokenFile} is empty`);
+  }
+  if (c.insecure) return files;
   if (!c.caFile || !c.certFile || !c.keyFile) {
     throw new Error(
       "the collector connection needs --collector-ca, --agent-cert and --agent-key (or --collector-insecure)",
     );
   }
-  return grpc.credentials.createSsl(
-    readPem(c.caFile, "collector CA"),
-    readPem(c.keyFile, "agent key"),
-    readPem(c.certFile, "agent certificate"),
-  );
+  files.ca = readFile(c.caFile, "collector CA");
+  files.key = readFile(c.keyFile, "agent key");
+  files.cert = readFile(c.certFile, "agent certificate");
+  return files;
 }
 
-export function createAgentClient(c: CollectorConnection): AgentServiceClient {
+export function collectorCredentials(files: CredentialFiles): grpc.ChannelCredentials {
+  if (!files.ca) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(files.ca, files.key, files.cert);
+}
+
+export function createAgentClient(
+  c: CollectorConnection,
+  files: CredentialFiles = readCredentialFiles(c),
+): AgentServiceClient {
   const definition = serviceDefinition("AgentService");
   const encode = definition.Report.requestSerialize;
   definition.Report = {
@@ -56,7 +79,14 @@ export function createAgentClient(c: CollectorConnection): AgentServiceClient {
     requestSerialize: (value: object) => (Buffer.isBuffer(value) ? value : encode(value)),
   };
   const Client = grpc.makeGenericClientConstructor(definition, "AgentService");
-  return new Client(c.address, collectorCredentials(c), CHANNEL_OPTIONS) as unknown as AgentServiceClient;
+  return new Client(c.address, collectorCredentials(files), CHANNEL_OPTIONS) as unknown as AgentServiceClient;
+}
+
+/** The metadata a Report stream carries: the agent's token, when it has one. */
+export function reportMetadata(files: CredentialFiles): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  if (files.token) metadata.set("authorization", `Bearer ${files.token}`);
+  return metadata;
 }
 
 /** A ReportRequest{batch} from encoded Finding messages. */
@@ -69,7 +99,7 @@ export function encodeBatchRequest(batchId: number, findings: Uint8Array[]): Buf
   return Buffer.from(w.finish());
 }
 
-function readPem(file: string, what: string): Buffer {
+function readFile(file: string, what: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (error) {

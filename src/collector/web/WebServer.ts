@@ -1,7 +1,8 @@
 // The review page: HTTPS on its own port (--web-listen, default :7444), beside the gRPC
 // port. A listener of its own because grpc-js owns its HTTP/2 server and serves nothing
 // else; same certificate and key, and client certificates requested (not required) and
-// checked against --client-ca as for gRPC. Plain HTTP only with --insecure.
+// checked against --client-ca as for gRPC, and followed when they change on disk. Plain
+// HTTP only with --insecure.
 //
 // Serves the page's files (staticFiles.ts) and its JSON API (webApi.ts). Headers keep the
 // page from being framed or sniffed and allow scripts and styles from this origin only.
@@ -10,7 +11,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 
 import { parseListenAddress } from "../../metrics/listenAddress";
-import { readPem, type TlsFiles } from "../auth/serverCredentials";
+import type { ServerTls, TlsMaterial } from "../auth/serverCredentials";
 import { sendError } from "./httpUtil";
 import { loadStaticFiles, type StaticFile } from "./staticFiles";
 import { handleApi, type WebApiDeps } from "./webApi";
@@ -19,7 +20,7 @@ export interface WebServerOptions extends WebApiDeps {
   /** HOST:PORT or :PORT; port 0 picks a free one. */
   listen: string;
   /** undefined: plain HTTP (--insecure). */
-  tls?: TlsFiles;
+  tls?: ServerTls;
 }
 
 const CSP = [
@@ -46,19 +47,21 @@ export class WebServer {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       void respond(o, files, req, res);
     };
-    const server = o.tls
-      ? https.createServer(
-          {
-            cert: readPem(o.tls.certFile, "--tls-cert"),
-            key: readPem(o.tls.keyFile, "--tls-key"),
-            ca: readPem(o.tls.clientCaFile, "--client-ca"),
-            requestCert: true,
-            rejectUnauthorized: false, // reviewers with a token only; the Authenticator decides
-            minVersion: "TLSv1.2",
-          },
-          handler,
-        )
-      : http.createServer(handler);
+    let server: http.Server;
+    if (o.tls) {
+      const secure = https.createServer(
+        {
+          ...secureContextOf(o.tls.material),
+          requestCert: true,
+          rejectUnauthorized: false, // reviewers with a token only; the Authenticator decides
+        },
+        handler,
+      );
+      o.tls.onChange((material) => secure.setSecureContext(secureContextOf(material)));
+      server = secure;
+    } else {
+      server = http.createServer(handler);
+    }
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(address.port, address.host, () => {
@@ -79,6 +82,10 @@ export class WebServer {
     this.server.closeAllConnections();
     await closed;
   }
+}
+
+function secureContextOf(m: TlsMaterial): { cert: Buffer; key: Buffer; ca: Buffer; minVersion: "TLSv1.2" } {
+  return { cert: m.certificate, key: m.privateKey, ca: m.caCertificate, minVersion: "TLSv1.2" };
 }
 
 async function respond(

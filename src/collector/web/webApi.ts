@@ -14,6 +14,8 @@ import {
   type Caller,
   type Role,
 } from "../auth/Authenticator";
+import type { PageBound } from "../limits/boundedPage";
+import type { CallerStreams } from "../limits/CallerStreams";
 import { apiFromEvent, apiFromStored } from "../records";
 import { getFinding, isFailure, listFindings, updateTriage, type ReviewFailure } from "../reviewOps";
 import type { FindingStore } from "../store/FindingStore";
@@ -32,6 +34,10 @@ export interface WebApiDeps {
   pollMs: number;
   heartbeatMs: number;
   onWatcher?: (change: 1 | -1) => void;
+  /** Open live-update streams per reviewer (shared with WatchFindings). */
+  watchStreams: CallerStreams;
+  /** Pages of findings end early past this many bytes. */
+  pageBound: PageBound;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, caller: Caller) => Promise<void>;
@@ -65,7 +71,14 @@ const ROUTES: Route[] = [
     handle: (deps) => async (_req, res, url) => {
       const request = tableRequest(url.searchParams);
       if (typeof request === "string") return sendError(res, 400, request);
-      const page = await listFindings(deps.store, request.query, request.pageSize, request.pageToken, request.sort);
+      const page = await listFindings(
+        deps.store,
+        request.query,
+        request.pageSize,
+        request.pageToken,
+        request.sort,
+        deps.pageBound,
+      );
       if (isFailure(page)) return fail(res, page);
       const body: FindingsResponse = {
         findings: page.findings.map((f) => findingView(apiFromStored(f))),
@@ -126,9 +139,15 @@ const ROUTES: Route[] = [
     method: "GET",
     pattern: /^\/api\/events$/,
     roles: READ_ROLES,
-    handle: (deps) => async (req, res, url) => {
+    handle: (deps) => async (req, res, url, caller) => {
       const request = tableRequest(url.searchParams);
       if (typeof request === "string") return sendError(res, 400, request);
+      const release = deps.watchStreams.open(caller.key, {
+        revocation: caller.revocation,
+        end: () => res.destroy(),
+      });
+      if (!release) return sendError(res, 429, deps.watchStreams.refusal(caller.key).details);
+      req.once("close", release);
       serveLiveEvents(req, res, request.query, deps);
     },
   },

@@ -23,6 +23,7 @@ export function authenticate(
       transportSecurityType: socket.encrypted ? "ssl" : undefined,
       sslPeerCertificate: socket.authorized && socket.getPeerCertificate ? socket.getPeerCertificate() : undefined,
     }),
+    getPeer: () => `${req.socket.remoteAddress ?? "unknown"}:${req.socket.remotePort ?? 0}`,
   };
   return auth.check(call, roles, `web ${what}`);
 }

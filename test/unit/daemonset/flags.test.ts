@@ -6,6 +6,7 @@ import { X509Certificate } from "node:crypto";
 
 import { agentArgs, agentConfigFromArgs } from "../../../src/cli/agentCommand";
 import { collectorConfigFromArgs } from "../../../src/cli/collectorCommand";
+import { DEFAULT_AGENT_SERVICE_ACCOUNT } from "../../../src/collector/CollectorTrust";
 import { TokenFile } from "../../../src/collector/auth/TokenFile";
 import { parseListenAddress } from "../../../src/metrics/listenAddress";
 import { OVERLAYS, find, rendered, type K8sObject } from "./kustomize";
@@ -106,6 +107,36 @@ describe("daemonset: agent and collector flags", function () {
           assert.match(source.name, /^driftguard-agent-tls-/, name);
           assert.ok(source.key in dataOf(objects(), "Secret", source.name), `${name}: no key ${source.key}`);
         }
+      });
+
+      it("gives the agent its pod's token for the collector, projected where the flag points", () => {
+        const pod = podOf(agentDaemonSet(objects()));
+        const container = onlyContainer(pod);
+        const { reporter } = agentArgs(flagArgv(container, FROM_ELSEWHERE), {});
+        const file = reporter?.tokenFile ?? "(none)";
+        const mount = mountHolding(container, file);
+        assert.equal(mount.readOnly, true);
+        const sources = volume(pod, mount.name).projected?.sources ?? [];
+        const token = sources.find((s) => s.serviceAccountToken?.path === file.slice(mount.mountPath.length + 1));
+        assert.equal(token?.serviceAccountToken?.audience, "driftguard-collector", file);
+      });
+
+      it("binds agents to nodes: the collector checks tokens of the agents' cluster and ServiceAccount", () => {
+        const agentPod = podOf(agentDaemonSet(objects()));
+        const { reporter } = agentArgs(flagArgv(onlyContainer(agentPod), FROM_ELSEWHERE), {});
+        const config = collectorConfigFromArgs(
+          flagArgv(onlyContainer(podOf(collectorDeployment(objects()))), FROM_ELSEWHERE),
+          {},
+        );
+        assert.match(config.agentToken?.issuer ?? "", /^https:\/\//);
+        assert.equal(
+          config.agentToken?.cluster,
+          reporter?.clusterName,
+          "the agents report for the cluster the collector expects",
+        );
+        const sa = config.agentToken?.serviceAccount ?? DEFAULT_AGENT_SERVICE_ACCOUNT;
+        const agentSa = find(objects(), "ServiceAccount", agentPod.serviceAccountName ?? "default");
+        assert.equal(sa, `${agentSa.metadata.namespace}/${agentSa.metadata.name}`);
       });
 
       it("configures the collector with flags it knows, TLS on and its files mounted", () => {

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { schemaProblems } from "./k8sSchema";
 import { installedPolicies } from "./installedPolicies";
 import { DAEMONSET, ROOT, SERVER_NAMES, sharedCopy, type K8sObject } from "./kustomize";
-import { agentDaemonSet, envOf, onlyContainer, podOf } from "./workloads";
+import { agentDaemonSet, collectorDeployment, envOf, onlyContainer, podOf } from "./workloads";
 
 const README = fs.readFileSync(path.join(DAEMONSET, "README.md"), "utf8");
 
@@ -24,7 +24,7 @@ function exampleFiles(): { file: string; text: string }[] {
 describe("daemonset: README example", function () {
   this.timeout(60000);
 
-  it("renders the my-cluster overlay at each step, valid, with the registry and cluster name set", async () => {
+  it("renders the my-cluster overlay at each step, valid, with the registry, cluster and issuer set", async () => {
     const files = exampleFiles();
     assert.ok(files.filter((f) => f.file === "my-cluster/kustomization.yaml").length >= 2, "install, then a policy");
     const copy = sharedCopy();
@@ -36,7 +36,16 @@ describe("daemonset: README example", function () {
       for (const object of objects) assert.deepEqual(await schemaProblems(object), [], `${file}: ${object.kind}`);
       const agent = onlyContainer(podOf(agentDaemonSet(objects)));
       assert.match(agent.image ?? "", /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/driftguard:\d+\.\d+\.\d+$/);
-      assert.notEqual(envOf(agent, "DRIFTGUARD_CLUSTER_NAME")?.value ?? "", "");
+      const cluster = envOf(agent, "DRIFTGUARD_CLUSTER_NAME")?.value ?? "";
+      assert.notEqual(cluster, "your-cluster", "the base's placeholder");
+      const collector = onlyContainer(podOf(collectorDeployment(objects)));
+      assert.equal(
+        envOf(collector, "DRIFTGUARD_AGENT_TOKEN_CLUSTER")?.value,
+        cluster,
+        "agents' and collector's cluster",
+      );
+      const issuer = envOf(collector, "DRIFTGUARD_AGENT_TOKEN_ISSUER")?.value ?? "";
+      assert.match(issuer, /^https:\/\/oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[0-9A-Z]{32}$/, "an EKS issuer");
     }
     // The last step: payments enforced, everything else still audited.
     const policies = installedPolicies(objects);

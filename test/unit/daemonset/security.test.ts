@@ -124,7 +124,7 @@ describe("daemonset: security", function () {
         }
       });
 
-      it("gives no pod a service-account token, and nobody API permissions", () => {
+      it("gives no pod an API token, nobody API permissions, the agent one token for the collector only", () => {
         for (const w of workloads(objects())) assert.equal(w.pod.automountServiceAccountToken, false, w.name);
         for (const sa of objects().filter((o) => o.kind === "ServiceAccount")) {
           assert.equal(sa.automountServiceAccountToken, false, sa.metadata.name);
@@ -134,6 +134,20 @@ describe("daemonset: security", function () {
           rbac.map((o) => `${o.kind}/${o.metadata.name}`),
           [],
         );
+        // A projected token for any audience but the API server's is refused by the API server.
+        const tokens = workloads(objects()).flatMap((w) =>
+          (w.pod.volumes ?? []).flatMap((v) =>
+            (v.projected?.sources ?? []).flatMap((s) =>
+              s.serviceAccountToken ? [{ w: w.name, ...s.serviceAccountToken }] : [],
+            ),
+          ),
+        );
+        assert.deepEqual(
+          tokens.map((t) => [t.w, t.audience]),
+          [["driftguard-agent", "driftguard-collector"]],
+        );
+        const lifetime = tokens[0].expirationSeconds ?? 3600;
+        assert.ok(lifetime >= 600 && lifetime <= 86_400, `the collector refuses tokens living over a day: ${lifetime}`);
       });
 
       it("shares host namespaces and host paths only with the agent, and only hostPID and its state dir", () => {
@@ -219,7 +233,7 @@ describe("daemonset: security", function () {
         assert.equal(caCert("driftguard-agent-tls"), caCert("driftguard-collector-tls"), "one CA");
       });
 
-      it("denies all traffic but the agents' to the collector, DNS, reviewers' and Prometheus'", () => {
+      it("denies all traffic but the agents' to the collector, DNS, the issuer's keys, reviewers' and Prometheus'", () => {
         const all = objects().filter((o) => o.kind === "NetworkPolicy") as NetworkPolicy[];
         const deny = all.find((p) => Object.keys(p.spec.podSelector).length === 0);
         assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
@@ -236,7 +250,9 @@ describe("daemonset: security", function () {
           "namespaces driftguard.dev/reviewer-access=true: 7443/TCP 7444/TCP",
           "pods agent: 7443/TCP",
         ]);
-        const collectorEgress = overlay === "postgres" ? ["anywhere: 53/TCP 53/UDP", "anywhere: 5432/TCP"] : [];
+        // The OIDC issuer's keys (HTTPS) and DNS; PostgreSQL's port with that overlay.
+        const collectorEgress = ["anywhere: 443/TCP", "anywhere: 53/TCP 53/UDP"];
+        if (overlay === "postgres") collectorEgress.push("anywhere: 5432/TCP");
         assert.deepEqual(rules(COLLECTOR, "egress"), collectorEgress);
       });
 
