@@ -29,6 +29,10 @@ export interface AgentTokenConfig {
   audience?: string;
   /** NAMESPACE/NAME of the agents' ServiceAccount. Default driftguard/driftguard-agent. */
   serviceAccount?: string;
+  /** Clock skew allowed on exp, nbf and iat. Default 60 s. */
+  skewMs?: number;
+  /** A JWKS URL: fetched again this often [10 min], and for an unknown key at most this often [30 s]. */
+  keyRefresh?: { everyMs?: number; minIntervalMs?: number };
 }
 
 export interface TrustConfig {
@@ -136,6 +140,8 @@ export class CollectorTrust {
       issuer: c.issuer,
       jwks: c.jwks,
       reloadMs,
+      refreshMs: c.keyRefresh?.everyMs,
+      minRefetchMs: c.keyRefresh?.minIntervalMs,
       logger: deps.logger.child({ part: "issuer-keys" }),
       onReload: (what, result) => deps.metrics.reloads.inc({ what, result }),
       onKeys: (count) => deps.metrics.issuerKeys.set(count),
@@ -146,6 +152,7 @@ export class CollectorTrust {
       audience: c.audience ?? DEFAULT_AUDIENCE,
       namespace,
       serviceAccount,
+      skewMs: c.skewMs,
     };
     return new AgentTokenVerifier(policy, this.issuerKeys);
   }

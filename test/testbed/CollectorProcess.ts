@@ -43,6 +43,11 @@ export class CollectorProcess {
     return this.child.pid!;
   }
 
+  /** The gRPC port it listens on (from its "collector started" line; --listen HOST:0 picks one). */
+  get port(): number {
+    return Number(this.lines.find((l) => l.msg === "collector started")?.port);
+  }
+
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when it exited. */
   async stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);

@@ -8,6 +8,7 @@ import pino from "pino";
 import { Collector, type CollectorConfig } from "../../src/collector/Collector";
 import { FindingsClient } from "../../src/collector/findingsClient";
 import type { CollectorConnection } from "../../src/report/agentClient";
+import type { TlsFiles } from "../../src/collector/auth/serverCredentials";
 import type { CertFiles } from "../../src/collector/certs";
 import { testCerts, testTokens, type TestCerts } from "./testCerts";
 
@@ -17,8 +18,8 @@ export interface Harness {
   address: string;
   certs: TestCerts;
   tokens: ReturnType<typeof testTokens>;
-  /** The collector's AgentService as an agent with `cert` sees it. */
-  agentConnection(cert?: CertFiles): CollectorConnection;
+  /** The collector's AgentService as an agent with `cert` (and the token in `tokenFile`) sees it. */
+  agentConnection(cert?: CertFiles, tokenFile?: string): CollectorConnection;
   findings(token?: string): FindingsClient;
   /** https://localhost:PORT of the review page. */
   webUrl: string;
@@ -32,6 +33,13 @@ export interface HarnessOptions {
   maxMessageBytes?: number;
   webhook?: CollectorConfig["webhook"];
   agentHeartbeatMs?: number;
+  agentToken?: CollectorConfig["agentToken"];
+  revocationsFile?: string;
+  limits?: CollectorConfig["limits"];
+  /** Default 100 ms: tests see reloads quickly. */
+  reloadMs?: number;
+  /** Instead of the shared test certificates (tests that rewrite the files). */
+  tls?: TlsFiles;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -42,7 +50,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     {
       listen: "127.0.0.1:0",
       db: options.db ?? `sqlite:${path.join(dir, "findings.db")}`,
-      tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientCaFile: certs.ca.certFile },
+      tls: options.tls ?? {
+        certFile: certs.server.certFile,
+        keyFile: certs.server.keyFile,
+        clientCaFile: certs.ca.certFile,
+      },
       tokensFile: tokens.file,
       retentionDays: 0,
       maxMessageBytes: options.maxMessageBytes,
@@ -51,6 +63,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       metricsAddress: "127.0.0.1:0",
       webhook: options.webhook,
       agentHeartbeatMs: options.agentHeartbeatMs,
+      agentToken: options.agentToken,
+      revocationsFile: options.revocationsFile,
+      limits: options.limits,
+      reloadMs: options.reloadMs ?? 100,
     },
     pino({ level: process.env.DRIFTGUARD_TEST_LOG ?? "silent" }),
   ).catch((error: unknown) => {
@@ -65,11 +81,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     address,
     certs,
     tokens,
-    agentConnection: (cert = certs.agent) => ({
+    agentConnection: (cert = certs.agent, tokenFile?: string) => ({
       address,
       caFile: certs.ca.certFile,
       certFile: cert.certFile,
       keyFile: cert.keyFile,
+      tokenFile,
     }),
     webUrl: `https://localhost:${collector.webPort}`,
     metricsUrl: `http://127.0.0.1:${collector.metricsPort}`,

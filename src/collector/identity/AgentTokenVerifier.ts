@@ -54,6 +54,7 @@ export interface TokenIdentity {
   podUid: string;
   /** The token's jti ("" when absent). */
   tokenId: string;
+  /** Until when it is accepted: its exp plus the clock skew allowed. */
   expiresMs: number;
 }
 
@@ -104,7 +105,7 @@ export class AgentTokenVerifier {
       pod: String(pod.name ?? ""),
       podUid: String(pod.uid ?? ""),
       tokenId: typeof c.jti === "string" ? c.jti : "",
-      expiresMs: exp,
+      expiresMs: exp + skew,
     };
   }
 }

@@ -24,6 +24,8 @@ export interface IssuerKeysOptions {
   reloadMs: number;
   /** How often a JWKS URL is fetched again. Default 10 min. */
   refreshMs?: number;
+  /** A fetch for an unknown key at most this often. Default 30 s. */
+  minRefetchMs?: number;
   onReload?(what: string, result: ReloadResult): void;
   /** Keys changed (metrics). */
   onKeys?(count: number): void;
@@ -71,7 +73,7 @@ export class IssuerKeys {
   async find(kid: string | undefined, alg: JwtAlgorithm): Promise<VerificationKey | undefined> {
     const found = this.keys?.find(kid, alg);
     if (found || this.watch) return found;
-    if (Date.now() - this.lastFetchMs >= MIN_REFETCH_MS) await this.fetch();
+    if (Date.now() - this.lastFetchMs >= (this.o.minRefetchMs ?? MIN_REFETCH_MS)) await this.fetch();
     else await this.fetching;
     return this.keys?.find(kid, alg);
   }
