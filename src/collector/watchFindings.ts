@@ -3,8 +3,8 @@
 // collector replica may have stored them. Rows become visible when their transaction
 // commits, which can be after a later received_ms was seen, so each poll looks back
 // LOOKBACK_MS and skips ids already sent. A sink that cannot take more (a slow reader)
-// makes the poll wait mid-page and go on from there: nothing is skipped and nothing piles
-// up in memory.
+// makes the poll drop its page, wait, and go on after the last row it sent: nothing is
+// skipped and nothing piles up in memory (the store is the buffer).
 import * as grpc from "@grpc/grpc-js";
 
 import type { MalformedMessage } from "../api/apiProto";
@@ -16,7 +16,8 @@ import { apiFromStored } from "./records";
 import type { FindingQuery, FindingStore, StoredFinding } from "./store/FindingStore";
 
 const LOOKBACK_MS = 10_000;
-const PAGE = 500;
+/** Rows read per query: findings are up to ~100 KB, and a page is in memory at once. */
+const PAGE = 50;
 
 export interface NewFindingsSink {
   /** A finding first stored after the watch began; false stops the watch. */
@@ -47,20 +48,27 @@ export function pollNewFindings(
   const poll = async (): Promise<void> => {
     try {
       let after = { receivedMs: newest - LOOKBACK_MS, id: "" };
+      let wait: Promise<void> | undefined;
       for (;;) {
+        if (wait) {
+          // The page that filled the sink is gone (not held while waiting); go on after its last row sent.
+          await wait;
+          wait = undefined;
+          if (done) return;
+        }
         const rows = await store.receivedAfter(query, after, PAGE);
         for (const row of rows) {
           if (done) return;
+          after = { receivedMs: row.receivedMs, id: row.id };
           if (row.receivedMs < startedAt || sent.has(row.id)) continue;
           sent.set(row.id, row.receivedMs);
           newest = Math.max(newest, row.receivedMs);
           if (sink.write(row) === false) return stop();
-          const wait = sink.whenReady?.();
-          if (wait) await wait;
+          wait = sink.whenReady?.();
+          if (wait) break;
         }
         if (done) return;
-        if (rows.length < PAGE) break;
-        after = { receivedMs: rows[rows.length - 1].receivedMs, id: rows[rows.length - 1].id };
+        if (!wait && rows.length < PAGE) break;
       }
       for (const [id, received] of sent) if (received < newest - LOOKBACK_MS) sent.delete(id);
       if (!done) timer = setTimeout(() => void poll(), pollMs);

@@ -8,7 +8,7 @@ import { encodePageToken, keyOf } from "../store/query";
 
 /** A page's findings, at most this many bytes (one finding larger than that is sent alone). */
 export const MAX_PAGE_BYTES = 2 << 20;
-const READ_CHUNK = 200;
+const READ_CHUNK = 100;
 /** Numbers, enums, timestamps, field tags and JSON names: far less than this per finding. */
 const FIXED_BYTES = 512;
 

@@ -134,7 +134,7 @@ export class PostgresStore implements FindingStore {
     const n = filter.params.length;
     const result = await this.pool.query(
       `SELECT ${COLUMNS} FROM findings
-       ${joinWhere(filter.where, `(received_ms > ${p(n + 1)} OR (received_ms = ${p(n + 1)} AND id > ${p(n + 2)}))`)}
+       ${joinWhere(filter.where, `received_ms >= ${p(n + 1)} AND (received_ms > ${p(n + 1)} OR id > ${p(n + 2)})`)}
        ORDER BY received_ms, id LIMIT ${p(n + 3)}`,
       [...filter.params, after.receivedMs, after.id, limit],
     );
