@@ -40,7 +40,9 @@ export class FindingsClient {
 
   constructor(private readonly o: FindingsClientOptions) {
     const Client = grpc.makeGenericClientConstructor(serviceDefinition("FindingService"), "FindingService");
-    this.client = new Client(o.address, credentials(o)) as grpc.Client & Record<string, unknown>;
+    // The collector sends up to 16 MiB (a finding with its long triage history); pages are ~2 MiB.
+    const options = { "grpc.max_receive_message_length": 16 << 20 };
+    this.client = new Client(o.address, credentials(o), options) as grpc.Client & Record<string, unknown>;
     if (o.token) this.metadata.set("authorization", `Bearer ${o.token}`);
   }
 

@@ -1,5 +1,6 @@
 // Collector ingest, SQLite and PostgreSQL (durable settings: fsync on), over mTLS on loopback
-// with the agent's real reporter:
+// with the agent's real reporter, the agent bound to its node by a ServiceAccount token
+// (checked at each stream's start; each finding's node and cluster against it):
 //   backlog: N findings already in an agent's spool (as after a collector outage) drain to
 //            the collector; findings/s from connect to the last ack, and send→ack latency.
 //   steady:  findings written at a fixed rate (a busy node); ack latency p50/p99.
@@ -14,6 +15,7 @@ import { startReporter, type Reporter, type ReporterConfig } from "../../src/rep
 import { startHarness, type Harness } from "../testbed/collectorHarness";
 import { driftFinding } from "../testbed/findingFixtures";
 import { PostgresTestBed } from "../testbed/PostgresTestBed";
+import { TEST_ISSUER, TestIssuer } from "../testbed/testIssuer";
 
 const BACKLOG = 20_000;
 const STEADY_PER_SEC = 2_000;
@@ -34,13 +36,19 @@ async function until(test: () => boolean, timeoutMs: number, what: string): Prom
 }
 
 async function benchStore(store: string, db: string | undefined, offset: number): Promise<void> {
-  const h: Harness = await startHarness({ db });
+  const issuer = new TestIssuer();
+  const h: Harness = await startHarness({
+    db,
+    agentToken: { issuer: TEST_ISSUER, cluster: "bench", jwks: issuer.jwksFile },
+  });
+  const tokenFile = path.join(h.dir, "agent-token");
+  issuer.writeToken(tokenFile, issuer.token("node-a")); // driftFinding()'s node
   try {
     const config = (stateDir: string, address = h.address): ReporterConfig => ({
-      ...h.agentConnection(),
+      ...h.agentConnection(undefined, tokenFile),
       address,
       clusterName: "bench",
-      nodeName: "node-bench",
+      nodeName: "node-a",
       stateDir: path.join(h.dir, stateDir),
       spoolMaxBytes: 256 << 20,
       backoff: { initialMs: 50, maxMs: 200 },
@@ -104,6 +112,7 @@ async function benchStore(store: string, db: string | undefined, offset: number)
     });
   } finally {
     await h.stop();
+    issuer.remove();
   }
 }
 
