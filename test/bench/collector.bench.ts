@@ -40,6 +40,7 @@ async function benchStore(store: string, db: string | undefined, offset: number)
   const h: Harness = await startHarness({
     db,
     agentToken: { issuer: TEST_ISSUER, cluster: "bench", jwks: issuer.jwksFile },
+    reloadMs: 5000, // the collector's default; tests poll faster
   });
   const tokenFile = path.join(h.dir, "agent-token");
   issuer.writeToken(tokenFile, issuer.token("node-a")); // driftFinding()'s node
