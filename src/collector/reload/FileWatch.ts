@@ -25,7 +25,9 @@ export interface FileWatchOptions {
 export class FileWatch {
   private readonly timer: NodeJS.Timeout;
   private digest: string;
-  private polling = false;
+  /** The poll running or last run, and the one queued behind it. */
+  private running: Promise<void> = Promise.resolve();
+  private queued?: Promise<void>;
 
   /** `initial`: the contents already in force (read at start). */
   constructor(
@@ -41,38 +43,42 @@ export class FileWatch {
     clearInterval(this.timer);
   }
 
-  /** Reads the files now and applies them if they changed (tests call it to skip the wait). */
-  async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
+  /**
+   * Reads the files and applies them if they changed; resolves once a read that started after
+   * this call is done (tests call it after writing a file instead of waiting for the timer).
+   */
+  poll(): Promise<void> {
+    // At most one poll queued behind the running one: it reads whatever was written before it starts.
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.pollOnce();
+    });
+    this.running = this.queued;
+    return this.queued;
+  }
+
+  private async pollOnce(): Promise<void> {
+    let contents: Buffer[];
     try {
-      let contents: Buffer[];
-      try {
-        contents = await Promise.all(this.o.files.map((f) => fs.promises.readFile(f)));
-      } catch (error) {
-        // Mid-swap, or removed: keep what is in force, try again at the next poll.
-        this.o.logger.warn(
-          { what: this.o.what, err: (error as Error).message },
-          "cannot re-read; keeping the previous",
-        );
-        return;
-      }
-      const digest = digestOf(contents);
-      if (digest === this.digest) return;
-      this.digest = digest; // a rejected version is not retried until the files change again
-      try {
-        this.o.apply(contents);
-        this.o.logger.info({ what: this.o.what, files: this.o.files }, "reloaded");
-        this.o.onReload?.(this.o.what, "applied");
-      } catch (error) {
-        this.o.logger.error(
-          { what: this.o.what, err: (error as Error).message },
-          "changed files rejected; the previous stay in force",
-        );
-        this.o.onReload?.(this.o.what, "rejected");
-      }
-    } finally {
-      this.polling = false;
+      contents = await Promise.all(this.o.files.map((f) => fs.promises.readFile(f)));
+    } catch (error) {
+      // Mid-swap, or removed: keep what is in force, try again at the next poll.
+      this.o.logger.warn({ what: this.o.what, err: (error as Error).message }, "cannot re-read; keeping the previous");
+      return;
+    }
+    const digest = digestOf(contents);
+    if (digest === this.digest) return;
+    this.digest = digest; // a rejected version is not retried until the files change again
+    try {
+      this.o.apply(contents);
+      this.o.logger.info({ what: this.o.what, files: this.o.files }, "reloaded");
+      this.o.onReload?.(this.o.what, "applied");
+    } catch (error) {
+      this.o.logger.error(
+        { what: this.o.what, err: (error as Error).message },
+        "changed files rejected; the previous stay in force",
+      );
+      this.o.onReload?.(this.o.what, "rejected");
     }
   }
 }
