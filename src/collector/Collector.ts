@@ -114,8 +114,12 @@ export class Collector {
       await store.close();
       throw error;
     }
-    const agentStreams = new CallerStreams(limits.agentStreams, () => metrics.streamsRefused.inc({ api: "agent" }));
-    const watchStreams = new CallerStreams(limits.watchStreams, () => metrics.streamsRefused.inc({ api: "watch" }));
+    const agentStreams = new CallerStreams(limits.agentStreams, "replace-oldest", () =>
+      metrics.streamsRefused.inc({ api: "agent" }),
+    );
+    const watchStreams = new CallerStreams(limits.watchStreams, "refuse", () =>
+      metrics.streamsRefused.inc({ api: "watch" }),
+    );
     trust.onRevocations((revocations) => {
       const ended = agentStreams.endRevoked(revocations) + watchStreams.endRevoked(revocations);
       metrics.streamsRevoked.inc(ended);
@@ -132,6 +136,9 @@ export class Collector {
       // Agents ping every 10 s to notice a dead path; allow it.
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+      // And notice a dead agent or reviewer: its streams would hold their caller's places.
+      "grpc.keepalive_time_ms": 60_000,
+      "grpc.keepalive_timeout_ms": 20_000,
     });
     let endpoints: CollectorEndpoints;
     try {

@@ -1,7 +1,10 @@
 // Long-lived streams per caller (agents' Report streams, reviewers' watches): at most
 // `perCaller` open at once for one caller, so that no caller can hold the collector's
-// memory and file descriptors with thousands of idle streams. The registry also ends
-// streams whose caller was just revoked.
+// memory and file descriptors with thousands of idle streams. At the cap a reviewer's new
+// watch is refused; an agent's new stream replaces its oldest instead, since an agent has
+// one stream and the old ones are most likely dead connections not yet noticed (a
+// restarted agent must not be locked out by them). The registry also ends streams whose
+// caller was just revoked.
 import { status } from "@grpc/grpc-js";
 
 import type { RevocationKey, Revocations } from "../identity/Revocations";
@@ -17,19 +20,29 @@ export class CallerStreams {
 
   constructor(
     readonly perCaller: number,
-    /** A stream refused because its caller had perCaller open (metrics). */
-    private readonly onRefused: () => void = () => undefined,
+    /** At the cap: refuse the new stream, or end the caller's oldest. */
+    private readonly atCap: "refuse" | "replace-oldest",
+    /** A stream refused or ended because its caller had perCaller open (metrics). */
+    private readonly onCap: () => void = () => undefined,
   ) {}
 
   /** Registers a stream and returns its release, or undefined when the caller is at its cap (refuse it). */
   open(key: string, stream: OpenStream): (() => void) | undefined {
     let streams = this.byCaller.get(key);
-    if ((streams?.size ?? 0) >= this.perCaller) {
-      this.onRefused();
-      return undefined;
+    let replaced: OpenStream | undefined;
+    if (streams && streams.size >= this.perCaller) {
+      this.onCap();
+      if (this.atCap === "refuse") return undefined;
+      replaced = streams.values().next().value!;
+      streams.delete(replaced);
     }
     if (!streams) this.byCaller.set(key, (streams = new Set()));
     streams.add(stream);
+    // Ended only now: its release must find the caller's set holding the new stream.
+    replaced?.end(
+      status.RESOURCE_EXHAUSTED,
+      `replaced by a newer stream of ${key} (at most ${this.perCaller} at once)`,
+    );
     let released = false;
     return () => {
       if (released) return;

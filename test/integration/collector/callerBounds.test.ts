@@ -130,15 +130,30 @@ describe("collector: per-caller bounds under a loopback hammer", function () {
     for (const s of [...streams.slice(1), again]) s.on("error", () => undefined).cancel();
   });
 
-  it("caps an agent identity's Report streams; another node keeps reporting", async () => {
+  it("caps an agent identity's Report streams, the newest replacing the oldest; another node keeps reporting", async () => {
     const token = issuer.token("node-hog");
     const open = [openReport(h, { token, node: "node-hog" }), openReport(h, { token, node: "node-hog" })];
     try {
       for (const s of open) assert.ok((await s.result).ack);
-      const third = await reportOnce(h, { token, node: "node-hog" });
-      assert.equal(third.code, grpc.status.RESOURCE_EXHAUSTED, third.details);
+      const before = await metric('driftguard_collector_streams_refused_total{api="agent"}');
+      const third = openReport(h, { token, node: "node-hog" });
+      open.push(third);
+      assert.ok((await third.result).ack, "a restarted agent is never locked out by its dead streams");
+      const oldest = await open[0].ended;
+      assert.equal(oldest.code, grpc.status.RESOURCE_EXHAUSTED, JSON.stringify(oldest));
+      assert.match(oldest.details!, /replaced by a newer stream/);
+      assert.equal(await metric('driftguard_collector_streams_refused_total{api="agent"}'), before + 1);
       assert.ok((await reportOnce(h, { token: issuer.token("node-ok"), node: "node-ok" })).ack);
-      assert.ok((await metric('driftguard_collector_streams_refused_total{api="agent"}')) >= 1);
+      // A hammer of streams for one node never holds more than the cap.
+      const burst = Array.from({ length: 20 }, () => openReport(h, { token, node: "node-hog" }));
+      open.push(...burst);
+      await Promise.all(burst.map((s) => s.result));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const ended: number[] = [];
+      for (const s of open) void s.ended.then((e) => ended.push(e.code ?? 0));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(ended.length, open.length - 2, "all but two ended");
+      assert.ok(ended.every((code) => code === grpc.status.RESOURCE_EXHAUSTED));
     } finally {
       for (const s of open) s.close();
     }
