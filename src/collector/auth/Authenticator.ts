@@ -49,10 +49,6 @@ export class Authenticator {
     this.tokens = options.tokens;
   }
 
-  get insecure(): boolean {
-    return !!this.options.insecure;
-  }
-
   /** A reloaded --tokens file: from now on, removed tokens are refused and new ones accepted. */
   setTokens(tokens: TokenFile): void {
     this.tokens = tokens;

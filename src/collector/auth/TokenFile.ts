@@ -6,9 +6,7 @@
 //
 // Tokens are compared as SHA-256 digests in constant time; the file is never logged.
 import { createHash, timingSafeEqual } from "node:crypto";
-import * as fs from "node:fs";
 
-import { errorMessage } from "../../util/errorMessage";
 
 /** The roles a token can carry (agents authenticate with certificates): Authenticator's, less "agent". */
 const TOKEN_ROLES = ["reader", "triager", "admin"] as const;
@@ -40,16 +38,6 @@ export class TokenFile {
       entries.push({ digest: digest(token), entry: { name, role } });
     });
     return new TokenFile(entries);
-  }
-
-  static read(file: string): TokenFile {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-      throw new Error(`cannot read the tokens file ${file}: ${errorMessage(error)}`);
-    }
-    return TokenFile.parse(text, file);
   }
 
   get size(): number {

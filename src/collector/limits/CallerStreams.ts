@@ -60,10 +60,6 @@ export class CallerStreams {
     };
   }
 
-  count(key: string): number {
-    return this.byCaller.get(key)?.size ?? 0;
-  }
-
   /** Ends every open stream whose caller `revocations` names; returns how many. */
   endRevoked(revocations: Revocations): number {
     let ended = 0;
