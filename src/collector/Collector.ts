@@ -120,7 +120,7 @@ export class Collector {
     const watchStreams = new CallerStreams(limits.watchStreams, "refuse", () =>
       metrics.streamsRefused.inc({ api: "watch" }),
     );
-    trust.onRevocations((revocations) => {
+    trust.onCallersChanged((revocations) => {
       const ended = agentStreams.endRevoked(revocations) + watchStreams.endRevoked(revocations);
       metrics.streamsRevoked.inc(ended);
       if (ended > 0) logger.warn({ ended }, "streams of revoked callers ended");

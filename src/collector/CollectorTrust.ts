@@ -1,7 +1,8 @@
 // Everything the collector trusts callers by, loaded at start and kept current while it
 // runs: its TLS certificate, key and client CA, the reviewers' tokens, the cluster issuer's
-// keys for agent tokens, and the revocation list (whose changes also end the revoked
-// callers' open streams). Each file is re-read every reloadMs (reload/FileWatch.ts).
+// keys for agent tokens, and the revocation list. A change of the tokens or the revocation
+// list also ends the open streams of callers no longer trusted. Each file is re-read every
+// reloadMs (reload/FileWatch.ts).
 import { status } from "@grpc/grpc-js";
 
 import type { Logger } from "../log/logger";
@@ -48,7 +49,7 @@ export class CollectorTrust {
   private readonly watches: FileWatch[] = [];
   private issuerKeys?: IssuerKeys;
   private revocations = Revocations.none;
-  private revokedListener: (revocations: Revocations) => void = () => undefined;
+  private callersListener: (revocations: Revocations) => void = () => undefined;
   readonly tls?: ServerTls;
   readonly auth: Authenticator;
   readonly agents: AgentAuth;
@@ -80,12 +81,15 @@ export class CollectorTrust {
       });
       const { tokensFile, revocationsFile } = config;
       if (tokensFile && !config.insecure) {
-        watchFlag("tokens", tokensFile, "--tokens", (text) => this.auth.setTokens(TokenFile.parse(text, tokensFile)));
+        watchFlag("tokens", tokensFile, "--tokens", (text) => {
+          this.auth.setTokens(TokenFile.parse(text, tokensFile));
+          this.callersListener(this.revocations);
+        });
       }
       if (revocationsFile) {
         watchFlag("revocations", revocationsFile, "--revocations", (text) => {
           this.revocations = Revocations.parse(text, revocationsFile);
-          this.revokedListener(this.revocations);
+          this.callersListener(this.revocations);
         });
       }
       const verifier =
@@ -105,9 +109,9 @@ export class CollectorTrust {
     }
   }
 
-  /** Called with the new list whenever the revocation file changes. */
-  onRevocations(listener: (revocations: Revocations) => void): void {
-    this.revokedListener = listener;
+  /** Called (with the revocation list) whenever the tokens or the revocation list change. */
+  onCallersChanged(listener: (revocations: Revocations) => void): void {
+    this.callersListener = listener;
   }
 
   get revokedCount(): number {

@@ -117,6 +117,7 @@ function serveWatch(call: WatchCall, caller: Caller, query: FindingQuery, deps: 
   };
   const release = deps.watchStreams.open(caller.key, {
     revocation: caller.revocation,
+    stillValid: caller.stillValid,
     end: (code, details) => {
       call.emit("error", { code, details });
       end();

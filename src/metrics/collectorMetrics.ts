@@ -75,7 +75,7 @@ export class CollectorMetrics {
   });
   readonly streamsRevoked = new Counter({
     name: "driftguard_collector_streams_revoked_total",
-    help: "Open streams ended because their caller was revoked.",
+    help: "Open streams ended because their caller was revoked or its token withdrawn.",
     registers: [this.registry],
   });
   readonly watchUnackedBytes = new Gauge({

@@ -26,6 +26,8 @@ export interface Caller {
   key: string;
   /** What would revoke this caller (its certificate's fingerprint). */
   revocation: RevocationKey[];
+  /** A token caller: whether the --tokens file still holds its token (a reload may remove it). */
+  stillValid?: () => boolean;
 }
 
 export interface AuthError {
@@ -87,7 +89,9 @@ export class Authenticator {
     const entry = match && this.tokens?.lookup(match[1]);
     if (!entry)
       return { code: status.UNAUTHENTICATED, details: "the bearer token is not in the collector's --tokens file" };
-    return { name: entry.name, role: entry.role, via: "token", key: `token:${entry.name}`, revocation: [] };
+    const token = match[1];
+    const stillValid = (): boolean => this.tokens?.lookup(token)?.name === entry.name;
+    return { name: entry.name, role: entry.role, via: "token", key: `token:${entry.name}`, revocation: [], stillValid };
   }
 
   private fromCertificate(call: CallLike): Caller | AuthError {

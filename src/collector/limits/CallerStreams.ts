@@ -11,6 +11,8 @@ import type { RevocationKey, Revocations } from "../identity/Revocations";
 
 export interface OpenStream {
   revocation: readonly RevocationKey[];
+  /** False once the caller's credential was withdrawn (a reviewer token removed from --tokens). */
+  stillValid?: () => boolean;
   /** Ends the stream with this status. */
   end(code: status, details: string): void;
 }
@@ -60,14 +62,15 @@ export class CallerStreams {
     };
   }
 
-  /** Ends every open stream whose caller `revocations` names; returns how many. */
+  /** Ends every open stream whose caller `revocations` names or whose credential was withdrawn; returns how many. */
   endRevoked(revocations: Revocations): number {
     let ended = 0;
     for (const streams of this.byCaller.values()) {
       for (const stream of [...streams]) {
         const revoked = revocations.find(stream.revocation);
-        if (!revoked) continue;
-        stream.end(status.PERMISSION_DENIED, `${revoked.kind} ${revoked.value} was revoked`);
+        if (revoked) stream.end(status.PERMISSION_DENIED, `${revoked.kind} ${revoked.value} was revoked`);
+        else if (stream.stillValid?.() === false) stream.end(status.UNAUTHENTICATED, "the token was withdrawn");
+        else continue;
         ended++;
       }
     }

@@ -144,6 +144,7 @@ const ROUTES: Route[] = [
       if (typeof request === "string") return sendError(res, 400, request);
       const release = deps.watchStreams.open(caller.key, {
         revocation: caller.revocation,
+        stillValid: caller.stillValid,
         end: () => res.destroy(),
       });
       if (!release) return sendError(res, 429, deps.watchStreams.refusal(caller.key).details);

@@ -123,10 +123,13 @@ describe("collector: certificates, keys, CA and tokens reloaded while it runs", 
     await h.collector.trust.reloadNow();
   });
 
-  it("applies a changed tokens file at once: new tokens in, removed ones out", async () => {
+  it("applies a changed tokens file at once: new tokens in, removed ones out (their open watches too)", async () => {
     const tokensFile = path.join(h.dir, "tokens");
     const newcomer = "newcomer-token-0123456789";
     await assert.rejects(h.findings(newcomer).list({}), { code: grpc.status.UNAUTHENTICATED });
+    const watching = h.findings(h.tokens.reader).watch({});
+    const watchEnded = new Promise<grpc.ServiceError>((resolve) => watching.on("error", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the watch is open
     const text = fs.readFileSync(tokensFile, "utf8").replace(/^reader ci-bot .*$/m, `reader newcomer ${newcomer}`);
     fs.writeFileSync(tokensFile, text);
     await h.collector.trust.reloadNow();
@@ -136,6 +139,9 @@ describe("collector: certificates, keys, CA and tokens reloaded while it runs", 
       { code: grpc.status.UNAUTHENTICATED },
       "ci-bot's token was removed",
     );
+    const ended = await watchEnded;
+    assert.equal(ended.code, grpc.status.UNAUTHENTICATED, "and its open watch ended");
+    assert.match(ended.details, /token was withdrawn/);
     fs.writeFileSync(tokensFile, "reader broken\n"); // not "ROLE NAME TOKEN": refused, the last good set stays
     await h.collector.trust.reloadNow();
     assert.ok(Array.isArray((await h.findings(newcomer).list({})).findings));
