@@ -54,7 +54,12 @@ export async function ingestBatch(
     const problem = checkFinding(f, now);
     if (problem)
       throw new StreamError(grpc.status.INVALID_ARGUMENT, `batch ${batch.batchId}, finding ${i}: ${problem}`);
-    const foreign = deps.agents.checkReportedNode(identity, `batch ${batch.batchId}, finding ${i}`, f.cluster, f.node);
+    const foreign = deps.agents.checkReportedNode(
+      identity,
+      f.cluster,
+      f.node,
+      () => `batch ${batch.batchId}, finding ${i}`,
+    );
     if (foreign) throw new StreamError(foreign.code, foreign.details);
   }
   const began = performance.now();
@@ -77,7 +82,7 @@ export async function recordHeartbeat(h: Heartbeat, identity: AgentIdentity, dep
   if (!h.node || h.node.length > 253 || h.cluster.length > 253 || h.agentVersion.length > 64) {
     throw new StreamError(grpc.status.INVALID_ARGUMENT, "a heartbeat needs a node name (at most 253 characters)");
   }
-  const foreign = deps.agents.checkReportedNode(identity, "the heartbeat", h.cluster, h.node);
+  const foreign = deps.agents.checkReportedNode(identity, h.cluster, h.node, () => "the heartbeat");
   if (foreign) throw new StreamError(foreign.code, foreign.details);
   deps.onHeartbeat?.();
   await deps.store.recordHeartbeat({

@@ -94,22 +94,27 @@ export class AgentAuth {
     return identity;
   }
 
-  /** A finding or heartbeat for another node than the identity's: refused (and counted). */
-  checkReportedNode(identity: AgentIdentity, what: string, cluster: string, node: string): AgentRefusal | undefined {
+  /** A finding or heartbeat (`what()` says which) for another node than the identity's: refused (and counted). */
+  checkReportedNode(
+    identity: AgentIdentity,
+    cluster: string,
+    node: string,
+    what: () => string,
+  ): AgentRefusal | undefined {
     const bound = identity.bound;
-    if (!bound) return undefined;
+    if (!bound || (node === bound.node && cluster === bound.cluster)) return undefined;
     if (node !== bound.node) {
       return this.refuse(
         "foreign_node",
         status.PERMISSION_DENIED,
-        `${what} is for node ${node}, but the agent's token names node ${bound.node}`,
+        `${what()} is for node ${node}, but the agent's token names node ${bound.node}`,
       );
     }
     if (cluster !== bound.cluster) {
       return this.refuse(
         "foreign_cluster",
         status.PERMISSION_DENIED,
-        `${what} is for cluster "${cluster}", but the agent's token is from cluster "${bound.cluster}" (set the agent's --cluster-name)`,
+        `${what()} is for cluster "${cluster}", but the agent's token is from cluster "${bound.cluster}" (set the agent's --cluster-name)`,
       );
     }
     return undefined;
