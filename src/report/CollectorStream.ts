@@ -22,6 +22,7 @@ import {
   type CredentialFiles,
 } from "./agentClient";
 import type { Spool } from "./spool/Spool";
+import { errorMessage } from "../util/errorMessage";
 
 export interface CollectorStreamOptions {
   connection: CollectorConnection;
@@ -130,7 +131,7 @@ export class CollectorStream {
     try {
       this.useFiles(readCredentialFiles(this.o.connection));
     } catch (error) {
-      this.s.lastError = (error as Error).message;
+      this.s.lastError = errorMessage(error);
       const delay = this.backoff.next();
       this.o.logger.error({ err: this.s.lastError, retryInMs: delay }, "collector credentials unreadable");
       this.retryTimer = setTimeout(() => this.connect(), delay);

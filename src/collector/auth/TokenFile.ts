@@ -7,7 +7,6 @@
 // Tokens are compared as SHA-256 digests in constant time; the file is never logged.
 import { createHash, timingSafeEqual } from "node:crypto";
 
-
 /** The roles a token can carry (agents authenticate with certificates): Authenticator's, less "agent". */
 const TOKEN_ROLES = ["reader", "triager", "admin"] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];

@@ -98,13 +98,13 @@ function checkMaterial([certificate, privateKey, caCertificate]: Buffer[]): TlsM
     cert = new X509Certificate(certificate);
     new X509Certificate(caCertificate);
   } catch (error) {
-    throw new Error(`the certificate or the client CA is not a PEM certificate: ${(error as Error).message}`);
+    throw new Error(`the certificate or the client CA is not a PEM certificate: ${errorMessage(error)}`);
   }
   let key;
   try {
     key = createPrivateKey(privateKey);
   } catch (error) {
-    throw new Error(`the key is not a PEM private key: ${(error as Error).message}`);
+    throw new Error(`the key is not a PEM private key: ${errorMessage(error)}`);
   }
   if (!cert.checkPrivateKey(key)) throw new Error("the key does not belong to the certificate");
   return { certificate, privateKey, caCertificate };

@@ -9,6 +9,7 @@ import type { Logger } from "../../log/logger";
 import { FileWatch, readFlagFiles, type ReloadResult } from "../reload/FileWatch";
 import type { JwtAlgorithm, VerificationKey } from "./jwt";
 import { KeySet } from "./KeySet";
+import { errorMessage } from "../../util/errorMessage";
 
 const DEFAULT_REFRESH_MS = 10 * 60_000;
 const MIN_REFETCH_MS = 30_000;
@@ -108,7 +109,7 @@ export class IssuerKeys {
       this.o.onReload?.("jwks", "applied");
     } catch (error) {
       this.o.logger.error(
-        { issuer: this.o.issuer, err: (error as Error).message, haveKeys: this.loaded },
+        { issuer: this.o.issuer, err: errorMessage(error), haveKeys: this.loaded },
         "cannot fetch the issuer's keys; agents with keys not yet known are refused",
       );
       this.o.onReload?.("jwks", "rejected");

@@ -5,6 +5,7 @@
 import type { JsonWebKey } from "node:crypto";
 
 import { keyFromJwk, type JwtAlgorithm, type VerificationKey } from "./jwt";
+import { errorMessage } from "../../util/errorMessage";
 
 export class KeySet {
   private constructor(
@@ -19,7 +20,7 @@ export class KeySet {
     try {
       doc = JSON.parse(text);
     } catch (error) {
-      throw new Error(`${source}: not JSON (${(error as Error).message})`);
+      throw new Error(`${source}: not JSON (${errorMessage(error)})`);
     }
     const list = (doc as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(list)) throw new Error(`${source}: not a JWKS document (no "keys" array)`);

@@ -4,6 +4,7 @@
 // of the matching type: "none", HMAC and every other algorithm are refused, so a public
 // key can never be used as an HMAC secret (the classic algorithm confusion).
 import { createPublicKey, verify, type JsonWebKey, type KeyObject } from "node:crypto";
+import { errorMessage } from "../../util/errorMessage";
 
 /** Projected ServiceAccount tokens are ~1 KB; anything this large is not one. */
 export const MAX_TOKEN_BYTES = 16 * 1024;
@@ -86,7 +87,7 @@ export function keyFromJwk(
   try {
     key = createPublicKey({ key: jwk, format: "jwk" });
   } catch (error) {
-    return `key ${kid}: ${(error as Error).message}`;
+    return `key ${kid}: ${errorMessage(error)}`;
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (alg === "RS256" && bits < MIN_RSA_BITS) return `key ${kid}: RSA key of ${bits} bits (at least ${MIN_RSA_BITS})`;

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 
 import type { Logger } from "../../log/logger";
+import { errorMessage } from "../../util/errorMessage";
 
 export type ReloadResult = "applied" | "rejected";
 
@@ -63,7 +64,7 @@ export class FileWatch {
       contents = await Promise.all(this.o.files.map((f) => fs.promises.readFile(f)));
     } catch (error) {
       // Mid-swap, or removed: keep what is in force, try again at the next poll.
-      this.o.logger.warn({ what: this.o.what, err: (error as Error).message }, "cannot re-read; keeping the previous");
+      this.o.logger.warn({ what: this.o.what, err: errorMessage(error) }, "cannot re-read; keeping the previous");
       return;
     }
     const digest = digestOf(contents);
@@ -75,7 +76,7 @@ export class FileWatch {
       this.o.onReload?.(this.o.what, "applied");
     } catch (error) {
       this.o.logger.error(
-        { what: this.o.what, err: (error as Error).message },
+        { what: this.o.what, err: errorMessage(error) },
         "changed files rejected; the previous stay in force",
       );
       this.o.onReload?.(this.o.what, "rejected");
@@ -89,7 +90,7 @@ export function readFlagFiles(files: { file: string; flag: string }[]): Buffer[]
     try {
       return fs.readFileSync(file);
     } catch (error) {
-      throw new Error(`${flag} ${file}: ${(error as Error).message}`);
+      throw new Error(`${flag} ${file}: ${errorMessage(error)}`);
     }
   });
 }
