@@ -48,6 +48,10 @@
         "native/guard/ExecGuardWrap.cc",
         "native/guard/ExecGuard.cc",
         "native/guard/ExecGuardDecide.cc",
+        "native/guard/ExecGuardVerdict.cc",
+        "native/guard/ExecGuardHash.cc",
+        "native/guard/ExecCommitWatch.cc",
+        "native/guard/CallerProgram.cc",
         "native/guard/ExecGuardWatchdog.cc",
         "native/guard/ProcessOwners.cc",
         "native/guard/JsConvert.cc",
@@ -62,6 +66,7 @@
         "native/util/Sha256.cc",
         "native/util/ProcInfo.cc",
         "native/util/FileOps.cc",
+        "native/util/FileLease.cc",
         "native/bpf/BpfSensorWrap.cc",
         "native/bpf/SensorJsConvert.cc",
         "native/bpf/SensorTypes.cc"

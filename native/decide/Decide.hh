@@ -13,15 +13,27 @@ struct Candidate {
                                        // running a host file) or NoPath
   const ContainerPolicy* policy = nullptr;
   std::string_view containerPath;
-  const ImageFile* imageFile = nullptr;  // the image's file at the same path, if hashed
+  const ImageFile* imageFile = nullptr;  // the image's program at the same path
   bool imageHasOtherPath = false;        // the image had a non-program file at that path
-  const Sha256* digest = nullptr;        // content of the executed file, if computed
-  // The program calling execve and its parent's, when the policy allows by parent.
-  std::string_view callerExe, parentExe;
+  bool imageUnknown = false;             // no baseline: nothing on the writable layer is provable
+  uint64_t size = 0;                     // of the executed file, when the event was read
+  const Sha256* digest = nullptr;        // content of the executed file, proven (no writer)
+  bool digestUnavailable = false;        // the digest was needed and could not be proven in time
+  // The image program calling execve (its path in the image), "" when it is none or unknown.
+  std::string_view callerProgram;
 };
 
-// The reason an exec is drift, or Reason::None when it is an unchanged image file.
+// The reason an exec is drift, or Reason::None when it is an unchanged image file. Path and
+// size decide without the digest where they can; an image path with the image file's size
+// needs it, and without it the reason is Unverified.
 Reason driftReason(const Candidate& c);
+
+// True when the digest could change the verdict: the file may be the image's (same path,
+// same size), or the policy allows drift by content. Everything else is decided at once.
+bool verdictNeedsDigest(const Candidate& c);
+
+// True when the verdict is drift unless the caller is an allowed parent: worth finding out.
+bool verdictNeedsCaller(const Candidate& c);
 
 // Reason plus policy: the deny list, exceptions, then the mode in force. A denied path
 // stays denied whatever the exceptions say; drift keeps its own reason.

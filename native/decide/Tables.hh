@@ -34,6 +34,7 @@ using StringMap = std::unordered_map<std::string, V, TransparentStringHash, std:
 // One file of an image as the baseline knows it.
 struct ImageFile {
   Sha256 sha{};
+  uint64_t size = 0;        // bytes: a copy of another size is not this file
   bool executable = false;  // any exec bit in the image
   bool hashed = false;      // sha is valid
 };
@@ -66,7 +67,7 @@ struct ContainerPolicy {
   Mode mode = Mode::Audit;
   std::vector<std::string> allowPathGlobs;  // drift at these paths inside the container is allowed
   std::unordered_set<Sha256, Sha256Hash> allowDigests;
-  std::vector<std::string> allowParentGlobs;  // drift run by these programs (the caller or its parent)
+  std::vector<std::string> allowParentGlobs;  // drift run by these image programs (the caller of execve)
   std::vector<std::string> allowVolumeGlobs;  // volume execs at these paths inside the container
   std::vector<std::string> denyPathGlobs;     // blocked even when in the image
   bool needsProcess() const { return !allowParentGlobs.empty(); }
@@ -79,9 +80,12 @@ struct ContainerTable {
   std::string cgroupLeaf;  // last component of the container's cgroup path
   // nullptr while the baseline is computed; execs from the writable layer are held then.
   std::shared_ptr<const ImageTable> image;
-  // True when the baseline could not be built: decide with an empty image rather than
-  // hold forever (every writable-layer exec is then drift).
+  // True when there is no baseline (it failed, or the image is over its budget): nothing on
+  // the writable layer can be proven to be the image, every exec from it is unverified.
   bool baselineFailed = false;
+  // st_dev of the overlay containerd mounted as the container's root (0: unknown). A
+  // program is the image's only if the process runs it from this filesystem.
+  uint64_t rootDev = 0;
   ContainerPolicy policy;
 };
 
@@ -125,6 +129,7 @@ class Tables {
 
   uint64_t generation = 0;
   uint64_t hostMountNamespace = 0;
+  std::string hostRootPrefix;              // makes a host path openable: "" or "/proc/1/root"
   std::vector<std::string> snapshotRoots;  // no trailing '/'
   std::vector<std::string> volumeRoots;    // e.g. /var/lib/kubelet/pods
   std::vector<std::string> containerCgroupMarkers;

@@ -25,6 +25,7 @@ struct ContainerSpec {
   std::string cgroupLeaf;
   std::string imageKey;  // "" while the baseline is computed
   bool baselineFailed = false;
+  uint64_t rootDev = 0;
   ContainerPolicy policy;
   std::vector<VolumeSpec> volumes;
 };
@@ -36,6 +37,7 @@ struct TablesChange {
   std::vector<std::string> removeContainers;
   std::optional<std::vector<std::string>> snapshotRoots, volumeRoots, containerCgroupMarkers;
   std::optional<uint64_t> hostMountNamespace;
+  std::optional<std::string> hostRootPrefix;
 };
 
 class TablesBuilder {
@@ -53,6 +55,7 @@ class TablesBuilder {
   StringMap<ContainerSpec> containers_;
   std::vector<std::string> snapshotRoots_, volumeRoots_, cgroupMarkers_;
   uint64_t hostMountNamespace_ = 0;
+  std::string hostRootPrefix_;
   uint64_t generation_ = 0;
 };
 

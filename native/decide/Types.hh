@@ -29,6 +29,8 @@ enum class Reason : uint8_t {
   Denied,            // image binary on the policy's deny list
   DeadlineExceeded,  // watchdog answered with the fail mode
   HoldOverflow,      // too many execs held for containers not attached yet
+  Unverified,        // the content decides and could not be proven in time (no baseline,
+                     // a writer, a hash past its deadline): the container's policy answers
   kCount             // not a reason: the number of values above
 };
 
@@ -53,9 +55,9 @@ constexpr bool everyValueNamed(const NameTable<Enum>& names) {
 }
 
 inline constexpr NameTable<Mode> kModeNames = {"disabled", "audit", "enforce"};
-inline constexpr NameTable<Reason> kReasonNames = {"none",         "new_file", "modified", "made_executable",
-                                                   "volume",       "fileless", "denied",   "deadline_exceeded",
-                                                   "hold_overflow"};
+inline constexpr NameTable<Reason> kReasonNames = {"none",          "new_file",  "modified", "made_executable",
+                                                   "volume",        "fileless",  "denied",   "deadline_exceeded",
+                                                   "hold_overflow", "unverified"};
 inline constexpr NameTable<Verdict> kVerdictNames = {"allowed", "blocked", "audited"};
 inline constexpr NameTable<Action> kActionNames = {"audited", "refused", "killed"};
 static_assert(everyValueNamed<Mode>(kModeNames), "a Mode without a name in kModeNames");

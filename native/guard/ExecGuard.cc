@@ -1,6 +1,6 @@
-// ExecGuard: its threads and their lifecycle (fanotify thread loop, hash workers, stop),
-// table swaps and stats. The decision path is in ExecGuardDecide.cc, the watchdog in
-// ExecGuardWatchdog.cc.
+// ExecGuard: its threads and their lifecycle (fanotify thread loop, stop), table swaps and
+// stats. The decision path is in ExecGuardDecide.cc and ExecGuardVerdict.cc, hashing in
+// ExecGuardHash.cc, the watchdog in ExecGuardWatchdog.cc.
 #include "guard/ExecGuard.hh"
 
 #include <poll.h>
@@ -14,17 +14,16 @@
 
 #include "fanotify/EventFacts.hh"
 #include "guard/Clocks.hh"
-#include "util/FileOps.hh"
-#include "util/ProcInfo.hh"
-#include "util/Sha256.hh"
+#include "util/FileLease.hh"
 
 namespace driftguard {
 
 ExecGuard::ExecGuard(const GuardOptions& options, VerdictSink& sink)
     : options_(options),
       sink_(sink),
-      pending_(source_.fd(), options.deadline, options.holdLimit),
+      pending_(source_.fd(), options.deadline, options.hashDeadline, options.holdLimit),
       hashCache_(options.hashCacheEntries),
+      commitWatch_(options.commitHoldMax, 4096),
       owners_(options.processIdentityByNamespace) {
   wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wakeFd_ < 0) throw std::runtime_error(std::string("eventfd: ") + strerror(errno));
@@ -39,9 +38,12 @@ ExecGuard::~ExecGuard() {
 void ExecGuard::start() {
   if (started_) return;
   started_ = true;
+  makeLeaseBreakSignalHarmless();  // before the first lease: a writer's open would kill us
+  commitWatch_.start();
   fanotifyThread_ = std::thread(&ExecGuard::runFanotifyThread, this);
   watchdogThread_ = std::thread(&ExecGuard::runWatchdog, this);
   for (size_t i = 0; i < options_.hashWorkers; i++) hashThreads_.emplace_back(&ExecGuard::runHashWorker, this);
+  findingHasher_ = std::thread(&ExecGuard::runFindingHasher, this);
 }
 
 void ExecGuard::stop() {
@@ -50,12 +52,19 @@ void ExecGuard::stop() {
   stopping_ = true;
   wake();
   watchdogWake_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(workMutex_);  // no worker between its check and its wait
+  }
   workReady_.notify_all();
+  findingReady_.notify_all();
   if (fanotifyThread_.joinable()) fanotifyThread_.join();
   if (watchdogThread_.joinable()) watchdogThread_.join();
   for (std::thread& t : hashThreads_) t.join();
+  if (findingHasher_.joinable()) findingHasher_.join();
   // Nothing is decided while shutting down: whatever is still pending gets the fail mode.
   pending_.answerAll(options_.failOpen);
+  flushFindingHashes();
+  commitWatch_.stop();
   source_.close();
 }
 
@@ -104,24 +113,36 @@ void ExecGuard::runFanotifyThread() {
   }
 }
 
-// [fanotify thread]
+// [fanotify thread] Every event of a read is registered before any is decided: its
+// deadline runs from now, and the watchdog answers it even if an earlier one stalls us.
 void ExecGuard::readEvents() {
   alignas(struct fanotify_event_metadata) static thread_local char buffer[16 * 1024];
-  ssize_t length = read(source_.fd(), buffer, sizeof buffer);
-  if (length <= 0) return;  // EAGAIN: the watchdog drained it
+  struct Read {
+    uint64_t id;
+    int fd;
+    int32_t pid;
+  };
+  static thread_local std::vector<Read> batch;
+  // A read that blocks (the kernel opens each event's file for us) is a stall too.
+  busySinceNs_ = monotonicNs();
+  ssize_t length = ::read(source_.fd(), buffer, sizeof buffer);
+  batch.clear();
   auto* meta = reinterpret_cast<struct fanotify_event_metadata*>(buffer);
-  for (; FAN_EVENT_OK(meta, length); meta = FAN_EVENT_NEXT(meta, length)) {
+  for (; length > 0 && FAN_EVENT_OK(meta, length); meta = FAN_EVENT_NEXT(meta, length)) {
     if (meta->fd < 0) continue;  // queue overflow notice: permission events never overflow
     if (!(meta->mask & FAN_OPEN_EXEC_PERM)) {
       close(meta->fd);
       continue;
     }
-    busySinceNs_ = monotonicNs();
     counters_.events++;
-    uint64_t id = pending_.add(meta->fd, meta->pid);
-    handleEvent(id, meta->fd, meta->pid);
+    batch.push_back({pending_.add(meta->fd, meta->pid), meta->fd, meta->pid});
   }
-  busySinceNs_ = 0;
+  for (const Read& event : batch) {
+    busySinceNs_ = monotonicNs();
+    if (pending_.forgetIfAnswered(event.id)) continue;  // the watchdog answered while we were busy
+    handleEvent(event.id, event.fd, event.pid);
+  }
+  busySinceNs_ = 0;  // EAGAIN (length < 0): the watchdog drained it
 }
 
 // [fanotify thread]
@@ -131,29 +152,6 @@ void ExecGuard::retryHeld() {
     handleEvent(held.id, held.eventFd, held.pid);
   }
   busySinceNs_ = 0;
-}
-
-// [hash worker]
-void ExecGuard::runHashWorker() {
-  for (;;) {
-    Work work;
-    {
-      std::unique_lock<std::mutex> lock(workMutex_);
-      workReady_.wait(lock, [this] { return stopping_ || !workQueue_.empty(); });
-      if (stopping_) return;  // queued events are answered by stop()
-      work = std::move(workQueue_.front());
-      workQueue_.pop_front();
-    }
-    HashResult hash = hashFd(work.eventFd, options_.maxHashBytes);
-    if (hash.ok) {
-      counters_.hashed++;
-      hashCache_.insert(identityOf(work.facts), hash.digest);
-      finish(work, &hash.digest);
-    } else {
-      counters_.hashErrors++;
-      finish(work, nullptr);  // no digest: the file cannot be proven equal to the image
-    }
-  }
 }
 
 GuardStats ExecGuard::stats() const {
@@ -170,6 +168,13 @@ GuardStats ExecGuard::stats() const {
   s.hashed = counters_.hashed;
   s.hashErrors = counters_.hashErrors;
   s.stalledDrained = counters_.stalledDrained;
+  s.unverified = counters_.unverified;
+  s.leaseRefused = counters_.leaseRefused;
+  s.racyNotCached = counters_.racyNotCached;
+  s.commitHolds = commitWatch_.held();
+  s.commitHoldTimeouts = commitWatch_.timedOut();
+  s.findingHashes = counters_.findingHashes;
+  s.findingHashesSkipped = counters_.findingHashesSkipped;
   s.hashCacheHits = hashCache_.hits();
   s.hashCacheMisses = hashCache_.misses();
   s.pendingNow = pending_.size();

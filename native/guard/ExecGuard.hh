@@ -1,6 +1,8 @@
-// The exec guard: the fanotify thread that decides every exec, the hash workers that
-// hash writable-layer files the cache does not know, and the watchdog that answers
-// anything still pending at its deadline. Knows nothing of N-API (see ExecGuardWrap).
+// The exec guard: the fanotify thread that decides every exec, the hash workers that prove
+// a file's content when a verdict needs it, the finding hasher that hashes drift for its
+// finding after the answer, the commit watch that keeps a proven file unwritable until its exec committed,
+// and the watchdog that answers anything still pending at its deadline. Knows nothing of
+// N-API (see ExecGuardWrap).
 #pragma once
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include "decide/HashCache.hh"
 #include "decide/TablesBuilder.hh"
 #include "fanotify/FanotifySource.hh"
+#include "guard/ExecCommitWatch.hh"
 #include "guard/GuardStats.hh"
 #include "guard/ProcessOwners.hh"
 #include "pending/PendingDecisions.hh"
@@ -31,11 +34,16 @@ using VerdictSink = RecordSink<VerdictRecord>;
 
 struct GuardOptions {
   std::chrono::milliseconds deadline{2000};
+  // A verdict of a known container that waits for a hash or its baseline is answered by
+  // that container's policy (unverified) at this deadline, before the global one.
+  std::chrono::milliseconds hashDeadline{1500};
   bool failOpen = true;     // answer at the deadline: allow (open) or deny (closed)
   size_t holdLimit = 4096;  // execs held for containers not attached yet
   size_t hashWorkers = 2;
   uint64_t maxHashBytes = 1ull << 30;
   size_t hashCacheEntries = 65536;
+  size_t findingHashQueue = 256;  // drift findings waiting for their digest, at most
+  std::chrono::microseconds commitHoldMax{100000};
   bool processIdentityByNamespace = false;  // force the pre-6.13 way (see ProcessOwners)
 };
 
@@ -62,24 +70,48 @@ class ExecGuard {
     Where where = Where::Host;
     const ContainerTable* container = nullptr;
     std::string containerPath;
+    std::string callerProgram;  // when the policy allows by parent and it was needed
+    bool leased = false;        // eventFd holds a read lease: the file has no writer
+  };
+  // A drift finding whose digest is computed after the answer.
+  struct FindingHash {
+    VerdictRecord record;
+    int fd = -1;  // a second descriptor of the event's open file
+    uint64_t size = 0;
+    std::shared_ptr<const Tables> tables;  // keeps container and image alive
+    const ContainerTable* container = nullptr;
+    const ImageFile* imageFile = nullptr;  // the image's file at that path
   };
 
+  // Event loop (ExecGuard.cc)
   void runFanotifyThread();
   void readEvents();
   void retryHeld();
+  // Decision (ExecGuardDecide.cc, ExecGuardVerdict.cc)
   void handleEvent(uint64_t id, int eventFd, int32_t pid);
   Resolution resolveFile(const Tables& tables, int eventFd, ExecFacts* facts);
   void decideInContainer(Work&& work);
-  void finish(Work& work, const Sha256* digest);
-  void holdOrAnswer(uint64_t id, int eventFd, int32_t pid);
+  void holdOrAnswer(uint64_t id, int eventFd, int32_t pid, Work* known = nullptr);
+  Candidate candidateFor(const Work& work) const;
+  void conclude(Work& work, const Sha256* digest, bool digestUnavailable);
+  bool keepLeaseUntilCommit(Work& work);
+  int reserveFindingHash(const Work& work);
+  ContainerFallback fallbackFor(const Work& work) const;
   void allow(uint64_t id, Clock::time_point start);
-
+  VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest) const;
+  void recordLatency(Clock::time_point start);
+  // Hashing (ExecGuardHash.cc)
   void runHashWorker();
+  void runFindingHasher();
+  void proveByHash(Work& work);
+  void hashForFinding(FindingHash& job);
+  void queueFindingHash(FindingHash&& job);
+  void flushFindingHashes();
+  // Deadlines (ExecGuardWatchdog.cc)
   void runWatchdog();
   void drainStalled();
-  void recordLatency(Clock::time_point start);
-  VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest) const;
   VerdictRecord failModeRecord(int32_t pid, std::string path, Reason reason) const;
+  VerdictRecord fallbackRecord(int32_t pid, const ContainerFallback& fallback) const;
   std::shared_ptr<const Tables> currentTables() const;
   void wake();
 
@@ -88,6 +120,7 @@ class ExecGuard {
   FanotifySource source_;
   PendingDecisions pending_;
   HashCache hashCache_;
+  ExecCommitWatch commitWatch_;
   TablesBuilder builder_;  // JS thread only
 
   mutable std::mutex tablesMutex_;
@@ -95,13 +128,15 @@ class ExecGuard {
 
   int wakeFd_ = -1;  // eventfd: tables changed or stopping
   std::atomic<bool> stopping_{false};
-  std::atomic<int64_t> busySinceNs_{0};  // fanotify thread: start of the event in hand, 0 idle
-  std::thread fanotifyThread_, watchdogThread_;
+  // fanotify thread: since when it works on what it has in hand (a read, an event), 0 idle
+  std::atomic<int64_t> busySinceNs_{0};
+  std::thread fanotifyThread_, watchdogThread_, findingHasher_;
   std::vector<std::thread> hashThreads_;
 
   std::mutex workMutex_;
-  std::condition_variable workReady_;
-  std::deque<Work> workQueue_;
+  std::condition_variable workReady_, findingReady_;
+  std::deque<Work> workQueue_;            // verdicts waiting for a digest: first
+  std::deque<FindingHash> findingQueue_;  // findings waiting for theirs
 
   std::mutex watchdogMutex_;
   std::condition_variable watchdogWake_;

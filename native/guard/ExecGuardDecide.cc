@@ -1,14 +1,13 @@
-// The per-exec decision path of ExecGuard: who runs it, where the file lives, the
-// verdict, the answer. Runs on the fanotify thread, except finish() which a hash worker
-// also calls once it has the digest.
+// The per-exec decision path of ExecGuard up to the verdict: who runs it, where the file
+// lives, and what the verdict needs (the caller, a proven digest). [fanotify thread]
 #include <sys/fanotify.h>
 #include <unistd.h>
 
 #include "fanotify/EventFacts.hh"
-#include "guard/Clocks.hh"
+#include "guard/CallerProgram.hh"
 #include "guard/ExecGuard.hh"
+#include "util/FileLease.hh"
 #include "util/FileOps.hh"
-#include "util/ProcInfo.hh"
 
 namespace driftguard {
 
@@ -61,7 +60,7 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
       if (owner.kind == OwnerKind::Container && !owner.container->policy.denyPathGlobs.empty()) {
         work.container = owner.container;  // an image binary the policy denies?
         work.containerPath = std::move(resolution.relPath);
-        finish(work, nullptr);
+        conclude(work, nullptr, false);
         return;
       }
       counters_.allowedImage++;
@@ -106,7 +105,9 @@ Resolution ExecGuard::resolveFile(const Tables& tables, int eventFd, ExecFacts* 
   return resolution;
 }
 
-// [fanotify thread]
+// [fanotify thread] Path and size decide first. Only a verdict the content can change
+// waits for a digest, and only a digest of a file that nobody can write proves anything:
+// a writer (even a MAP_SHARED mapping whose fd was closed) may change it the moment after.
 void ExecGuard::decideInContainer(Work&& work) {
   const ContainerTable& container = *work.container;
   if (container.policy.mode == Mode::Disabled) {
@@ -115,15 +116,33 @@ void ExecGuard::decideInContainer(Work&& work) {
     return;
   }
   if (work.where == Where::WritableLayer && !container.image && !container.baselineFailed) {
-    holdOrAnswer(work.id, work.eventFd, work.facts.pid);  // baseline still being computed
+    holdOrAnswer(work.id, work.eventFd, work.facts.pid, &work);  // baseline still being computed
     return;
   }
+  Candidate candidate = candidateFor(work);
+  if (verdictNeedsCaller(candidate)) {
+    work.callerProgram = callerImageProgram(container, work.tables->hostRootPrefix, work.facts.pid);
+    candidate.callerProgram = work.callerProgram;
+  }
+  if (!verdictNeedsDigest(candidate)) {
+    conclude(work, nullptr, false);
+    return;
+  }
+  int error = 0;
+  if (takeReadLease(work.eventFd, &error) != LeaseResult::Held) {
+    counters_.leaseRefused++;  // a writer (EAGAIN), or no right to a lease (EACCES)
+    conclude(work, nullptr, true);
+    return;
+  }
+  work.leased = true;
   std::optional<Sha256> cached = hashCache_.lookup(identityOf(work.facts));
   if (cached) {
-    finish(work, &*cached);
+    conclude(work, &*cached, false);
     return;
   }
-  // Hashing can take long (a big file, a slow disk): never on this thread.
+  // Hashing can take long (a big file, a slow disk): never on this thread. If it takes
+  // longer than the hash deadline, the container's policy answers (unverified).
+  pending_.setFallback(work.id, fallbackFor(work));
   {
     std::lock_guard<std::mutex> lock(workMutex_);
     workQueue_.push_back(std::move(work));
@@ -131,84 +150,19 @@ void ExecGuard::decideInContainer(Work&& work) {
   workReady_.notify_one();
 }
 
-// [fanotify thread or hash worker]
-void ExecGuard::finish(Work& work, const Sha256* digest) {
-  const ContainerTable& container = *work.container;
-  Candidate candidate;
-  candidate.where = work.where;
-  candidate.policy = &container.policy;
-  candidate.containerPath = work.containerPath;
-  candidate.digest = digest;
-  if (work.where == Where::WritableLayer && container.image) {
-    candidate.imageFile = container.image->find(work.containerPath);
-    candidate.imageHasOtherPath = !candidate.imageFile && container.image->hasOtherPath(work.containerPath);
-  }
-  ProcessFacts process;
-  if (container.policy.needsProcess() && work.where != Where::ImageLayer) {
-    process = processFacts(work.facts.pid);  // the policy allows some programs to drift
-    candidate.callerExe = process.exe;
-    candidate.parentExe = process.parentExe;
-  }
-  Decision decision = judge(candidate);
-  if (decision.verdict == Verdict::Allowed) {
-    counters_.allowedContainer++;
-    allow(work.id, work.start);
-    return;
-  }
-  // Read the process before answering: after the answer it may be gone.
-  VerdictRecord record = recordFor(work, decision, digest);
-  bool answered = pending_.answer(work.id, decision.verdict != Verdict::Blocked);
-  recordLatency(work.start);
-  if (!answered) return;  // the watchdog answered first and reported it
-  (decision.verdict == Verdict::Blocked ? counters_.blocked : counters_.audited)++;
-  sink_.push(std::move(record));
-}
-
-void ExecGuard::allow(uint64_t id, Clock::time_point start) {
-  pending_.answer(id, true);
-  recordLatency(start);
-}
-
-// [fanotify thread]
-void ExecGuard::holdOrAnswer(uint64_t id, int eventFd, int32_t pid) {
+// [fanotify thread] known: the exec's container is attached and only its baseline is
+// missing; its policy answers at the hash deadline (unverified), not the fail mode.
+void ExecGuard::holdOrAnswer(uint64_t id, int eventFd, int32_t pid, Work* known) {
   counters_.heldTotal++;
+  if (known != nullptr) pending_.setFallback(id, fallbackFor(*known));
   if (pending_.hold(id)) return;
   counters_.holdOverflow++;
+  if (known != nullptr) {
+    conclude(*known, nullptr, true);
+    return;
+  }
   VerdictRecord record = failModeRecord(pid, pathOfFd(eventFd), Reason::HoldOverflow);
   if (pending_.answer(id, options_.failOpen)) sink_.push(std::move(record));
-}
-
-VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, const Sha256* digest) const {
-  const ContainerTable& container = *work.container;
-  VerdictRecord record;
-  record.timeMs = wallClockMs();
-  record.pid = work.facts.pid;
-  ProcessFacts process = processFacts(work.facts.pid);
-  record.ppid = process.ppid;
-  record.uid = process.uid;
-  record.exe = std::move(process.exe);
-  record.cmdline = std::move(process.cmdline);
-  record.parentExe = std::move(process.parentExe);
-  record.containerId = container.id;
-  record.path = work.containerPath;
-  record.hostPath = work.facts.realPath.empty() ? work.facts.viewPath : work.facts.realPath;
-  record.reason = decision.reason;
-  record.verdict = decision.verdict;
-  record.mode = container.policy.mode;
-  record.policy = container.policy.name;
-  if (digest != nullptr) {
-    record.sha256Hex = hexOf(*digest);
-    const std::string* original = container.image ? container.image->pathWithDigest(*digest) : nullptr;
-    if (original != nullptr && *original != work.containerPath) record.copyOf = *original;
-  }
-  return record;
-}
-
-void ExecGuard::recordLatency(Clock::time_point start) {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-  size_t bucket = 0;
-  while (bucket + 1 < kLatencyBuckets && (int64_t{1} << bucket) <= micros) bucket++;
-  counters_.latency[bucket].fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace driftguard

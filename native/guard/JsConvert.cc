@@ -11,7 +11,7 @@ constexpr uint8_t kFlagExecutable = 1, kFlagHashed = 2;
 std::shared_ptr<const ImageTable> imageFromJs(const Napi::Object& o, const std::string& where) {
   auto image = std::make_shared<ImageTable>();
   std::vector<std::string> files = js::stringArray(o.Get("files"), where + ".files");
-  Napi::Value digests = o.Get("digests"), flags = o.Get("flags");
+  Napi::Value digests = o.Get("digests"), flags = o.Get("flags"), sizes = o.Get("sizes");
   if (!digests.IsBuffer() || digests.As<Napi::Buffer<uint8_t>>().Length() != files.size() * 32) {
     js::throwTypeError(o.Env(), where + ".digests must be a Buffer of 32 bytes per file");
   }
@@ -19,11 +19,22 @@ std::shared_ptr<const ImageTable> imageFromJs(const Napi::Object& o, const std::
       flags.As<Napi::Uint8Array>().ElementLength() != files.size()) {
     js::throwTypeError(o.Env(), where + ".flags must be a Uint8Array with one entry per file");
   }
+  if (!sizes.IsTypedArray() || sizes.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      sizes.As<Napi::Float64Array>().ElementLength() != files.size()) {
+    js::throwTypeError(o.Env(), where + ".sizes must be a Float64Array with one entry per file");
+  }
   const uint8_t* d = digests.As<Napi::Buffer<uint8_t>>().Data();
   const uint8_t* x = flags.As<Napi::Uint8Array>().Data();
+  const double* z = sizes.As<Napi::Float64Array>().Data();
   for (size_t i = 0; i < files.size(); i++) {
+    // A size decides "modified" without a hash: it must be exact.
+    if (!(z[i] >= 0 && z[i] <= static_cast<double>(js::kMaxSafeInteger) &&
+          z[i] == static_cast<double>(static_cast<uint64_t>(z[i])))) {
+      js::throwTypeError(o.Env(), where + ".sizes[" + std::to_string(i) + "] must be a byte count (an integer >= 0)");
+    }
     ImageFile file;
     std::copy(d + 32 * i, d + 32 * (i + 1), file.sha.begin());
+    file.size = static_cast<uint64_t>(z[i]);
     file.executable = (x[i] & kFlagExecutable) != 0;
     file.hashed = (x[i] & kFlagHashed) != 0;
     image->addFile(std::move(files[i]), file);
@@ -49,6 +60,7 @@ ContainerSpec containerFromJs(const Napi::Object& o, const std::string& where) {
   spec.cgroupLeaf = js::stringField(o, "cgroupLeaf", where);
   spec.imageKey = js::stringField(o, "imageKey", where);
   spec.baselineFailed = js::booleanField(o, "baselineFailed", false, where);
+  spec.rootDev = js::integerField(o, "rootDev", 0, where);
   spec.policy = policyFromJs(js::object(o.Get("policy"), where + ".policy"), where + ".policy");
   spec.volumes = js::objects(js::array(o.Get("volumes"), where + ".volumes"), where + ".volumes", volumeFromJs);
   return spec;
@@ -88,11 +100,16 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   GuardOptions options;
   const std::string where = "options";
   options.deadline = std::chrono::milliseconds(js::integerField(o, "deadlineMs", 2000, where, 10, 600000));
+  // Before the deadline, with room for the watchdog's tick (a quarter of it at most).
+  uint64_t latestHash = static_cast<uint64_t>(options.deadline.count()) * 3 / 4;
+  options.hashDeadline =
+      std::chrono::milliseconds(js::integerField(o, "hashDeadlineMs", latestHash, where, 5, latestHash));
   options.failOpen = choiceField(o, "failMode", where, {"open", "closed"}) == "open";
   options.holdLimit = js::integerField(o, "holdLimit", 4096, where, 1, 1 << 20);
   options.hashWorkers = js::integerField(o, "hashWorkers", 2, where, 1, 64);
   options.maxHashBytes = js::integerField(o, "maxHashBytes", 1 << 30, where, 1);
   options.hashCacheEntries = js::integerField(o, "hashCacheEntries", 65536, where, 16, 1 << 24);
+  options.findingHashQueue = js::integerField(o, "findingHashQueue", 256, where, 0, 1 << 20);
   options.processIdentityByNamespace =
       choiceField(o, "processIdentity", where, {"auto", "mount-namespace"}) == "mount-namespace";
   return options;
@@ -119,6 +136,7 @@ TablesChange tablesChangeFromJs(const Napi::Object& o) {
         std::pair{"containerCgroupMarkers", &change.containerCgroupMarkers}}) {
     if (!o.Get(name).IsUndefined()) *list = js::stringArray(o.Get(name), where + "." + name);
   }
+  if (!o.Get("hostRootPrefix").IsUndefined()) change.hostRootPrefix = js::stringField(o, "hostRootPrefix", where);
   if (!o.Get("hostMountNamespace").IsUndefined()) {
     change.hostMountNamespace = js::integerField(o, "hostMountNamespace", 0, where);
   }
@@ -144,6 +162,13 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("stalledDrained", s.stalledDrained);
   set("verdictsDropped", s.verdictsDropped);
   set("verdictsDelivered", s.verdictsDelivered);
+  set("unverified", s.unverified);
+  set("leaseRefused", s.leaseRefused);
+  set("racyNotCached", s.racyNotCached);
+  set("commitHolds", s.commitHolds);
+  set("commitHoldTimeouts", s.commitHoldTimeouts);
+  set("findingHashes", s.findingHashes);
+  set("findingHashesSkipped", s.findingHashesSkipped);
   set("pendingNow", s.pendingNow);
   set("heldNow", s.heldNow);
   set("marks", s.marks);

@@ -7,8 +7,9 @@
 
 namespace driftguard {
 
-PendingDecisions::PendingDecisions(int fanotifyFd, std::chrono::milliseconds deadline, size_t holdLimit)
-    : fanotifyFd_(fanotifyFd), deadline_(deadline), holdLimit_(holdLimit) {}
+PendingDecisions::PendingDecisions(int fanotifyFd, std::chrono::milliseconds deadline,
+                                   std::chrono::milliseconds verdictDeadline, size_t holdLimit)
+    : fanotifyFd_(fanotifyFd), deadline_(deadline), verdictDeadline_(verdictDeadline), holdLimit_(holdLimit) {}
 
 void PendingDecisions::respondLocked(Entry& entry, bool allow) {
   if (entry.answered) return;
@@ -23,7 +24,7 @@ void PendingDecisions::respondLocked(Entry& entry, bool allow) {
 uint64_t PendingDecisions::add(int eventFd, int32_t pid) {
   std::lock_guard<std::mutex> lock(mutex_);
   uint64_t id = nextId_++;
-  entries_.emplace(id, Entry{eventFd, pid, Clock::now() + deadline_});
+  entries_.emplace(id, Entry{eventFd, pid, Clock::now()});
   return id;
 }
 
@@ -36,6 +37,22 @@ bool PendingDecisions::answer(uint64_t id, bool allow) {
   close(it->second.eventFd);
   entries_.erase(it);
   return first;
+}
+
+bool PendingDecisions::forgetIfAnswered(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return true;
+  if (!it->second.answered) return false;
+  close(it->second.eventFd);
+  entries_.erase(it);
+  return true;
+}
+
+void PendingDecisions::setFallback(uint64_t id, ContainerFallback fallback) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) it->second.fallback = std::move(fallback);
 }
 
 bool PendingDecisions::hold(uint64_t id) {
@@ -68,18 +85,22 @@ std::vector<HeldEvent> PendingDecisions::takeHeld() {
   return events;
 }
 
-void PendingDecisions::expire(Clock::time_point now, bool allow,
-                              const std::function<void(const ExpiredEvent&)>& report) {
+std::vector<ExpiredEvent> PendingDecisions::expire(Clock::time_point now, bool allow) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto it = entries_.begin(); it != entries_.end() && it->second.deadline <= now;) {
+  std::vector<ExpiredEvent> expired;
+  // Deadlines differ (verdict deadline or deadline), so every entry is looked at; there
+  // are at most a few thousand.
+  for (auto it = entries_.begin(); it != entries_.end();) {
     Entry& entry = it->second;
-    if (entry.answered) {
+    bool byPolicy = entry.fallback && now >= entry.readAt + verdictDeadline_;
+    if (entry.answered || !(byPolicy || now >= entry.readAt + deadline_)) {
       ++it;
       continue;
     }
-    respondLocked(entry, allow);
-    report({entry.pid, pathOfFd(entry.eventFd)});
+    respondLocked(entry, byPolicy ? entry.fallback->allow : allow);
+    expired.push_back({entry.pid, pathOfFd(entry.eventFd), byPolicy ? entry.fallback : std::nullopt});
     if (entry.held) held_--;
+    entry.held = false;
     if (entry.inUse) {
       ++it;  // the owner closes it when it finishes
     } else {
@@ -87,6 +108,7 @@ void PendingDecisions::expire(Clock::time_point now, bool allow,
       it = entries_.erase(it);
     }
   }
+  return expired;
 }
 
 void PendingDecisions::answerAll(bool allow) {
@@ -107,11 +129,6 @@ size_t PendingDecisions::size() const {
 size_t PendingDecisions::heldCount() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return held_;
-}
-
-Clock::time_point PendingDecisions::oldestDeadline() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return entries_.empty() ? Clock::time_point::max() : entries_.begin()->second.deadline;
 }
 
 }  // namespace driftguard

@@ -32,13 +32,15 @@ Napi::Value Judge(const Napi::CallbackInfo& info) {
     Napi::Object f = image.As<Napi::Object>();
     imageFile.executable = f.Get("executable").ToBoolean();
     imageFile.hashed = parseHex(f.Get("sha256").ToString().Utf8Value(), &imageFile.sha);
+    imageFile.size = js::integerField(f, "size", 0, "candidate.imageFile");
     c.imageFile = &imageFile;
   }
   c.imageHasOtherPath = o.Get("imageHasOtherPath").ToBoolean();
-  std::string callerExe = js::optionalStringField(o, "callerExe", "", "candidate");
-  std::string parentExe = js::optionalStringField(o, "parentExe", "", "candidate");
-  c.callerExe = callerExe;
-  c.parentExe = parentExe;
+  c.imageUnknown = js::booleanField(o, "imageUnknown", false, "candidate");
+  c.digestUnavailable = js::booleanField(o, "digestUnavailable", false, "candidate");
+  c.size = js::integerField(o, "size", 0, "candidate");
+  std::string caller = js::optionalStringField(o, "callerProgram", "", "candidate");
+  c.callerProgram = caller;
   Sha256 digest;
   Napi::Value d = o.Get("digest");
   if (d.IsString() && parseHex(d.As<Napi::String>().Utf8Value(), &digest)) c.digest = &digest;
@@ -46,6 +48,8 @@ Napi::Value Judge(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("verdict", verdictName(decision.verdict));
   out.Set("reason", reasonName(decision.reason));
+  out.Set("needsDigest", verdictNeedsDigest(c));
+  out.Set("needsCaller", verdictNeedsCaller(c));
   return out;
 }
 

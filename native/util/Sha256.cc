@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -45,7 +46,10 @@ struct MdCtxDeleter {
 };
 }  // namespace
 
-HashResult hashFd(int fd, uint64_t maxBytes) {
+namespace {
+// Streams [0, end) of fd into SHA-256. exact: end is the size the caller was promised, and
+// reaching EOF first is an error; otherwise end is a limit, and more bytes than that is one.
+HashResult hashUpTo(int fd, uint64_t end, bool exact) {
   HashResult result;
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
@@ -56,16 +60,22 @@ HashResult hashFd(int fd, uint64_t maxBytes) {
   thread_local std::vector<unsigned char> buffer(kChunk);
   uint64_t offset = 0;
   for (;;) {
-    ssize_t n = pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    size_t want = exact ? static_cast<size_t>(std::min<uint64_t>(buffer.size(), end - offset)) : buffer.size();
+    if (want == 0) break;
+    ssize_t n = pread(fd, buffer.data(), want, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       result.error = std::string("pread: ") + strerror(errno);
       return result;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      if (!exact) break;
+      result.error = "file shorter than the " + std::to_string(end) + " bytes it had when its exec was read";
+      return result;
+    }
     offset += static_cast<uint64_t>(n);
-    if (offset > maxBytes) {
-      result.error = "file larger than the hash limit of " + std::to_string(maxBytes) + " bytes";
+    if (!exact && offset > end) {
+      result.error = "file larger than the hash limit of " + std::to_string(end) + " bytes";
       return result;
     }
     EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(n));
@@ -75,6 +85,15 @@ HashResult hashFd(int fd, uint64_t maxBytes) {
   result.bytes = offset;
   result.ok = true;
   return result;
+}
+}  // namespace
+
+HashResult hashFd(int fd, uint64_t maxBytes) {
+  return hashUpTo(fd, maxBytes, false);
+}
+
+HashResult hashFdExactly(int fd, uint64_t size) {
+  return hashUpTo(fd, size, true);
 }
 
 }  // namespace driftguard

@@ -27,4 +27,8 @@ struct HashResult {
 // maxBytes: a hostile container must not make the agent hash a 100 GiB sparse file.
 HashResult hashFd(int fd, uint64_t maxBytes);
 
+// Hashes exactly the first `size` bytes of fd (the size its fstat promised): never reads
+// past them, however much the file grew, and fails if it holds fewer.
+HashResult hashFdExactly(int fd, uint64_t size);
+
 }  // namespace driftguard

@@ -54,6 +54,7 @@ export class Agent {
       volumeRoots,
       containerCgroupMarkers: layout.cgroupMarkers,
       hostMountNamespace: view.mountNamespace,
+      hostRootPrefix: view.rootPrefix,
     });
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();

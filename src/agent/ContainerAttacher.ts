@@ -16,6 +16,7 @@ import type { ContainerRecord } from "../runtime/types";
 import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
 import type { FilesystemMarks } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
+import { rootOverlayOf } from "./rootOverlay";
 import { imageDigestsOf } from "./writableLayerCopies";
 
 interface AttachedContainer {
@@ -24,6 +25,8 @@ interface AttachedContainer {
   volumes: DiscoveredVolumes;
   policy: NativePolicy;
   imageKey: string;
+  /** st_dev of the container's root overlay; 0 when unknown (no program is an allowed parent then). */
+  rootDev: number;
 }
 
 interface ImageState {
@@ -105,6 +108,7 @@ export class ContainerAttacher {
       volumes,
       policy: this.deps.policies.policyFor(record),
       imageKey: imageKeyOf(record),
+      rootDev: rootOverlayOf(record, this.deps.view)?.dev ?? 0,
     };
     this.containers.set(key, attached);
     let image = this.images.get(attached.imageKey);
@@ -176,6 +180,7 @@ export class ContainerAttacher {
     for (const dev of attached.volumes.privateDevices) this.deps.marks.unmarkFilesystem(dev);
     attached.record = record;
     attached.volumes = this.volumesOf(record);
+    attached.rootDev = rootOverlayOf(record, this.deps.view)?.dev ?? 0; // a new task mounts a new overlay
     this.followAttach(attached); // a new task has a new cgroup: the eBPF sensor attributes by it
     this.deps.guard.apply({ putContainers: [this.nativeSpec(attached)] });
     this.deps.logger.info(
@@ -249,6 +254,7 @@ export class ContainerAttacher {
       cgroupLeaf: this.deps.runtime.cgroupLeaf(record),
       imageKey: image?.ready ? attached.imageKey : "",
       baselineFailed: image?.failed ?? false,
+      rootDev: attached.rootDev,
       policy: attached.policy,
       volumes: attached.volumes.volumes,
     };

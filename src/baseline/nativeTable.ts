@@ -6,7 +6,7 @@ import type { ImageBaseline } from "./types";
 const DIGEST_BYTES = 32;
 
 export function toNativeTable(baseline: ImageBaseline): NativeImageTable {
-  const programs: [string, { sha256?: string; executable: boolean }][] = [];
+  const programs: [string, { sha256?: string; executable: boolean; size: number }][] = [];
   const otherPaths: string[] = [];
   for (const [path, entry] of baseline.files) {
     // An executable too large to hash is still listed: its exec from the writable layer
@@ -16,12 +16,14 @@ export function toNativeTable(baseline: ImageBaseline): NativeImageTable {
   }
   const digests = Buffer.alloc(programs.length * DIGEST_BYTES);
   const flags = new Uint8Array(programs.length);
+  const sizes = new Float64Array(programs.length);
   programs.forEach(([, entry], i) => {
+    sizes[i] = entry.size;
     if (entry.sha256 !== undefined) {
       digests.write(entry.sha256, i * DIGEST_BYTES, DIGEST_BYTES, "hex");
       flags[i] |= IMAGE_FILE_HASHED;
     }
     if (entry.executable) flags[i] |= IMAGE_FILE_EXECUTABLE;
   });
-  return { files: programs.map(([path]) => path), digests, flags, otherPaths };
+  return { files: programs.map(([path]) => path), digests, flags, sizes, otherPaths };
 }

@@ -44,6 +44,10 @@ export const DRIFT_REASON = {
   // A file on a filesystem fanotify does not watch: one the container mounted after it was
   // attached (or the ELF interpreter of the exec'd program is on one). An evasion attempt.
   unwatched_filesystem: { proto: 10, detectedBy: ["bpf-sensor"], severityClass: "tampering" },
+  // The verdict depended on the file's content and it could not be proven in time (no
+  // baseline, a writer had it open or mapped, the hash missed its deadline); the
+  // container's policy answered. Drift, not an operational miss: it is refused in enforce.
+  unverified: { proto: 11, detectedBy: ["exec-guard"], severityClass: "drift" },
 } as const satisfies Record<string, DriftReasonEntry>;
 
 export type DriftReason = keyof typeof DRIFT_REASON;

@@ -60,6 +60,21 @@ export class AgentMetrics {
       "Execs answered by the watchdog with the fail mode because nobody decided before the deadline.",
       (g) => g.deadlineExceeded,
     );
+    counter(
+      "driftguard_exec_unverified_total",
+      "Execs whose verdict needed the file's content and could not prove it in time (the container's policy answered).",
+      (g) => g.unverified,
+    );
+    counter(
+      "driftguard_exec_lease_refused_total",
+      "Read leases refused on a file whose content decides: a writer had it open or mapped, or no right to a lease.",
+      (g) => g.leaseRefused,
+    );
+    counter(
+      "driftguard_finding_digests_skipped_total",
+      "Drift findings sent without a digest because the queue of hashes after the answer was full.",
+      (g) => g.findingHashesSkipped,
+    );
     counter("driftguard_exec_held_total", "Execs held until their container was attached.", (g) => g.heldTotal);
     counter("driftguard_exec_hold_overflow_total", "Execs answered because too many were held.", (g) => g.holdOverflow);
     counter(

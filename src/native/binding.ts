@@ -13,14 +13,22 @@ import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBind
 export interface ExecGuardOptions {
   /** Any exec still undecided after this many ms is answered with the fail mode. Default 2000. */
   deadlineMs?: number;
+  /**
+   * An exec of a known container whose verdict waits for a hash or for its baseline is
+   * answered by that container's policy after this many ms (reason "unverified": refused in
+   * enforce whatever the fail mode). At most, and by default, 3/4 of deadlineMs.
+   */
+  hashDeadlineMs?: number;
   /** Answer at the deadline: "open" allows (and reports), "closed" denies. Default "open". */
   failMode?: FailMode;
   /** Execs held for containers not attached yet, at most. Default 4096. */
   holdLimit?: number;
   /** Threads hashing writable-layer files. Default 2. */
   hashWorkers?: number;
-  /** Writable-layer files larger than this are not hashed at exec time (drift). Default 1 GiB. */
+  /** Files larger than this are never hashed: a verdict that needs the digest is "unverified". Default 1 GiB. */
   maxHashBytes?: number;
+  /** Drift findings waiting for their digest (computed after the answer); more go without one. Default 256. */
+  findingHashQueue?: number;
   /** Hash cache entries, keyed by (dev, ino, size, mtime, ctime). Default 65536. */
   hashCacheEntries?: number;
   /** Verdict records buffered while JS is busy; more are dropped and counted. Default 65536. */
@@ -79,6 +87,8 @@ export interface NativeImageTable {
   digests: Buffer;
   /** IMAGE_FILE_* flags per file. */
   flags: Uint8Array;
+  /** Size in bytes per file: a writable-layer file of another size is "modified" without a hash. */
+  sizes: Float64Array;
   /** Every other regular file's path (to tell made_executable from new_file). */
   otherPaths: string[];
 }
@@ -91,7 +101,11 @@ export interface NativePolicy {
   allowPaths: string[];
   /** Drift with these contents (hex SHA-256) is allowed. */
   allowDigests: string[];
-  /** Drift executed by these programs (the process calling execve, or its parent) is allowed. */
+  /**
+   * Drift executed by these image programs is allowed: the program of the process calling
+   * execve (a fork of java runs java), proven to be the image's file at that path; never a
+   * parent.
+   */
   allowParents?: string[];
   /** Volume execs at these paths inside the container are allowed. */
   allowVolumes?: string[];
@@ -115,8 +129,10 @@ export interface NativeContainer {
   cgroupLeaf: string;
   /** Key of a table put with putImages; "" while the baseline is computed (writable-layer execs wait). */
   imageKey: string;
-  /** The baseline failed: decide writable-layer execs without one (all drift). */
+  /** No baseline (it failed, or the image is over its budget): every writable-layer exec is "unverified". */
   baselineFailed?: boolean;
+  /** st_dev of the container's root overlay (0: unknown, then no program is an allowed parent). */
+  rootDev?: number;
   policy: NativePolicy;
   volumes: NativeVolume[];
 }
@@ -135,6 +151,8 @@ export interface TablesChange {
   containerCgroupMarkers?: string[];
   /** Inode of the host's mount namespace: processes in it are host processes. */
   hostMountNamespace?: number;
+  /** Prefix that makes a host path openable by the agent: "" or "/proc/1/root" (HostView). */
+  hostRootPrefix?: string;
 }
 
 export interface GuardStats {
@@ -154,6 +172,18 @@ export interface GuardStats {
   stalledDrained: number;
   verdictsDropped: number;
   verdictsDelivered: number;
+  /** Verdicts that needed the content and could not prove it (also those the watchdog gave by policy). */
+  unverified: number;
+  /** Read leases refused: a writer had the file open (or mapped), or no right to a lease. */
+  leaseRefused: number;
+  /** Digests not cached because the file changed within a few clock ticks of the hash. */
+  racyNotCached: number;
+  /** Proven execs whose file was kept unwritable until the exec committed, and those that hit the time bound. */
+  commitHolds: number;
+  commitHoldTimeouts: number;
+  /** Digests computed for findings after the answer, and findings sent without one (queue full). */
+  findingHashes: number;
+  findingHashesSkipped: number;
   pendingNow: number;
   heldNow: number;
   marks: number;

@@ -20,6 +20,7 @@ export function imageTableOf(layerDir: string): NativeImageTable {
   const files: string[] = [];
   const digests: Buffer[] = [];
   const flags: number[] = [];
+  const sizes: number[] = [];
   const otherPaths: string[] = [];
   const walk = (dir: string) => {
     for (const name of fs.readdirSync(dir)) {
@@ -31,9 +32,16 @@ export function imageTableOf(layerDir: string): NativeImageTable {
         files.push(inImage);
         digests.push(Buffer.from(sha256Of(full), "hex"));
         flags.push((st.mode & 0o111 ? IMAGE_FILE_EXECUTABLE : 0) | IMAGE_FILE_HASHED);
+        sizes.push(st.size);
       } else if (st.isFile()) otherPaths.push(inImage);
     }
   };
   walk(layerDir);
-  return { files, digests: Buffer.concat(digests), flags: Uint8Array.from(flags), otherPaths };
+  return {
+    files,
+    digests: Buffer.concat(digests),
+    flags: Uint8Array.from(flags),
+    sizes: Float64Array.from(sizes),
+    otherPaths,
+  };
 }

@@ -9,11 +9,17 @@ export interface JudgeCandidate {
   where: "writable_layer" | "volume" | "host" | "no_path" | "image_layer";
   policy: NativePolicy;
   containerPath: string;
-  imageFile?: { sha256: string; executable: boolean };
+  imageFile?: { sha256: string; executable: boolean; size: number };
   imageHasOtherPath?: boolean;
+  /** No baseline: nothing on the writable layer is provable. */
+  imageUnknown?: boolean;
+  /** Size of the executed file. */
+  size?: number;
   digest?: string;
-  callerExe?: string;
-  parentExe?: string;
+  /** The digest was needed and could not be proven. */
+  digestUnavailable?: boolean;
+  /** The image program calling execve, as callerImageProgram proves it. */
+  callerProgram?: string;
 }
 
 /** Every name the addon gives its enums, in enum order (test/unit/domain binds them to src/domain). */
@@ -31,7 +37,14 @@ export interface NativeVocabulary {
 
 export interface NativeTestBinding extends NativeBinding {
   /** The pure drift decision, for table-driven tests. */
-  judge(candidate: JudgeCandidate): { verdict: "allowed" | Verdict; reason: DriftReason | "none" };
+  judge(candidate: JudgeCandidate): {
+    verdict: "allowed" | Verdict;
+    reason: DriftReason | "none";
+    /** The digest could change the verdict: it waits for a proven one. */
+    needsDigest: boolean;
+    /** Only an allowed parent could let it run: the caller is looked up. */
+    needsCaller: boolean;
+  };
   vocabulary(): NativeVocabulary;
 }
 

@@ -1,4 +1,5 @@
-// The pure drift decision, table-driven: every reason, every mode, every exception kind.
+// The pure drift decision, table-driven: every reason, every mode, every exception kind,
+// and what a verdict needs before it can be given (a proven digest, the calling program).
 import * as assert from "node:assert/strict";
 
 import type { NativePolicy } from "../../../src/native/binding";
@@ -16,6 +17,10 @@ interface Row {
   candidate: JudgeCandidate;
   verdict: string;
   reason: string;
+  /** The verdict waits for a proven digest (default false). */
+  needsDigest?: boolean;
+  /** The verdict waits for the calling program (default false). */
+  needsCaller?: boolean;
 }
 
 const enforce = policy("enforce");
@@ -26,7 +31,8 @@ const rows: Row[] = [
       where: "writable_layer",
       policy: enforce,
       containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true },
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
       digest: A,
     },
     verdict: "allowed",
@@ -38,22 +44,105 @@ const rows: Row[] = [
       where: "writable_layer",
       policy: enforce,
       containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true },
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
       digest: B,
     },
     verdict: "blocked",
     reason: "modified",
   },
   {
-    name: "image binary whose hash could not be computed",
+    name: "image binary's path and size: the content decides, so the verdict waits for it",
     candidate: {
       where: "writable_layer",
       policy: enforce,
       containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true },
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
+    },
+    verdict: "blocked",
+    reason: "unverified",
+    needsDigest: true,
+  },
+  {
+    name: "image binary's path and size, content not provable in time (a writer, the hash deadline)",
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
+      digestUnavailable: true,
+    },
+    verdict: "blocked",
+    reason: "unverified",
+  },
+  {
+    name: "unverified in audit runs and is reported",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("audit"),
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
+      digestUnavailable: true,
+    },
+    verdict: "audited",
+    reason: "unverified",
+  },
+  {
+    name: "image binary's path with another size: modified without a hash",
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 1 << 30,
     },
     verdict: "blocked",
     reason: "modified",
+  },
+  {
+    name: "image binary the baseline could not hash (too large): modified without a hash",
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/bin/ls",
+      imageFile: { sha256: "", executable: true, size: 100 },
+      size: 100,
+    },
+    verdict: "blocked",
+    reason: "modified",
+  },
+  {
+    name: "no baseline (failed, or over its budget): unverified at once",
+    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageUnknown: true, size: 100 },
+    verdict: "blocked",
+    reason: "unverified",
+  },
+  {
+    name: "no baseline, in audit",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("audit"),
+      containerPath: "/tmp/x",
+      imageUnknown: true,
+      size: 100,
+    },
+    verdict: "audited",
+    reason: "unverified",
+  },
+  {
+    name: "denied path with the image file's size: denied, no need to prove its content",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { denyPaths: ["/bin/ls"] }),
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
+    },
+    verdict: "blocked",
+    reason: "denied",
   },
   {
     name: "new file",
@@ -67,8 +156,21 @@ const rows: Row[] = [
       where: "writable_layer",
       policy: enforce,
       containerPath: "/etc/elf",
-      imageFile: { sha256: A, executable: false },
+      imageFile: { sha256: A, executable: false, size: 100 },
+      size: 100,
       digest: A,
+    },
+    verdict: "blocked",
+    reason: "made_executable",
+  },
+  {
+    name: "non-executable image program made executable, same size: drift without waiting for the digest",
+    candidate: {
+      where: "writable_layer",
+      policy: enforce,
+      containerPath: "/etc/elf",
+      imageFile: { sha256: A, executable: false, size: 100 },
+      size: 100,
     },
     verdict: "blocked",
     reason: "made_executable",
@@ -79,7 +181,8 @@ const rows: Row[] = [
       where: "writable_layer",
       policy: enforce,
       containerPath: "/etc/elf",
-      imageFile: { sha256: A, executable: false },
+      imageFile: { sha256: A, executable: false, size: 100 },
+      size: 100,
       digest: B,
     },
     verdict: "blocked",
@@ -140,6 +243,45 @@ const rows: Row[] = [
       policy: policy("enforce", { allowDigests: [A] }),
       containerPath: "/tmp/x",
       digest: A,
+    },
+    verdict: "allowed",
+    reason: "none",
+  },
+  {
+    name: "digest exceptions: a new file waits for its digest",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowDigests: [A] }),
+      containerPath: "/tmp/x",
+    },
+    verdict: "blocked",
+    reason: "new_file",
+    needsDigest: true,
+  },
+  {
+    name: "digest exceptions: a new file whose digest could not be proven is unverified",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowDigests: [A] }),
+      containerPath: "/tmp/x",
+      digestUnavailable: true,
+    },
+    verdict: "blocked",
+    reason: "unverified",
+  },
+  {
+    name: "digest exceptions: a volume file waits for its digest too",
+    candidate: { where: "volume", policy: policy("enforce", { allowDigests: [A] }), containerPath: "/data/x" },
+    verdict: "blocked",
+    reason: "volume",
+    needsDigest: true,
+  },
+  {
+    name: "digest exceptions do not make an allowed path wait",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowDigests: [A], allowPaths: ["/tmp/*"] }),
+      containerPath: "/tmp/x",
     },
     verdict: "allowed",
     reason: "none",
@@ -217,42 +359,52 @@ const rows: Row[] = [
     reason: "new_file",
   },
   {
-    name: "drift run by an allowed parent program",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
-      containerPath: "/src/a.out",
-      digest: A,
-      callerExe: "/bin/sh",
-      parentExe: "/usr/bin/make",
-    },
-    verdict: "allowed",
-    reason: "none",
-  },
-  {
-    name: "drift run by the allowed program itself",
+    name: "drift run by an allowed image program (the caller of execve)",
     candidate: {
       where: "writable_layer",
       policy: policy("enforce", { allowParents: ["/opt/jdk/bin/java"] }),
       containerPath: "/tmp/jit",
       digest: A,
-      callerExe: "/opt/jdk/bin/java",
+      callerProgram: "/opt/jdk/bin/java",
     },
     verdict: "allowed",
     reason: "none",
   },
   {
-    name: "drift run by another program",
+    name: "drift run by another program, whatever its parent",
     candidate: {
       where: "writable_layer",
       policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
       containerPath: "/src/a.out",
       digest: A,
-      callerExe: "/bin/sh",
-      parentExe: "/bin/bash",
+      callerProgram: "/bin/sh",
     },
     verdict: "blocked",
     reason: "new_file",
+  },
+  {
+    name: "parent exceptions: drift waits for the calling program",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
+      containerPath: "/src/a.out",
+    },
+    verdict: "blocked",
+    reason: "new_file",
+    needsCaller: true,
+  },
+  {
+    name: "parent exceptions: an image program does not wait for the calling program",
+    candidate: {
+      where: "writable_layer",
+      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
+      containerPath: "/bin/ls",
+      imageFile: { sha256: A, executable: true, size: 100 },
+      size: 100,
+      digest: A,
+    },
+    verdict: "allowed",
+    reason: "none",
   },
   {
     name: "allowed volume path",
@@ -280,7 +432,12 @@ const rows: Row[] = [
 describe("judge: the drift decision", () => {
   for (const row of rows) {
     it(row.name, () => {
-      assert.deepEqual(nativeTestBinding().judge(row.candidate), { verdict: row.verdict, reason: row.reason });
+      assert.deepEqual(nativeTestBinding().judge(row.candidate), {
+        verdict: row.verdict,
+        reason: row.reason,
+        needsDigest: row.needsDigest ?? false,
+        needsCaller: row.needsCaller ?? false,
+      });
     });
   }
 

@@ -109,7 +109,10 @@ describe("toNativePolicy", () => {
 
   // Each row: a drift the bare policy blocks, and the exception that lets it run (or, for
   // deny, an image binary the bare policy allows and the deny blocks).
-  const judge = (p: NativePolicy, c: Omit<JudgeCandidate, "policy">) => nativeTestBinding().judge({ ...c, policy: p });
+  const judge = (p: NativePolicy, c: Omit<JudgeCandidate, "policy">) => {
+    const { verdict, reason } = nativeTestBinding().judge({ ...c, policy: p });
+    return { verdict, reason };
+  };
   const A = "a".repeat(64);
   const B = "b".repeat(64);
   const kinds: [string, Partial<DriftPolicy>, Omit<JudgeCandidate, "policy">, string][] = [
@@ -128,7 +131,7 @@ describe("toNativePolicy", () => {
     [
       "allow.parents",
       { allow: { paths: [], digests: [], parents: [{ path: "/usr/bin/make", reason: "r" }], volumes: [] } },
-      { where: "writable_layer", containerPath: "/tmp/x", digest: B, callerExe: "/bin/sh", parentExe: "/usr/bin/make" },
+      { where: "writable_layer", containerPath: "/tmp/x", digest: B, callerProgram: "/usr/bin/make" },
       "new_file",
     ],
     [

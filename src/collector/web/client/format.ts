@@ -15,6 +15,7 @@ const REASON_WORDS: Record<DriftReason, string> = {
   hold_overflow: "hold overflow",
   library: "drifted library",
   unwatched_filesystem: "unwatched filesystem",
+  unverified: "unverified content",
 };
 const ACTION_WORDS: Record<Action, string> = {
   refused: "refused (Operation not permitted)",

@@ -1,0 +1,183 @@
+// The verdict of ExecGuard's decision path and what follows it: the answer, the record
+// (read before answering: after it the process may be gone), the lease kept until the
+// exec committed, the digest for the finding queued after the answer. [fanotify thread or
+// hash worker]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "guard/Clocks.hh"
+#include "guard/ExecGuard.hh"
+#include "util/FileLease.hh"
+#include "util/ProcInfo.hh"
+#include "util/Sha256.hh"
+
+namespace driftguard {
+
+namespace {
+// "sha256" and "copy of" of a record.
+void fillDigest(VerdictRecord& record, const ContainerTable& container, const Sha256& digest) {
+  record.sha256Hex = hexOf(digest);
+  const std::string* original = container.image ? container.image->pathWithDigest(digest) : nullptr;
+  if (original != nullptr && *original != record.path) record.copyOf = *original;
+}
+}  // namespace
+
+Candidate ExecGuard::candidateFor(const Work& work) const {
+  const ContainerTable& container = *work.container;
+  Candidate candidate;
+  candidate.where = work.where;
+  candidate.policy = &container.policy;
+  candidate.containerPath = work.containerPath;
+  candidate.size = work.facts.size;
+  candidate.callerProgram = work.callerProgram;
+  if (work.where == Where::WritableLayer) {
+    // No baseline (still computed, failed, over its budget): nothing here is provable.
+    candidate.imageUnknown = !container.image;
+    if (container.image) {
+      candidate.imageFile = container.image->find(work.containerPath);
+      candidate.imageHasOtherPath = !candidate.imageFile && container.image->hasOtherPath(work.containerPath);
+    }
+  }
+  return candidate;
+}
+
+ContainerFallback ExecGuard::fallbackFor(const Work& work) const {
+  const ContainerTable& container = *work.container;
+  return {container.policy.mode != Mode::Enforce,
+          container.id,
+          container.policy.name,
+          work.containerPath,
+          work.facts.realPath.empty() ? work.facts.viewPath : work.facts.realPath,
+          processFacts(work.facts.pid)};
+}
+
+// digest: proven (no writer while it was taken, or cached for this identity);
+// digestUnavailable: the verdict needed one and none could be proven.
+void ExecGuard::conclude(Work& work, const Sha256* digest, bool digestUnavailable) {
+  Candidate candidate = candidateFor(work);
+  candidate.digest = digest;
+  candidate.digestUnavailable = digestUnavailable;
+  Decision decision = judge(candidate);
+  if (decision.verdict == Verdict::Allowed) {
+    bool proven = digest != nullptr && work.leased;
+    if (!proven) {
+      counters_.allowedContainer++;
+      allow(work.id, work.start);
+      return;
+    }
+    if (keepLeaseUntilCommit(work)) return;
+    // Without the lease the content is proven no longer.
+    digest = candidate.digest = nullptr;
+    candidate.digestUnavailable = true;
+    decision = judge(candidate);
+    if (decision.verdict == Verdict::Allowed) {
+      counters_.allowedContainer++;
+      allow(work.id, work.start);
+      return;
+    }
+  }
+  if (work.leased) releaseLease(work.eventFd);  // drift: nothing was proven that must stay true
+  VerdictRecord record = recordFor(work, decision, digest);
+  int findingFd = digest == nullptr && work.where != Where::ImageLayer ? reserveFindingHash(work) : -1;
+  bool answered = pending_.answer(work.id, decision.verdict != Verdict::Blocked);
+  recordLatency(work.start);
+  if (!answered) {  // the watchdog answered first and reported it
+    if (findingFd >= 0) close(findingFd);
+    return;
+  }
+  if (decision.reason == Reason::Unverified) counters_.unverified++;
+  (decision.verdict == Verdict::Blocked ? counters_.blocked : counters_.audited)++;
+  if (findingFd < 0) {
+    sink_.push(std::move(record));
+    return;
+  }
+  const ImageFile* imageFile = candidate.imageFile;
+  queueFindingHash({std::move(record), findingFd, work.facts.size, work.tables, work.container, imageFile});
+}
+
+// The lease moves to the commit watch with a second descriptor of the event's open file
+// (answering closes the first). False if that is impossible: then nothing closes the
+// window between the answer and the exec's own write denial, and the exec is unverified.
+bool ExecGuard::keepLeaseUntilCommit(Work& work) {
+  int leaseFd = fcntl(work.eventFd, F_DUPFD_CLOEXEC, 0);
+  if (leaseFd < 0) return false;
+  ExeIdentity before = exeIdentityOf(work.facts.pid);  // before the answer: the caller's program
+  if (pending_.answer(work.id, true)) {
+    counters_.allowedContainer++;
+    commitWatch_.hold(leaseFd, work.facts.pid, before);
+  } else {
+    close(leaseFd);  // the watchdog answered (unverified) and reported it
+  }
+  recordLatency(work.start);
+  work.leased = false;
+  return true;
+}
+
+// A second descriptor for hashing the file after the answer, or -1 when the queue is full
+// (the finding then goes without a digest, counted) or the file is over the hash limit.
+int ExecGuard::reserveFindingHash(const Work& work) {
+  if (work.facts.size > options_.maxHashBytes) return -1;
+  {
+    std::lock_guard<std::mutex> lock(workMutex_);
+    if (findingQueue_.size() >= options_.findingHashQueue) {
+      counters_.findingHashesSkipped++;
+      return -1;
+    }
+  }
+  return fcntl(work.eventFd, F_DUPFD_CLOEXEC, 0);
+}
+
+void ExecGuard::allow(uint64_t id, Clock::time_point start) {
+  pending_.answer(id, true);
+  recordLatency(start);
+}
+
+VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, const Sha256* digest) const {
+  const ContainerTable& container = *work.container;
+  VerdictRecord record;
+  record.timeMs = wallClockMs();
+  record.pid = work.facts.pid;
+  ProcessFacts process = processFacts(work.facts.pid);
+  record.ppid = process.ppid;
+  record.uid = process.uid;
+  record.exe = std::move(process.exe);
+  record.cmdline = std::move(process.cmdline);
+  record.parentExe = std::move(process.parentExe);
+  record.containerId = container.id;
+  record.path = work.containerPath;
+  record.hostPath = work.facts.realPath.empty() ? work.facts.viewPath : work.facts.realPath;
+  record.reason = decision.reason;
+  record.verdict = decision.verdict;
+  record.mode = container.policy.mode;
+  record.policy = container.policy.name;
+  if (digest != nullptr) fillDigest(record, container, *digest);
+  return record;
+}
+
+// [hash worker] The finding's digest, after the answer, from the bytes the size promised.
+void ExecGuard::hashForFinding(FindingHash& job) {
+  HashResult hash = hashFdExactly(job.fd, job.size);
+  close(job.fd);
+  job.fd = -1;
+  if (hash.ok) {
+    counters_.findingHashes++;
+    fillDigest(job.record, *job.container, hash.digest);
+    // Same size as a non-executable image file: its content tells the two reasons apart.
+    if (job.record.reason == Reason::MadeExecutable && job.imageFile != nullptr && job.imageFile->hashed &&
+        hash.digest != job.imageFile->sha) {
+      job.record.reason = Reason::Modified;
+    }
+  } else {
+    counters_.hashErrors++;
+  }
+  sink_.push(std::move(job.record));
+}
+
+void ExecGuard::recordLatency(Clock::time_point start) {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+  size_t bucket = 0;
+  while (bucket + 1 < kLatencyBuckets && (int64_t{1} << bucket) <= micros) bucket++;
+  counters_.latency[bucket].fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace driftguard
