@@ -43,7 +43,9 @@ struct GuardOptions {
   uint64_t maxHashBytes = 1ull << 30;
   size_t hashCacheEntries = 65536;
   size_t findingHashQueue = 256;  // drift findings waiting for their digest, at most
-  std::chrono::microseconds commitHoldMax{100000};
+  // Longest a proven exec's file stays unwritable waiting for the exec to commit: past the
+  // default CFS period (100 ms), so a throttled cgroup cannot outwait it.
+  std::chrono::microseconds commitHoldMax{250000};
   bool processIdentityByNamespace = false;  // force the pre-6.13 way (see ProcessOwners)
 };
 

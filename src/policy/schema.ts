@@ -161,7 +161,7 @@ const allow: ObjectSchema = {
         required: ["path", "reason"],
         properties: {
           path: absolutePath(
-            "Program (glob) allowed to create and run new binaries: the caller of execve or its parent.",
+            "Image program (glob) allowed to run drift: the program of the process calling execve (a fork of java runs java), proven to be the image's file at that path; never a parent.",
           ),
           reason,
         },

@@ -6,8 +6,8 @@ import * as assert from "node:assert/strict";
 import { OVERLAYS, find, rendered, type K8sObject } from "./kustomize";
 import { agentDaemonSet, collectorDeployment, onlyContainer, podOf, workloads, type IContainer } from "./workloads";
 
-/** The agent's capabilities: fanotify, open_by_handle_at, /proc of other processes. */
-const AGENT_CAPABILITIES = ["DAC_READ_SEARCH", "SYS_ADMIN", "SYS_PTRACE"];
+/** The agent's capabilities: fanotify, open_by_handle_at, /proc of other processes, read leases. */
+const AGENT_CAPABILITIES = ["DAC_READ_SEARCH", "LEASE", "SYS_ADMIN", "SYS_PTRACE"];
 /** Writable mounts, per workload: state that must survive, and SQLite's temporary files. */
 const WRITABLE: Record<string, string[]> = {
   "driftguard-agent": ["/var/lib/driftguard"],
@@ -87,7 +87,7 @@ describe("daemonset: security", function () {
         }
       });
 
-      it("drops every capability; only the agent adds, and only the three it needs", () => {
+      it("drops every capability; only the agent adds, and only the four it needs", () => {
         for (const { workload, container } of containersOf(objects())) {
           const caps = container.securityContext?.capabilities ?? {};
           assert.deepEqual(caps.drop, ["ALL"], `${workload}/${container.name}`);
