@@ -42,7 +42,8 @@ struct GuardOptions {
   size_t hashWorkers = 2;
   uint64_t maxHashBytes = 1ull << 30;
   size_t hashCacheEntries = 65536;
-  size_t findingHashQueue = 256;  // drift findings waiting for their digest, at most
+  size_t findingHashQueue = 256;  // drift findings waiting for their digest, at most (and
+                                  // maxHashBytes of them)
   // Longest a proven exec's file stays unwritable waiting for the exec to commit: past the
   // default CFS period (100 ms), so a throttled cgroup cannot outwait it.
   std::chrono::microseconds commitHoldMax{250000};
@@ -98,6 +99,7 @@ class ExecGuard {
   void conclude(Work& work, const Sha256* digest, bool digestUnavailable);
   bool keepLeaseUntilCommit(Work& work);
   int reserveFindingHash(const Work& work);
+  void releaseFindingHash(uint64_t size);
   ContainerFallback fallbackFor(const Work& work) const;
   void allow(uint64_t id, Clock::time_point start);
   VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest) const;
@@ -139,6 +141,8 @@ class ExecGuard {
   std::condition_variable workReady_, findingReady_;
   std::deque<Work> workQueue_;            // verdicts waiting for a digest: first
   std::deque<FindingHash> findingQueue_;  // findings waiting for theirs
+  size_t findingsReserved_ = 0;           // queued or being hashed
+  uint64_t findingBytes_ = 0;             // their sizes
 
   std::mutex watchdogMutex_;
   std::condition_variable watchdogWake_;

@@ -1,6 +1,7 @@
 // ExecGuard's hashing: the hash workers prove the content of files whose verdict needs
 // it; the finding hasher hashes drift for its finding after the answer. Every hash reads
 // only the bytes the event's fstat promised. [hash worker, except where noted]
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,8 +52,10 @@ void ExecGuard::runHashWorker() {
   }
 }
 
-// [finding hasher] A thread of its own: a verdict never waits behind a finding's digest.
+// [finding hasher] A thread of its own, at a lower priority: a verdict never waits behind
+// a finding's digest.
 void ExecGuard::runFindingHasher() {
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);  // this thread only (Linux)
   for (;;) {
     FindingHash job;
     {
@@ -107,6 +110,7 @@ void ExecGuard::flushFindingHashes() {
   }
   for (FindingHash& job : left) {
     close(job.fd);
+    releaseFindingHash(job.size);
     counters_.findingHashesSkipped++;
     sink_.push(std::move(job.record));
   }

@@ -82,7 +82,10 @@ void ExecGuard::conclude(Work& work, const Sha256* digest, bool digestUnavailabl
   bool answered = pending_.answer(work.id, decision.verdict != Verdict::Blocked);
   recordLatency(work.start);
   if (!answered) {  // the watchdog answered first and reported it
-    if (findingFd >= 0) close(findingFd);
+    if (findingFd >= 0) {
+      close(findingFd);
+      releaseFindingHash(work.facts.size);
+    }
     return;
   }
   if (decision.reason == Reason::Unverified) counters_.unverified++;
@@ -113,18 +116,29 @@ bool ExecGuard::keepLeaseUntilCommit(Work& work) {
   return true;
 }
 
-// A second descriptor for hashing the file after the answer, or -1 when the queue is full
-// (the finding then goes without a digest, counted) or the file is over the hash limit.
+// A second descriptor for hashing the file after the answer, or -1 (the finding then goes
+// without a digest, counted) when too many findings or bytes already wait: at most
+// findingHashQueue findings and one hash limit of bytes, so a flood of padded payloads
+// costs one thread a bounded time.
 int ExecGuard::reserveFindingHash(const Work& work) {
-  if (work.facts.size > options_.maxHashBytes) return -1;
   {
     std::lock_guard<std::mutex> lock(workMutex_);
-    if (findingQueue_.size() >= options_.findingHashQueue) {
+    if (findingsReserved_ >= options_.findingHashQueue || work.facts.size > options_.maxHashBytes - findingBytes_) {
       counters_.findingHashesSkipped++;
       return -1;
     }
+    findingsReserved_++;
+    findingBytes_ += work.facts.size;
   }
-  return fcntl(work.eventFd, F_DUPFD_CLOEXEC, 0);
+  int fd = fcntl(work.eventFd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) releaseFindingHash(work.facts.size);
+  return fd;
+}
+
+void ExecGuard::releaseFindingHash(uint64_t size) {
+  std::lock_guard<std::mutex> lock(workMutex_);
+  findingsReserved_--;
+  findingBytes_ -= size;
 }
 
 void ExecGuard::allow(uint64_t id, Clock::time_point start) {
@@ -159,6 +173,7 @@ void ExecGuard::hashForFinding(FindingHash& job) {
   HashResult hash = hashFdExactly(job.fd, job.size);
   close(job.fd);
   job.fd = -1;
+  releaseFindingHash(job.size);
   if (hash.ok) {
     counters_.findingHashes++;
     fillDigest(job.record, *job.container, hash.digest);

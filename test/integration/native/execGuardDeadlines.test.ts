@@ -53,29 +53,29 @@ describe("ExecGuard deadlines on real fanotify and overlayfs @root", function ()
         [["unverified", mode === "enforce" ? "blocked" : "audited", mode, "bed", `test-${mode}`]],
       );
       assert.match(found[0].exe, /busybox/, "the process, read while it waited");
-      assert.equal(g.stats().deadlineExceeded, 0, "the global fail mode did not answer");
       assert.ok(g.stats().unverified >= 1);
     });
   }
 
   it("answers the writable-layer execs of a container whose baseline is still pending by its policy at the hash deadline", async () => {
-    const g = harness.start({ attach: false, deadlineMs: 600, failMode: "open" });
+    // The fail mode would let it run (open) and only at 6 s.
+    const g = harness.start({ attach: false, deadlineMs: 6000, hashDeadlineMs: 500, failMode: "open" });
     attach(g, policy("enforce"), { imageKey: "" });
     const run = runInBed(bed(), "/bin/true && echo image-ran; cp /bin/busybox /tmp/early && /tmp/early x; echo rc=$?");
     assert.match(run.stdout, /image-ran/, "image programs need no baseline");
     assert.match(run.stdout, /rc=126/, run.stdout + run.stderr);
-    assert.ok(run.ms < 1500, `took ${run.ms} ms`);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
     await settle(g, 200);
     assert.deepEqual(
       verdicts.filter((v) => v.path === "/tmp/early").map((v) => [v.reason, v.verdict, v.containerId]),
       [["unverified", "blocked", "bed"]],
     );
-    assert.equal(g.stats().deadlineExceeded, 0);
   });
 
   for (const mode of ["enforce", "audit"] as const) {
     it(`${mode}: a container without a baseline (failed, over budget) has every writable-layer exec unverified at once`, async () => {
-      const g = harness.start({ attach: false, deadlineMs: 2000, failMode: "open" });
+      // Deadlines far away: an answer by either would take seconds.
+      const g = harness.start({ attach: false, deadlineMs: 20000, failMode: "open" });
       attach(g, policy(mode), { imageKey: "", baselineFailed: true });
       const run = runInBed(
         bed(),
@@ -83,7 +83,7 @@ describe("ExecGuard deadlines on real fanotify and overlayfs @root", function ()
       );
       assert.match(run.stdout, /image-ran/, "image programs need no baseline");
       assert.match(run.stdout, mode === "enforce" ? /rc=126/ : /x\nrc=0/, run.stdout + run.stderr);
-      assert.ok(run.ms < 1000, `decided at once, not at a deadline: ${run.ms} ms`);
+      assert.ok(run.ms < 10000, `decided at once, not at a deadline: ${run.ms} ms`);
       await settle(g, 100);
       assert.deepEqual(
         verdicts.map((v) => [v.path, v.reason, v.verdict]),
@@ -94,28 +94,38 @@ describe("ExecGuard deadlines on real fanotify and overlayfs @root", function ()
 
   it("sees a stall inside the fanotify read(): the execs queued behind it are answered at the deadline", async () => {
     // A host process's write lease on the file being exec'd: the kernel's open of the event's
-    // descriptor, inside our read(), waits until the lease is given up (3 s here).
+    // descriptor, inside our read(), waits until the lease is given up (2 s here).
     const program = buildTestProgram("leasehold", bed().root);
-    const g = harness.start({ deadlineMs: 500, failMode: "open" });
+    const g = harness.start({ deadlineMs: 300, failMode: "open" });
     const name = `leased-${Date.now()}`;
     const real = path.join(bed().upperDir, "tmp", name);
     fs.mkdirSync(path.dirname(real), { recursive: true });
     fs.copyFileSync("/bin/busybox", real);
     fs.chmodSync(real, 0o755);
-    const holder = spawn(program, [real, "3000"], { stdio: ["ignore", "pipe", "inherit"] });
+    const holder = spawn(program, [real, "2000"], { stdio: ["ignore", "pipe", "inherit"] });
     const holderExited = new Promise((resolve) => holder.on("exit", resolve));
     try {
-      await new Promise<void>((resolve, reject) => {
-        readline.createInterface({ input: holder.stdout! }).once("line", () => resolve());
-        holder.once("exit", (code) => reject(new Error(`leasehold exited ${code}`)));
-      });
+      const lines = readline.createInterface({ input: holder.stdout! });
+      const line = (text: string) =>
+        new Promise<void>((resolve, reject) => {
+          lines.on("line", (l) => l === text && resolve());
+          holder.once("exit", (code) => reject(new Error(`leasehold exited ${code} before "${text}"`)));
+        });
+      await line("leased");
+      const broken = line("broken");
       const stalled = harness.spawnInBed(`/tmp/${name} x`);
-      await new Promise((resolve) => setTimeout(resolve, 300)); // its exec event is being read now
+      await broken; // a fanotify read() waits for the lease now
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A host exec queued behind it: a static program on the bed's tmpfs, which only this
+      // guard marks (other guards on this machine would stall on the lease as well).
+      const onTmpfs = path.join(bed().merged, "data", `busybox-${Date.now()}`);
+      fs.copyFileSync("/bin/busybox", onTmpfs);
+      fs.chmodSync(onTmpfs, 0o755);
       const started = Date.now();
-      const behind = spawnSync("/bin/true"); // a host exec on the same filesystem
+      const behind = spawnSync(onTmpfs, ["true"]);
       const ms = Date.now() - started;
       assert.equal(behind.status, 0);
-      assert.ok(ms < 1500, `the exec behind the stall waited ${ms} ms (the lease holds 3000)`);
+      assert.ok(ms < 1200, `the exec behind the stall waited ${ms} ms (the lease holds 2000)`);
       assert.ok(g.stats().stalledDrained >= 1, JSON.stringify(g.stats()));
       assert.equal(await stalled.exited, 126, "the stalled exec is still decided once the read returns");
     } finally {

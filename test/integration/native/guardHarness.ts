@@ -110,7 +110,8 @@ export function guardHarness(
       g.markFilesystem(path.join(b.merged, "data"), false, b.tmpfsDev);
       g.apply({
         snapshotRoots: [b.snapshotRoot],
-        containerCgroupMarkers: ["driftguard-test-"],
+        // Only this bed's processes look like a container being started: never another run's.
+        containerCgroupMarkers: [b.cgroupLeaf],
         hostMountNamespace: fs.statSync("/proc/self/ns/mnt").ino,
       });
       if (options.attach !== false) attach(g, options.policy ?? policy("enforce"));

@@ -1,7 +1,8 @@
 // Holds a write lease on a file for a while, ignoring the kernel's requests to give it up:
 // whoever opens the file meanwhile (the fanotify read() creating an event's descriptor
 // too) waits in break_lease. For the watchdog test of a stall inside read(). Built static.
-//   leasehold FILE MS   prints "leased" once held, exits MS ms later (0), or 1 on failure
+//   leasehold FILE MS   prints "leased" once held and "broken" when someone first waits for
+//                       it, exits MS ms after "leased" (0), or 1 on failure
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -12,14 +13,22 @@
 #include <time.h>
 #include <unistd.h>
 
-static void ignore(int signal) { (void)signal; }
+static volatile sig_atomic_t told = 0;
+
+static void broken(int signal) {
+  (void)signal;
+  if (told) return;
+  told = 1;
+  ssize_t ignored = write(1, "broken\n", 7);
+  (void)ignored;
+}
 
 int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: leasehold FILE MS\n");
     return 2;
   }
-  signal(SIGIO, ignore);  // a lease break's SIGIO would terminate us
+  signal(SIGIO, broken);  // a lease break's SIGIO would terminate us
   int fd = open(argv[1], O_RDWR);
   if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
     fprintf(stderr, "leasehold %s: %s\n", argv[1], strerror(errno));
