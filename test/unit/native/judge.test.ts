@@ -1,29 +1,9 @@
-// The pure drift decision, table-driven: every reason, every mode, every exception kind,
-// and what a verdict needs before it can be given (a proven digest, the calling program).
+// The pure drift decision, table-driven: every reason, every mode, every exception kind.
 import * as assert from "node:assert/strict";
 
-import type { NativePolicy } from "../../../src/native/binding";
 import { nativeTestBinding, type JudgeCandidate } from "../../testbed/nativeTestBinding";
+import { A, B, enforce, judgeRows, policy, type Row } from "./judgeRows";
 
-const A = "a".repeat(64);
-const B = "b".repeat(64);
-
-function policy(mode: NativePolicy["mode"], extra: Partial<NativePolicy> = {}): NativePolicy {
-  return { name: "p", mode, allowPaths: [], allowDigests: [], ...extra };
-}
-
-interface Row {
-  name: string;
-  candidate: JudgeCandidate;
-  verdict: string;
-  reason: string;
-  /** The verdict waits for a proven digest (default false). */
-  needsDigest?: boolean;
-  /** The verdict waits for the calling program (default false). */
-  needsCaller?: boolean;
-}
-
-const enforce = policy("enforce");
 const rows: Row[] = [
   {
     name: "copied-up image binary with the same content",
@@ -52,99 +32,6 @@ const rows: Row[] = [
     reason: "modified",
   },
   {
-    name: "image binary's path and size: the content decides, so the verdict waits for it",
-    candidate: {
-      where: "writable_layer",
-      policy: enforce,
-      containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true, size: 100 },
-      size: 100,
-    },
-    verdict: "blocked",
-    reason: "unverified",
-    needsDigest: true,
-  },
-  {
-    name: "image binary's path and size, content not provable in time (a writer, the hash deadline)",
-    candidate: {
-      where: "writable_layer",
-      policy: enforce,
-      containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true, size: 100 },
-      size: 100,
-      digestUnavailable: true,
-    },
-    verdict: "blocked",
-    reason: "unverified",
-  },
-  {
-    name: "unverified in audit runs and is reported",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("audit"),
-      containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true, size: 100 },
-      size: 100,
-      digestUnavailable: true,
-    },
-    verdict: "audited",
-    reason: "unverified",
-  },
-  {
-    name: "image binary's path with another size: modified without a hash",
-    candidate: {
-      where: "writable_layer",
-      policy: enforce,
-      containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true, size: 100 },
-      size: 1 << 30,
-    },
-    verdict: "blocked",
-    reason: "modified",
-  },
-  {
-    name: "image binary the baseline could not hash (too large): modified without a hash",
-    candidate: {
-      where: "writable_layer",
-      policy: enforce,
-      containerPath: "/bin/ls",
-      imageFile: { sha256: "", executable: true, size: 100 },
-      size: 100,
-    },
-    verdict: "blocked",
-    reason: "modified",
-  },
-  {
-    name: "no baseline (failed, or over its budget): unverified at once",
-    candidate: { where: "writable_layer", policy: enforce, containerPath: "/bin/ls", imageUnknown: true, size: 100 },
-    verdict: "blocked",
-    reason: "unverified",
-  },
-  {
-    name: "no baseline, in audit",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("audit"),
-      containerPath: "/tmp/x",
-      imageUnknown: true,
-      size: 100,
-    },
-    verdict: "audited",
-    reason: "unverified",
-  },
-  {
-    name: "denied path with the image file's size: denied, no need to prove its content",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { denyPaths: ["/bin/ls"] }),
-      containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true, size: 100 },
-      size: 100,
-    },
-    verdict: "blocked",
-    reason: "denied",
-  },
-  {
     name: "new file",
     candidate: { where: "writable_layer", policy: enforce, containerPath: "/tmp/x", digest: A },
     verdict: "blocked",
@@ -159,18 +46,6 @@ const rows: Row[] = [
       imageFile: { sha256: A, executable: false, size: 100 },
       size: 100,
       digest: A,
-    },
-    verdict: "blocked",
-    reason: "made_executable",
-  },
-  {
-    name: "non-executable image program made executable, same size: drift without waiting for the digest",
-    candidate: {
-      where: "writable_layer",
-      policy: enforce,
-      containerPath: "/etc/elf",
-      imageFile: { sha256: A, executable: false, size: 100 },
-      size: 100,
     },
     verdict: "blocked",
     reason: "made_executable",
@@ -243,45 +118,6 @@ const rows: Row[] = [
       policy: policy("enforce", { allowDigests: [A] }),
       containerPath: "/tmp/x",
       digest: A,
-    },
-    verdict: "allowed",
-    reason: "none",
-  },
-  {
-    name: "digest exceptions: a new file waits for its digest",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { allowDigests: [A] }),
-      containerPath: "/tmp/x",
-    },
-    verdict: "blocked",
-    reason: "new_file",
-    needsDigest: true,
-  },
-  {
-    name: "digest exceptions: a new file whose digest could not be proven is unverified",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { allowDigests: [A] }),
-      containerPath: "/tmp/x",
-      digestUnavailable: true,
-    },
-    verdict: "blocked",
-    reason: "unverified",
-  },
-  {
-    name: "digest exceptions: a volume file waits for its digest too",
-    candidate: { where: "volume", policy: policy("enforce", { allowDigests: [A] }), containerPath: "/data/x" },
-    verdict: "blocked",
-    reason: "volume",
-    needsDigest: true,
-  },
-  {
-    name: "digest exceptions do not make an allowed path wait",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { allowDigests: [A], allowPaths: ["/tmp/*"] }),
-      containerPath: "/tmp/x",
     },
     verdict: "allowed",
     reason: "none",
@@ -383,30 +219,6 @@ const rows: Row[] = [
     reason: "new_file",
   },
   {
-    name: "parent exceptions: drift waits for the calling program",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
-      containerPath: "/src/a.out",
-    },
-    verdict: "blocked",
-    reason: "new_file",
-    needsCaller: true,
-  },
-  {
-    name: "parent exceptions: an image program does not wait for the calling program",
-    candidate: {
-      where: "writable_layer",
-      policy: policy("enforce", { allowParents: ["/usr/bin/make"] }),
-      containerPath: "/bin/ls",
-      imageFile: { sha256: A, executable: true, size: 100 },
-      size: 100,
-      digest: A,
-    },
-    verdict: "allowed",
-    reason: "none",
-  },
-  {
     name: "allowed volume path",
     candidate: {
       where: "volume",
@@ -430,16 +242,7 @@ const rows: Row[] = [
 ];
 
 describe("judge: the drift decision", () => {
-  for (const row of rows) {
-    it(row.name, () => {
-      assert.deepEqual(nativeTestBinding().judge(row.candidate), {
-        verdict: row.verdict,
-        reason: row.reason,
-        needsDigest: row.needsDigest ?? false,
-        needsCaller: row.needsCaller ?? false,
-      });
-    });
-  }
+  judgeRows(rows);
 
   it("rejects a malformed policy with a message naming the field", () => {
     const bad = {
