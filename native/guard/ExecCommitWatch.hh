@@ -5,7 +5,7 @@
 // changed content. An exec has committed when /proc/<pid>/exe names another file than
 // before the answer (or the process is gone); a process running its own file again never
 // shows a change, so every hold also ends after maxHold (a running program's file cannot be
-// opened for write anyway). Polled with a backoff from 50 us on its own thread: never the
+// opened for write anyway). Polled with a backoff from 200 us on its own thread: never the
 // fanotify thread, and the exec never waits for it.
 #pragma once
 

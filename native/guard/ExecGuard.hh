@@ -79,8 +79,8 @@ class ExecGuard {
   // A drift finding whose digest is computed after the answer.
   struct FindingHash {
     VerdictRecord record;
-    int fd = -1;  // a second descriptor of the event's open file
-    uint64_t size = 0;
+    int fd = -1;                           // a second descriptor of the event's open file
+    FileIdentity identity;                 // as the event's fstat gave it: what to hash, what to cache
     std::shared_ptr<const Tables> tables;  // keeps container and image alive
     const ContainerTable* container = nullptr;
     const ImageFile* imageFile = nullptr;  // the image's file at that path
@@ -102,12 +102,17 @@ class ExecGuard {
   void releaseFindingHash(uint64_t size);
   ContainerFallback fallbackFor(const Work& work) const;
   void allow(uint64_t id, Clock::time_point start);
-  VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest) const;
+  std::optional<Sha256> cachedDigestForFinding(Work& work);
+  VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest,
+                          const ImageFile* imageFile) const;
+  static void fillDigest(VerdictRecord& record, const ContainerTable& container, const Sha256& digest,
+                         const ImageFile* imageFile);
   void recordLatency(Clock::time_point start);
   // Hashing (ExecGuardHash.cc)
   void runHashWorker();
   void runFindingHasher();
   void proveByHash(Work& work);
+  void cacheProven(const FileIdentity& identity, const Sha256& digest, int64_t hashStartNs);
   void hashForFinding(FindingHash& job);
   void queueFindingHash(FindingHash&& job);
   void flushFindingHashes();

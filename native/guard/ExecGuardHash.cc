@@ -8,6 +8,7 @@
 
 #include "fanotify/EventFacts.hh"
 #include "guard/ExecGuard.hh"
+#include "util/FileLease.hh"
 #include "util/Sha256.hh"
 
 namespace driftguard {
@@ -32,9 +33,14 @@ int64_t realtimeNs() {
 }
 
 // The file as its fstat shows it now is the one the event promised (same inode, size, times).
-bool unchanged(int fd, const ExecFacts& facts) {
+bool unchanged(int fd, const FileIdentity& identity) {
   ExecFacts now;
-  return statEventFile(fd, facts.pid, &now) && identityOf(now) == identityOf(facts);
+  return statEventFile(fd, 0, &now) && identityOf(now) == identity;
+}
+
+// Changed within a few coarse ticks before startNs: a write in the same tick would not show.
+bool racy(const FileIdentity& identity, int64_t startNs) {
+  return std::max(identity.mtimeNs, identity.ctimeNs) >= startNs - racyMarginNs();
 }
 }  // namespace
 
@@ -73,23 +79,29 @@ void ExecGuard::runFindingHasher() {
 // fstat before and after tells whether the file changed anyway.
 void ExecGuard::proveByHash(Work& work) {
   if (pending_.forgetIfAnswered(work.id)) return;  // past the hash deadline: answered unverified
-  const ExecFacts& facts = work.facts;
+  const FileIdentity identity = identityOf(work.facts);
   int64_t startNs = realtimeNs();
-  bool same = unchanged(work.eventFd, facts);
   HashResult hash;
-  if (same && facts.size <= options_.maxHashBytes) hash = hashFdExactly(work.eventFd, facts.size);
-  if (!hash.ok || !unchanged(work.eventFd, facts)) {
+  if (unchanged(work.eventFd, identity) && identity.size <= options_.maxHashBytes) {
+    hash = hashFdExactly(work.eventFd, identity.size);
+  }
+  if (!hash.ok || !unchanged(work.eventFd, identity)) {
     counters_.hashErrors++;
     conclude(work, nullptr, true);
     return;
   }
   counters_.hashed++;
-  if (std::max(facts.mtimeNs, facts.ctimeNs) >= startNs - racyMarginNs()) {
+  cacheProven(identity, hash.digest, startNs);
+  conclude(work, &hash.digest, false);
+}
+
+// A digest hashed while the file had no writer and unchanged from start to end.
+void ExecGuard::cacheProven(const FileIdentity& identity, const Sha256& digest, int64_t hashStartNs) {
+  if (racy(identity, hashStartNs)) {
     counters_.racyNotCached++;
   } else {
-    hashCache_.insert(identityOf(facts), hash.digest);
+    hashCache_.insert(identity, digest);
   }
-  conclude(work, &hash.digest, false);
 }
 
 // [fanotify thread or hash worker]
@@ -101,6 +113,27 @@ void ExecGuard::queueFindingHash(FindingHash&& job) {
   findingReady_.notify_one();
 }
 
+// [finding hasher] The finding's digest, after the answer, from the bytes the size
+// promised. Under a read lease and unchanged, it is proven and cached for later execs.
+void ExecGuard::hashForFinding(FindingHash& job) {
+  int error = 0;
+  bool leased = takeReadLease(job.fd, &error) == LeaseResult::Held;
+  int64_t startNs = realtimeNs();
+  HashResult hash = hashFdExactly(job.fd, job.identity.size);
+  bool proven = leased && hash.ok && unchanged(job.fd, job.identity);
+  close(job.fd);  // the last descriptor of that open file: the lease goes with it
+  job.fd = -1;
+  releaseFindingHash(job.identity.size);
+  if (hash.ok) {
+    counters_.findingHashes++;
+    if (proven) cacheProven(job.identity, hash.digest, startNs);
+    fillDigest(job.record, *job.container, hash.digest, job.imageFile);
+  } else {
+    counters_.hashErrors++;
+  }
+  sink_.push(std::move(job.record));
+}
+
 // [JS thread, stop, after the workers ended] Findings still waiting go without a digest.
 void ExecGuard::flushFindingHashes() {
   std::deque<FindingHash> left;
@@ -110,7 +143,7 @@ void ExecGuard::flushFindingHashes() {
   }
   for (FindingHash& job : left) {
     close(job.fd);
-    releaseFindingHash(job.size);
+    releaseFindingHash(job.identity.size);
     counters_.findingHashesSkipped++;
     sink_.push(std::move(job.record));
   }

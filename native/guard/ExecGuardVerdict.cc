@@ -13,14 +13,18 @@
 
 namespace driftguard {
 
-namespace {
-// "sha256" and "copy of" of a record.
-void fillDigest(VerdictRecord& record, const ContainerTable& container, const Sha256& digest) {
+// "sha256" and "copy of" of a record, and for a copy with the size of a non-executable
+// image file, which of made_executable and modified it is.
+void ExecGuard::fillDigest(VerdictRecord& record, const ContainerTable& container, const Sha256& digest,
+                           const ImageFile* imageFile) {
   record.sha256Hex = hexOf(digest);
   const std::string* original = container.image ? container.image->pathWithDigest(digest) : nullptr;
   if (original != nullptr && *original != record.path) record.copyOf = *original;
+  if (record.reason == Reason::MadeExecutable && imageFile != nullptr && imageFile->hashed &&
+      digest != imageFile->sha) {
+    record.reason = Reason::Modified;
+  }
 }
-}  // namespace
 
 Candidate ExecGuard::candidateFor(const Work& work) const {
   const ContainerTable& container = *work.container;
@@ -77,8 +81,10 @@ void ExecGuard::conclude(Work& work, const Sha256* digest, bool digestUnavailabl
     }
   }
   if (work.leased) releaseLease(work.eventFd);  // drift: nothing was proven that must stay true
-  VerdictRecord record = recordFor(work, decision, digest);
-  int findingFd = digest == nullptr && work.where != Where::ImageLayer ? reserveFindingHash(work) : -1;
+  // The digest for the finding: the verdict's, a cached one, or one computed after the answer.
+  std::optional<Sha256> known = digest != nullptr ? std::optional<Sha256>(*digest) : cachedDigestForFinding(work);
+  VerdictRecord record = recordFor(work, decision, known ? &*known : nullptr, candidate.imageFile);
+  int findingFd = !known && work.where != Where::ImageLayer ? reserveFindingHash(work) : -1;
   bool answered = pending_.answer(work.id, decision.verdict != Verdict::Blocked);
   recordLatency(work.start);
   if (!answered) {  // the watchdog answered first and reported it
@@ -94,8 +100,20 @@ void ExecGuard::conclude(Work& work, const Sha256* digest, bool digestUnavailabl
     sink_.push(std::move(record));
     return;
   }
-  const ImageFile* imageFile = candidate.imageFile;
-  queueFindingHash({std::move(record), findingFd, work.facts.size, work.tables, work.container, imageFile});
+  queueFindingHash(
+      {std::move(record), findingFd, identityOf(work.facts), work.tables, work.container, candidate.imageFile});
+}
+
+// A cached digest of the exec's file, trusted only while the file has no writer (a read
+// lease): otherwise its content may no longer be what was hashed. [fanotify thread or hash
+// worker]
+std::optional<Sha256> ExecGuard::cachedDigestForFinding(Work& work) {
+  if (work.where == Where::ImageLayer) return std::nullopt;
+  int error = 0;
+  if (!work.leased && takeReadLease(work.eventFd, &error) != LeaseResult::Held) return std::nullopt;
+  std::optional<Sha256> cached = hashCache_.lookup(identityOf(work.facts));
+  if (!work.leased) releaseLease(work.eventFd);
+  return cached;
 }
 
 // The lease moves to the commit watch with a second descriptor of the event's open file
@@ -146,7 +164,8 @@ void ExecGuard::allow(uint64_t id, Clock::time_point start) {
   recordLatency(start);
 }
 
-VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, const Sha256* digest) const {
+VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, const Sha256* digest,
+                                   const ImageFile* imageFile) const {
   const ContainerTable& container = *work.container;
   VerdictRecord record;
   record.timeMs = wallClockMs();
@@ -164,28 +183,8 @@ VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, c
   record.verdict = decision.verdict;
   record.mode = container.policy.mode;
   record.policy = container.policy.name;
-  if (digest != nullptr) fillDigest(record, container, *digest);
+  if (digest != nullptr) fillDigest(record, container, *digest, imageFile);
   return record;
-}
-
-// [hash worker] The finding's digest, after the answer, from the bytes the size promised.
-void ExecGuard::hashForFinding(FindingHash& job) {
-  HashResult hash = hashFdExactly(job.fd, job.size);
-  close(job.fd);
-  job.fd = -1;
-  releaseFindingHash(job.size);
-  if (hash.ok) {
-    counters_.findingHashes++;
-    fillDigest(job.record, *job.container, hash.digest);
-    // Same size as a non-executable image file: its content tells the two reasons apart.
-    if (job.record.reason == Reason::MadeExecutable && job.imageFile != nullptr && job.imageFile->hashed &&
-        hash.digest != job.imageFile->sha) {
-      job.record.reason = Reason::Modified;
-    }
-  } else {
-    counters_.hashErrors++;
-  }
-  sink_.push(std::move(job.record));
 }
 
 void ExecGuard::recordLatency(Clock::time_point start) {
