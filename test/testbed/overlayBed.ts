@@ -42,9 +42,7 @@ export function createOverlayBed(populateLower: (lowerDir: string) => void): Ove
   for (const dir of [lowerDir, upperDir, workDir, merged, hostDir]) fs.mkdirSync(dir, { recursive: true });
   populateLower(lowerDir);
   for (const dir of ["data", "hostvol", ".old-root"]) fs.mkdirSync(path.join(lowerDir, dir), { recursive: true });
-  // Unique, and not a prefix other beds share: a guard of another test run on this machine
-  // (they mark the same filesystem) must not take this bed for a container of its own.
-  const cgroupLeaf = `dgbed-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const cgroupLeaf = `driftguard-test-${process.pid}-${Date.now()}`;
   const cgroupDir = path.join(CGROUP2, cgroupLeaf);
   const mounted: string[] = [];
   const remove = () => {
