@@ -45,6 +45,7 @@
       "type": "static_library",
       "sources": [
         "native/fs/FsFunctions.cc",
+        "native/fs/DirStreamWrap.cc",
         "native/guard/ExecGuardWrap.cc",
         "native/guard/ExecGuard.cc",
         "native/guard/ExecGuardDecide.cc",
@@ -67,6 +68,7 @@
         "native/util/ProcInfo.cc",
         "native/util/FileOps.cc",
         "native/util/FileLease.cc",
+        "native/util/OpenBeneath.cc",
         "native/bpf/BpfSensorWrap.cc",
         "native/bpf/SensorJsConvert.cc",
         "native/bpf/SensorTypes.cc"
@@ -130,7 +132,8 @@
       "sources": [
         "native/addon.cc",
         "native/testing/Judge.cc",
-        "native/testing/Vocabulary.cc"
+        "native/testing/Vocabulary.cc",
+        "native/testing/BeneathMode.cc"
       ],
       "defines": [
         "DRIFTGUARD_TEST_EXPORTS"

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "bpf/BpfSensorWrap.hh"
+#include "fs/DirStreamWrap.hh"
 #include "fs/FsFunctions.hh"
 #include "guard/ExecGuardWrap.hh"
 #ifdef DRIFTGUARD_TEST_EXPORTS
@@ -14,11 +15,13 @@ namespace driftguard {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ExecGuard", ExecGuardWrap::Define(env));
   exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
-  exports.Set("readXattr", Napi::Function::New(env, ReadXattr, "readXattr"));
+  exports.Set("hashFileBeneath", Napi::Function::New(env, HashFileBeneath, "hashFileBeneath"));
+  exports.Set("DirStream", DirStreamWrap::Define(env));
   exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
 #ifdef DRIFTGUARD_TEST_EXPORTS
   exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("vocabulary", Napi::Function::New(env, Vocabulary, "vocabulary"));
+  exports.Set("beneathMode", Napi::Function::New(env, BeneathModeOf, "beneathMode"));
 #endif
   return exports;
 }

@@ -5,39 +5,46 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include "napi/JsArgs.hh"
 #include "util/FileOps.hh"
+#include "util/OpenBeneath.hh"
 #include "util/Sha256.hh"
 
 namespace driftguard {
 
 namespace {
 
+// What to do with the file once it is open.
+struct HashRequest {
+  std::string root;  // "" : path is a plain path; otherwise path is opened beneath root
+  std::string path;
+  uint64_t maxBytes = 0;
+  bool onlyIfProgram = false;  // hash only ELF / "#!" files
+  bool sniffOnly = false;      // never hash: only the magic (files too large to hash)
+  std::vector<std::string> onlyIfXattr;
+};
+
 // Runs on the libuv pool: open, stat, look for xattrs, sniff the first bytes, hash when
 // asked to. Everything is read from the one open file, so that a file swapped at the path
 // meanwhile cannot pair one file's identity with another's digest.
 class HashFileWorker : public Napi::AsyncWorker {
  public:
-  HashFileWorker(Napi::Env env, std::string path, uint64_t maxBytes, bool onlyIfProgram,
-                 std::vector<std::string> onlyIfXattr)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)),
-        maxBytes_(maxBytes),
-        onlyIfProgram_(onlyIfProgram),
-        onlyIfXattr_(std::move(onlyIfXattr)) {}
+  HashFileWorker(Napi::Env env, HashRequest request)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), request_(std::move(request)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     std::string error;
     // stat_ is taken before reading: a write while the file is hashed moves its ctime past it.
-    int fd = openRegularFile(path_, &error, &stat_);
-    if (fd < 0) return SetError(error);
-    if (!onlyIfXattr_.empty()) {
-      for (const std::string& name : onlyIfXattr_) {
+    int fd = open(&error);
+    if (fd < 0) {
+      errno_ = errno;
+      return SetError(error);
+    }
+    if (!request_.onlyIfXattr.empty()) {
+      for (const std::string& name : request_.onlyIfXattr) {
         if (fgetxattr(fd, name.c_str(), nullptr, 0) >= 0) {
           xattr_ = name;
           break;
@@ -49,12 +56,12 @@ class HashFileWorker : public Napi::AsyncWorker {
     ssize_t n = pread(fd, magic, sizeof magic, 0);
     if (n >= 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F') program_ = "elf";
     if (n >= 2 && magic[0] == '#' && magic[1] == '!') program_ = "script";
-    if (!onlyIfProgram_ || program_ != nullptr) {
-      result_ = hashFd(fd, maxBytes_);
+    if (!request_.sniffOnly && (!request_.onlyIfProgram || program_ != nullptr)) {
+      result_ = hashFd(fd, request_.maxBytes);
       hashed_ = true;
     }
     close(fd);
-    if (hashed_ && !result_.ok) SetError(path_ + ": " + result_.error);
+    if (hashed_ && !result_.ok) SetError(request_.path + ": " + result_.error);
   }
 
   void OnOK() override {
@@ -71,25 +78,38 @@ class HashFileWorker : public Napi::AsyncWorker {
     deferred_.Resolve(out);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    // The errno name lets callers tell a vanished entry (ENOENT, ELOOP, ENOTDIR) from a failure.
+    js::setErrnoCode(e, errno_);
+    deferred_.Reject(e.Value());
+  }
 
  private:
+  int open(std::string* error) {
+    if (request_.root.empty()) return openRegularFile(request_.path, error, &stat_);
+    return openRegularFileBeneath(request_.root, request_.path, error, &stat_);
+  }
+
   Napi::Promise::Deferred deferred_;
-  std::string path_;
-  uint64_t maxBytes_;
-  bool onlyIfProgram_;
-  std::vector<std::string> onlyIfXattr_;
+  HashRequest request_;
   struct stat stat_ = {};
+  int errno_ = 0;
   std::string xattr_;
   const char* program_ = nullptr;
   bool hashed_ = false;
   HashResult result_;
 };
 
+Napi::Value queue(Napi::Env env, HashRequest request) {
+  auto* worker = new HashFileWorker(env, std::move(request));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 Napi::Value HashFile(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* usage =
       "usage: hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean, onlyIfXattr?: string[])";
   js::requireUsage(info,
@@ -97,36 +117,29 @@ Napi::Value HashFile(const Napi::CallbackInfo& info) {
                        (info.Length() < 3 || info[2].IsBoolean() || info[2].IsUndefined()) &&
                        (info.Length() < 4 || info[3].IsArray() || info[3].IsUndefined()),
                    usage);
-  uint64_t maxBytes = js::integer(info[1], "maxBytes");
-  bool onlyIfProgram = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
-  std::vector<std::string> onlyIfXattr;
-  if (info.Length() > 3 && info[3].IsArray()) {
-    Napi::Array names = info[3].As<Napi::Array>();
-    for (uint32_t i = 0; i < names.Length(); i++) {
-      Napi::Value name = names.Get(i);
-      js::requireUsage(info, name.IsString(), usage);
-      onlyIfXattr.push_back(name.As<Napi::String>().Utf8Value());
-    }
-  }
-  auto* worker =
-      new HashFileWorker(env, info[0].As<Napi::String>().Utf8Value(), maxBytes, onlyIfProgram, std::move(onlyIfXattr));
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+  HashRequest request;
+  request.path = info[0].As<Napi::String>().Utf8Value();
+  request.maxBytes = js::integer(info[1], "maxBytes");
+  request.onlyIfProgram = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  if (info.Length() > 3 && info[3].IsArray()) request.onlyIfXattr = js::stringArray(info[3], "onlyIfXattr");
+  return queue(info.Env(), std::move(request));
 }
 
-Napi::Value ReadXattr(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  js::requireUsage(info, info.Length() == 2 && info[0].IsString() && info[1].IsString(),
-                   "usage: readXattr(path: string, name: string)");
-  std::string path = info[0].As<Napi::String>().Utf8Value(), name = info[1].As<Napi::String>().Utf8Value();
-  std::vector<char> value(256);
-  ssize_t n = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
-  if (n < 0) {
-    if (errno == ENODATA || errno == ENOTSUP) return env.Null();
-    throw Napi::Error::New(env, "lgetxattr " + path + " " + name + ": " + strerror(errno));
-  }
-  return Napi::Buffer<char>::Copy(env, value.data(), static_cast<size_t>(n));
+Napi::Value HashFileBeneath(const Napi::CallbackInfo& info) {
+  js::requireUsage(info,
+                   info.Length() == 3 && info[0].IsString() && info[1].IsString() && info[2].IsObject() &&
+                       !info[0].As<Napi::String>().Utf8Value().empty(),
+                   "usage: hashFileBeneath(root: string, rel: string, options: {maxBytes: number, onlyIfProgram?: "
+                   "boolean, sniffOnly?: boolean, onlyIfXattr?: string[]})");
+  Napi::Object options = info[2].As<Napi::Object>();
+  HashRequest request;
+  request.root = info[0].As<Napi::String>().Utf8Value();
+  request.path = info[1].As<Napi::String>().Utf8Value();
+  request.maxBytes = js::integer(options.Get("maxBytes"), "options.maxBytes");
+  request.onlyIfProgram = js::booleanField(options, "onlyIfProgram", false, "options");
+  request.sniffOnly = js::booleanField(options, "sniffOnly", false, "options");
+  request.onlyIfXattr = js::optionalStringArray(options, "onlyIfXattr", "options");
+  return queue(info.Env(), std::move(request));
 }
 
 }  // namespace driftguard

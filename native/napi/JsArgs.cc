@@ -1,6 +1,7 @@
 #include "napi/JsArgs.hh"
 
 #include <cmath>
+#include <cstring>
 
 namespace driftguard::js {
 
@@ -10,6 +11,17 @@ void throwTypeError(Napi::Env env, const std::string& message) {
 
 void requireUsage(const Napi::CallbackInfo& info, bool ok, const char* usage) {
   if (!ok) throwTypeError(info.Env(), usage);
+}
+
+Napi::Error errnoError(Napi::Env env, const std::string& what, int err) {
+  Napi::Error error = Napi::Error::New(env, what + ": " + strerror(err));
+  setErrnoCode(error, err);
+  return error;
+}
+
+void setErrnoCode(const Napi::Error& error, int err) {
+  const char* name = err != 0 ? strerrorname_np(err) : nullptr;
+  if (name != nullptr) error.Value().Set("code", Napi::String::New(error.Env(), name));
 }
 
 uint64_t integer(const Napi::Value& v, const std::string& where, uint64_t min, uint64_t max) {

@@ -4,6 +4,9 @@
 // naming where it is ("change.putContainers[2].policy.mode must be ..."). Callers validate
 // once here and trust the C++ types inside.
 //
+// A failed syscall reaches JS as an Error whose code is the errno's name (errnoError), so
+// callers tell a vanished entry (ENOENT, ELOOP) from a failure without parsing messages.
+//
 // C++ exceptions thrown by the cores (std::runtime_error naming the syscall, ...) reach JS
 // as an Error with their message: binding.gyp defines NODE_ADDON_API_CPP_EXCEPTIONS_ALL,
 // node-addon-api's one mapping of std::exception, so wrappers need no catch blocks.
@@ -25,6 +28,11 @@ constexpr uint64_t kMaxSafeInteger = 9007199254740991ull;
 [[noreturn]] void throwTypeError(Napi::Env env, const std::string& message);
 // Throws usage unless ok: for the shape of a call (count and types of its arguments).
 void requireUsage(const Napi::CallbackInfo& info, bool ok, const char* usage);
+
+// Error "<what>: <strerror(err)>" with code set as setErrnoCode does.
+Napi::Error errnoError(Napi::Env env, const std::string& what, int err);
+// error.code = the name of err ("ENOENT"); nothing for 0 or an errno without a name.
+void setErrnoCode(const Napi::Error& error, int err);
 
 // A number that is an integer in [min, max]; where names it in the error.
 uint64_t integer(const Napi::Value& v, const std::string& where, uint64_t min = 0, uint64_t max = kMaxSafeInteger);

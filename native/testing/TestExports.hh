@@ -14,5 +14,9 @@ Napi::Value Judge(const Napi::CallbackInfo& info);
 // vocabulary() → {guardReasons, sensorReasons, verdicts, modes}: every name the addon gives
 // its enums, in enum order, for test/unit/domain/vocabulary.test.ts.
 Napi::Value Vocabulary(const Napi::CallbackInfo& info);
+// beneathMode(mode?) → "openat2" | "component-walk": the mechanism of util/OpenBeneath in
+// this addon; a mode forces it, so that tests run the fallback on kernels with openat2.
+// (Each addon links its own copy of the core: forcing it here leaves driftguard.node as is.)
+Napi::Value BeneathModeOf(const Napi::CallbackInfo& info);
 
 }  // namespace driftguard

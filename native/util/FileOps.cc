@@ -42,13 +42,20 @@ int openRegularFile(const std::string& path, std::string* error, struct stat* ou
   // tape rewinds), and a container can swap one in under a name that was a regular file.
   int pathFd = open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (pathFd < 0) {
-    *error = "open " + path + ": " + strerror(errno);
+    int err = errno;
+    *error = "open " + path + ": " + strerror(err);
+    errno = err;
     return -1;
   }
+  return reopenRegularFile(pathFd, path, error, out);
+}
+
+int reopenRegularFile(int pathFd, const std::string& name, std::string* error, struct stat* out) {
   struct stat st;
   if (fstat(pathFd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    *error = "open " + path + ": not a regular file";
+    *error = "open " + name + ": not a regular file";
     close(pathFd);
+    errno = 0;
     return -1;
   }
   // Reopening through the descriptor reaches the inode just checked, whatever the name
@@ -59,7 +66,8 @@ int openRegularFile(const std::string& path, std::string* error, struct stat* ou
   int savedErrno = errno;
   close(pathFd);
   if (fd < 0) {
-    *error = "open " + path + ": " + strerror(savedErrno);
+    *error = "open " + name + ": " + strerror(savedErrno);
+    errno = savedErrno;
     return -1;
   }
   if (out != nullptr) *out = st;

@@ -19,7 +19,13 @@ std::string realPathOfFd(int fd, int mountFd);
 // open(2) a path for reading without following a final symlink; never opens anything but
 // a regular file (checked through an O_PATH descriptor first, so no device or FIFO is ever
 // opened for reading). Returns fd or -1 with *error set; *st (when given) is the file's
-// fstat, taken before anything was read.
+// fstat, taken before anything was read. On error errno holds the cause (0 for "not a
+// regular file").
 int openRegularFile(const std::string& path, std::string* error, struct stat* st = nullptr);
+
+// The second half of openRegularFile: takes an O_PATH descriptor (and closes it), checks
+// that it is a regular file and opens that inode for reading. `name` is for messages.
+// On error errno holds the cause (0 for "not a regular file").
+int reopenRegularFile(int pathFd, const std::string& name, std::string* error, struct stat* st);
 
 }  // namespace driftguard

@@ -64,7 +64,11 @@ export class Agent {
     const attacher = (this.attacher = new ContainerAttacher({
       guard,
       marks,
-      builder: new BaselineBuilder({ stateDir: config.stateDir, logger: componentLogger("baseline") }),
+      builder: new BaselineBuilder({
+        stateDir: config.stateDir,
+        limits: config.imageBudget,
+        logger: componentLogger("baseline"),
+      }),
       policies: this.policies,
       view,
       logger: componentLogger("attach"),
@@ -95,6 +99,7 @@ export class Agent {
         mode: config.mode,
         failMode: config.failMode,
         deadlineMs: config.deadlineMs,
+        imageBudget: config.imageBudget,
         containers: attacher.size,
         hostView: view.source,
         marks: guard.stats().marks,

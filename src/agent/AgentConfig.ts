@@ -1,5 +1,7 @@
 // The agent's settings, with the defaults a node on EKS (Amazon Linux 2023) needs. The
 // container runtime's own settings are the runtime's (runtime/openContainerSource.ts).
+import type { ImageBudget } from "../baseline/budget";
+import { DEFAULT_LIMITS } from "../baseline/limits";
 import type { PolicyMode } from "../domain/verdict";
 import type { FailMode } from "../native/binding";
 import { DEFAULT_CONTAINERD_CONFIG } from "../runtime/ContainerdSource";
@@ -14,6 +16,8 @@ export interface AgentConfig extends RuntimeConfig {
   nodeName: string;
   /** kubelet's pods dir: pod volumes live under it. Ignored when absent. */
   kubeletPodsDir: string;
+  /** What one image's baseline may hold (src/baseline/budget.ts); an image over it is reported, its writable-layer execs refused. */
+  imageBudget: ImageBudget;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -24,4 +28,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   stateDir: "/var/lib/driftguard",
   nodeName: "",
   kubeletPodsDir: "/var/lib/kubelet/pods",
+  imageBudget: { maxEntries: DEFAULT_LIMITS.maxEntries, maxManifestBytes: DEFAULT_LIMITS.maxManifestBytes },
 };

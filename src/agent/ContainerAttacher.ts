@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 
 import type { BaselineBuilder } from "../baseline/BaselineBuilder";
-import { toNativeTable } from "../baseline/nativeTable";
 import type { Logger } from "../log/logger";
 import type { NativeContainer, NativeExecGuard, NativePolicy, NativeVolume } from "../native/binding";
 import type { PolicySource } from "../policy/PolicySource";
@@ -17,7 +16,7 @@ import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
 import type { FilesystemMarks } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
 import { rootOverlayOf } from "./rootOverlay";
-import { imageDigestsOf } from "./writableLayerCopies";
+import { logBaselineFailure } from "./baselineFailure";
 
 interface AttachedContainer {
   key: string;
@@ -54,7 +53,7 @@ export interface AttacherDeps {
   guard: Pick<NativeExecGuard, "apply">;
   /** Every fanotify mark goes through here (the eBPF sensor follows them). */
   marks: Pick<FilesystemMarks, "markFilesystem" | "unmarkFilesystem">;
-  builder: Pick<BaselineBuilder, "image">;
+  builder: Pick<BaselineBuilder, "imageTable">;
   policies: PolicySource;
   view: HostView;
   logger: Logger;
@@ -208,22 +207,19 @@ export class ContainerAttacher {
       .reverse();
     const image = this.images.get(imageKey);
     try {
-      const { baseline, stats } = await builder.image(layers);
+      const { table, programDigests, stats } = await builder.imageTable(layers, record.image);
       if (!image || this.images.get(imageKey) !== image) return; // every user left meanwhile
       image.ready = true;
-      image.digests = imageDigestsOf(baseline.files);
-      guard.apply({
-        putImages: [{ key: imageKey, table: toNativeTable(baseline) }],
-        putContainers: this.usersOf(image),
-      });
+      image.digests = programDigests;
+      guard.apply({ putImages: [{ key: imageKey, table }], putContainers: this.usersOf(image) });
       logger.info({ image: record.image, ...stats }, "image baseline ready");
     } catch (error) {
       if (!image || this.images.get(imageKey) !== image) return;
       image.failed = true;
       // Without a baseline nothing on the writable layer can be proven to be the image:
-      // decide it all as drift rather than hold execs until the deadline.
+      // decide it all as unverified (baselineFailed) rather than hold execs until the deadline.
       guard.apply({ putContainers: this.usersOf(image) });
-      logger.error({ image: record.image, err: error }, "image baseline failed; writable-layer execs are drift");
+      logBaselineFailure(logger, record, error);
     } finally {
       this.settled.get(imageKey)?.forEach((resolve) => resolve());
       this.settled.delete(imageKey);

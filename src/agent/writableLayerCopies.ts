@@ -7,15 +7,17 @@
 // must not trust unwritten copies in this container; equal ones become trusted files.
 //
 // The writable layer belongs to the container: entries vanish and change while this runs
-// (skipped), nothing is followed (the native hasher opens with O_NOFOLLOW and reads
-// identity, xattrs and content from the one file it opened), and the walk is bounded.
+// (skipped), nothing is followed at any component (directories and files are opened
+// beneath the layer root without following symlinks, entries stat'ed relative to their
+// open directory: src/baseline/beneathFs.ts; the hasher reads identity, xattrs and
+// content from the one file it opened), and the walk is bounded.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
+import { EILSEQ, changedSinceListed, nativeBeneathFs, readEntries, relOf, type BeneathFs } from "../baseline/beneathFs";
 import { createLimiter } from "../baseline/limiter";
 import { DEFAULT_LIMITS } from "../baseline/limits";
-import { vanishedWhileRead } from "../baseline/vanished";
-import { nativeBinding } from "../native/binding";
 import type { TrustedFile } from "../native/bpfBinding";
 import { errorMessage } from "../util/errorMessage";
 
@@ -26,6 +28,7 @@ import { errorMessage } from "../util/errorMessage";
  */
 const METACOPY_XATTRS = ["trusted.overlay.metacopy", "user.overlay.metacopy"];
 const COPY_XATTRS = [...METACOPY_XATTRS, "trusted.overlay.origin", "user.overlay.origin"];
+const { ENOENT } = os.constants.errno;
 
 export interface CopyCheckLimits {
   /** Directory entries read at most; a larger layer is not checked (copies stay untrusted). */
@@ -62,11 +65,13 @@ export interface CopyCheck {
 /**
  * @param upperDir the writable layer as the agent sees it (host path)
  * @param imageDigests hex SHA-256 of the image's programs by path inside the container
+ * @param beneath the filesystem calls (tests wrap them to change the layer mid-walk)
  */
 export async function checkWritableLayerCopies(
   upperDir: string,
   imageDigests: ReadonlyMap<string, string>,
   limits: CopyCheckLimits = DEFAULT_COPY_CHECK_LIMITS,
+  beneath: BeneathFs = nativeBeneathFs,
 ): Promise<CopyCheck> {
   const result: CopyCheck = { complete: true, entries: 0, copies: 0, trusted: [], unverified: [], unverifiedCount: 0 };
   const limit = createLimiter(limits.concurrency);
@@ -78,10 +83,11 @@ export async function checkWritableLayerCopies(
   const checkFile = async (imagePath: string): Promise<void> => {
     let file;
     try {
-      file = await nativeBinding().hashFile(path.join(upperDir, imagePath), limits.maxHashBytes, true, COPY_XATTRS);
+      const options = { maxBytes: limits.maxHashBytes, onlyIfProgram: true, onlyIfXattr: COPY_XATTRS };
+      file = await beneath.hashFile(upperDir, relOf(imagePath), options);
     } catch (error) {
       // Gone, or replaced by something that is not a regular file: nothing left to map.
-      if (vanishedWhileRead(error)) return;
+      if (changedSinceListed(error)) return;
       return unverified(imagePath);
     }
     if (file.xattr === null) return; // created on the writable layer: never trusted unhashed
@@ -90,52 +96,46 @@ export async function checkWritableLayerCopies(
     if (file.sha256 !== imageDigests.get(imagePath)) return unverified(imagePath);
     result.trusted.push({ dev: file.dev, ino: file.ino, ctimeSec: file.ctimeSec, ctimeNsec: file.ctimeNsec });
   };
+  const stop = (problem: string) => {
+    result.complete = false;
+    result.problem = problem;
+    return new Error(problem);
+  };
 
   const dirs: { imagePath: string; depth: number }[] = [{ imagePath: "/", depth: 0 }];
   try {
     while (dirs.length > 0 && result.complete) {
       const { imagePath, depth } = dirs.pop()!;
-      let dir: fs.Dir;
+      let stream;
       try {
-        dir = await fs.promises.opendir(path.join(upperDir, imagePath), { bufferSize: 256 });
+        stream = beneath.openDir(upperDir, relOf(imagePath));
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (imagePath !== "/" && (code === "ENOENT" || code === "ENOTDIR")) continue; // removed meanwhile
+        // Removed meanwhile, or swapped for a symlink (never followed: ELOOP, ENOTDIR).
+        if (imagePath !== "/" && changedSinceListed(error)) continue;
         throw error;
       }
-      for await (const entry of dir) {
-        if (++result.entries > limits.maxEntries) {
-          result.complete = false;
-          result.problem = `more than ${limits.maxEntries} entries on the writable layer`;
-          break;
-        }
+      await readEntries(stream, (entry) => {
+        if (++result.entries > limits.maxEntries)
+          throw stop(`more than ${limits.maxEntries} entries on the writable layer`);
+        // A name that is not UTF-8 cannot be named from here: whatever it is, it stays unjudged.
+        if (entry.errno === EILSEQ) return unverified(`${path.posix.join(imagePath, "?")} (a name that is not UTF-8)`);
+        if (entry.mode === 0 && entry.errno !== ENOENT) return unverified(path.posix.join(imagePath, entry.name));
         const child = path.posix.join(imagePath, entry.name);
-        if (entry.isDirectory()) {
-          if (depth + 1 > limits.maxDepth) {
-            result.complete = false;
-            result.problem = `directories nested deeper than ${limits.maxDepth} at ${child}`;
-            break;
-          }
+        const type = entry.mode & fs.constants.S_IFMT;
+        if (type === fs.constants.S_IFDIR) {
+          if (depth + 1 > limits.maxDepth) throw stop(`directories nested deeper than ${limits.maxDepth} at ${child}`);
           dirs.push({ imagePath: child, depth: depth + 1 });
-        } else if (entry.isFile()) {
+        } else if (type === fs.constants.S_IFREG) {
           jobs.push(limit(() => checkFile(child)));
         }
-      }
+      });
     }
   } catch (error) {
-    result.complete = false;
-    result.problem = `reading the writable layer: ${errorMessage(error)}`;
+    if (result.complete) stop(`reading the writable layer: ${errorMessage(error)}`);
   }
   await Promise.all(jobs);
   if (result.complete && result.unverifiedCount > 0) {
     result.problem = `${result.unverifiedCount} copied-up program(s) differ from the image or cannot be read (${result.unverified.join(", ")})`;
   }
   return result;
-}
-
-/** The image's program digests by path, kept per image for the copy check. */
-export function imageDigestsOf(files: ReadonlyMap<string, { sha256?: string }>): Map<string, string> {
-  const digests = new Map<string, string>();
-  for (const [imagePath, entry] of files) if (entry.sha256 !== undefined) digests.set(imagePath, entry.sha256);
-  return digests;
 }

@@ -1,11 +1,16 @@
-// Collects one layer's entries, whichever way the layer is read (directory walk or tar
-// stream): counts them against maxEntries, reads the whiteout conventions, and produces
-// a sorted LayerManifest. A later entry at the same path replaces an earlier one, as an
-// unpacker overwriting it would.
-import { tooManyEntries } from "./limits";
+// Collects one layer's entries from a tar stream, where entries come in any order and a
+// later one at the same path replaces an earlier one (as an unpacker overwriting it
+// would): counts them against the image budget as they come, reads the whiteout
+// conventions, and writes the layer's records in tree order at the end. Memory is that
+// of the entries, which the budget bounds. (Directory walks stream their records; see
+// ./walkLayerDir.ts.)
+import type { LayerMeter } from "./budget";
 import { baseNameOf, joinImagePath, parentOf } from "./imagePath";
-import { hasExecBit } from "./programMagic";
-import type { BaselineLimits, LayerFile, LayerManifest, LayerSpecial } from "./types";
+import { isProgram } from "./layerManifests";
+import type { ManifestRecord } from "./manifestRecords";
+import type { RecordSink } from "./manifestStore";
+import { compareTreeOrder } from "./treeOrder";
+import type { LayerFile, LayerSpecial, LayerStats } from "./types";
 
 /** OCI whiteout names (also used by overlay snapshotters other than containerd's). */
 const WHITEOUT_PREFIX = ".wh.";
@@ -29,23 +34,22 @@ export class LayerManifestBuilder {
   private readonly entries = new Map<string, LayerFile | LayerSpecial>();
   private readonly whiteouts = new Set<string>();
   private readonly opaqueDirs = new Set<string>();
-  private counted = 0;
   hashedBytes = 0;
   /** Programs recorded without a hash because they exceed maxHashBytes. */
   oversized = 0;
 
   constructor(
     readonly source: string,
-    private readonly limits: BaselineLimits,
+    private readonly meter: LayerMeter,
   ) {}
 
-  /** Counts one entry of the input before anything else is done with it. */
-  countEntry(): void {
-    if (++this.counted > this.limits.maxEntries) throw tooManyEntries(this.limits, this.source);
+  /** Counts one entry of the input (its name's bytes) before anything else is done with it. */
+  countEntry(nameBytes: number): void {
+    this.meter.count(nameBytes);
   }
 
   get entryCount(): number {
-    return this.counted;
+    return this.meter.entries;
   }
 
   /** The entry at path, if this layer has recorded one (a tar hardlink's target). */
@@ -78,31 +82,27 @@ export class LayerManifestBuilder {
     return true;
   }
 
-  finish(): LayerManifest {
-    const files: LayerFile[] = [];
-    const specials: LayerSpecial[] = [];
+  /** The layer's records, in tree order, into sink; returns what was counted. */
+  writeTo(sink: RecordSink): LayerStats {
+    const records: ManifestRecord[] = [];
+    let programs = 0;
     for (const entry of this.entries.values()) {
-      if ("kind" in entry) specials.push(entry);
-      else files.push(entry);
+      if ("kind" in entry) records.push({ kind: entry.kind, path: entry.path });
+      else {
+        records.push({ kind: "file", ...entry });
+        if (isProgram(entry)) programs++;
+      }
     }
-    const byPath = (a: { path: string }, b: { path: string }): number =>
-      a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-    files.sort(byPath);
-    specials.sort(byPath);
-    const programs = files.filter((f) => f.sha256 !== undefined || f.program !== undefined || hasExecBit(f.mode));
+    for (const path of this.whiteouts) records.push({ kind: "whiteout", path });
+    for (const path of this.opaqueDirs) records.push({ kind: "opaque", path });
+    records.sort((a, b) => compareTreeOrder(a.path, b.path));
+    for (const record of records) sink.write(record);
     return {
-      version: 1,
-      source: this.source,
-      files,
-      specials,
-      whiteouts: [...this.whiteouts].sort(),
-      opaqueDirs: [...this.opaqueDirs].sort(),
-      stats: {
-        entries: this.counted,
-        programs: programs.length,
-        hashedBytes: this.hashedBytes,
-        oversized: this.oversized,
-      },
+      entries: this.meter.entries,
+      manifestBytes: this.meter.manifestBytes,
+      programs,
+      hashedBytes: this.hashedBytes,
+      oversized: this.oversized,
     };
   }
 }

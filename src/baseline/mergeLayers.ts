@@ -4,64 +4,150 @@
 // whiteout deletes the path and its subtree from the layers below, an opaque directory
 // hides what the layers below had inside it but keeps its own layer's entries.
 //
-// Layers are visited top first, remembering what upper layers hide, so each lower file
-// costs a few set lookups instead of a scan of the merged tree per whiteout.
-import { parentOf } from "./imagePath";
+// Every layer is a record stream in tree order (./treeOrder.ts), so the layers are merged
+// like sorted files: one path at a time across all layers, with a stack holding, for each
+// directory on the current path, the lowest layer whose entries below it are still
+// visible. Memory is that stack and one record per layer; the merged files go to the
+// caller as they are found.
 import { hasExecBit } from "./programMagic";
+import { storedOfManifest } from "./layerManifests";
+import type { ManifestRecord } from "./manifestRecords";
+import type { RecordReader } from "./manifestStore";
+import { compareTreeOrder, isStrictAncestor } from "./treeOrder";
 import type { ImageBaseline, ImageFileEntry, LayerManifest } from "./types";
 
-export function mergeLayers(layers: { identity: string; manifest: LayerManifest }[]): ImageBaseline {
-  const files = new Map<string, ImageFileEntry>();
-  /** Paths whose own lower entries and subtrees are hidden (whiteouts, non-directories). */
-  const hidden = new Set<string>();
-  /** Directories whose lower subtrees are hidden (opaque dirs). */
-  const opaque = new Set<string>();
-  /** Directories of upper layers: hide a lower non-directory at the same path only. */
-  const upperDirs = new Set<string>();
+/** Records merged between two yields to the event loop. */
+const RECORDS_PER_SLICE = 8192;
 
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const { manifest } = layers[i];
-    const visibleDir = memoizedVisibility(hidden, opaque);
-    for (const file of manifest.files) {
-      if (files.has(file.path) || hidden.has(file.path) || upperDirs.has(file.path)) continue;
-      if (!visibleDir(parentOf(file.path))) continue;
-      files.set(file.path, {
-        mode: file.mode,
-        size: file.size,
-        executable: hasExecBit(file.mode),
-        ...(file.sha256 !== undefined && { sha256: file.sha256 }),
-        ...(file.program !== undefined && { program: file.program }),
-      });
-    }
-    // What this layer hides applies to the layers below it only, so it is added after.
-    for (const file of manifest.files) hidden.add(file.path);
-    for (const special of manifest.specials) {
-      if (special.kind === "dir") upperDirs.add(special.path);
-      else hidden.add(special.path);
-    }
-    for (const path of manifest.whiteouts) hidden.add(path);
-    for (const dir of manifest.opaqueDirs) opaque.add(dir);
-  }
-  const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { layers: layers.map((l) => l.identity), files: new Map(sorted) };
+interface Head {
+  layer: number;
+  record: ManifestRecord;
 }
 
 /**
- * Whether the entries of a lower layer's directory are visible: no ancestor-or-self of it
- * is hidden, and none is opaque. Memoized per directory for one layer's pass, because
- * the sets only change between layers.
+ * Merges the layers' record streams (lower first) and calls onFile for each regular file of
+ * the merged image, in tree order. Closes every reader.
  */
-function memoizedVisibility(hidden: Set<string>, opaque: Set<string>): (dir: string) => boolean {
-  if (hidden.size === 0 && opaque.size === 0) return () => true;
-  const memo = new Map<string, boolean>();
-  const visible = (dir: string): boolean => {
-    const known = memo.get(dir);
-    if (known !== undefined) return known;
-    let result: boolean;
-    if (opaque.has(dir) || hidden.has(dir)) result = false;
-    else result = dir === "/" ? true : visible(parentOf(dir));
-    memo.set(dir, result);
-    return result;
+export async function mergeLayerRecords(
+  readers: RecordReader[],
+  onFile: (path: string, entry: ImageFileEntry) => void,
+): Promise<void> {
+  const heap = new HeadHeap();
+  try {
+    readers.forEach((reader, layer) => {
+      const record = reader.next();
+      if (record) heap.push({ layer, record });
+    });
+    const stack: { path: string; block: number }[] = [];
+    const group: Head[] = [];
+    let merged = 0;
+    while (heap.size > 0) {
+      const path = heap.peek().record.path;
+      group.length = 0;
+      while (heap.size > 0 && heap.peek().record.path === path) {
+        const head = heap.pop();
+        group.push({ ...head });
+        const next = readers[head.layer].next();
+        if (next) heap.push({ layer: head.layer, record: next });
+      }
+      while (stack.length > 0 && !isStrictAncestor(stack[stack.length - 1].path, path)) stack.pop();
+      const block = stack.length > 0 ? stack[stack.length - 1].block : 0;
+      const { visible, hidesBelow } = judgePath(group, block);
+      if (visible) onFile(path, entryOf(visible));
+      stack.push({ path, block: hidesBelow });
+      if (++merged % RECORDS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    for (const reader of readers) reader.close();
+  }
+}
+
+/**
+ * One path across the layers. Only layers at or above `block` count (what is below is
+ * hidden by an ancestor). The topmost entry wins (an entry beats its own layer's whiteout,
+ * which applies to lower layers only); it is a visible file or nothing. Below this path,
+ * layers under the topmost whiteout, non-directory or opaque directory here are hidden.
+ */
+function judgePath(group: Head[], block: number): { visible?: ManifestRecord; hidesBelow: number } {
+  let top: Head | undefined;
+  let hidesBelow = block;
+  for (const head of group) {
+    if (head.layer < block) continue;
+    const { kind } = head.record;
+    if (kind !== "dir") hidesBelow = Math.max(hidesBelow, head.layer);
+    if (kind === "opaque") continue; // hides the layers below inside it, not at its path
+    const better = !top || head.layer > top.layer || (head.layer === top.layer && top.record.kind === "whiteout");
+    if (better) top = head;
+  }
+  return { visible: top?.record.kind === "file" ? top.record : undefined, hidesBelow };
+}
+
+function entryOf(record: ManifestRecord): ImageFileEntry {
+  if (record.kind !== "file") throw new Error("not a file record");
+  return {
+    mode: record.mode,
+    size: record.size,
+    executable: hasExecBit(record.mode),
+    ...(record.sha256 !== undefined && { sha256: record.sha256 }),
+    ...(record.program !== undefined && { program: record.program }),
   };
-  return visible;
+}
+
+/** The merged image of manifests held in memory (tests, hand-made layers). */
+export async function mergeLayers(layers: { identity: string; manifest: LayerManifest }[]): Promise<ImageBaseline> {
+  const files = new Map<string, ImageFileEntry>();
+  await mergeLayerRecords(
+    layers.map((l) => storedOfManifest(l.manifest).open()),
+    (path, entry) => files.set(path, entry),
+  );
+  return { layers: layers.map((l) => l.identity), files };
+}
+
+/** A min-heap of the layers' current records in tree order (ties: lower layer first). */
+class HeadHeap {
+  private readonly items: Head[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): Head {
+    return this.items[0];
+  }
+
+  push(head: Head): void {
+    const items = this.items;
+    items.push(head);
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Head {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && before(items[l], items[m])) m = l;
+        if (r < items.length && before(items[r], items[m])) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m], items[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Head, b: Head): boolean {
+  const order = compareTreeOrder(a.record.path, b.record.path);
+  return order < 0 || (order === 0 && a.layer < b.layer);
 }

@@ -21,10 +21,12 @@ import {
   type ImageIndexDoc,
   type ImageManifestDoc,
 } from "./ociLayout";
-import { readLayerTar, type LayerTarOptions } from "./tar/layerTar";
+import { CacheWriteError } from "./layerCache";
+import type { RecordSink } from "./manifestStore";
+import { readLayerTarInto, type LayerTarOptions } from "./tar/layerTar";
 import { indexTarFile, readExactly, type TarMember } from "./tar/tarIndex";
 import { TYPE } from "./tar/tarHeader";
-import { BaselineError, type BaselineLimits, type LayerManifest } from "./types";
+import { BaselineError, type BaselineLimits, type LayerStats } from "./types";
 import { errorMessage } from "../util/errorMessage";
 
 /** JSON documents larger than this are refused (real manifests are a few KiB). */
@@ -128,8 +130,11 @@ export class OciArchive {
     return { name: entry.RepoTags?.[0] ?? undefined, layers };
   }
 
-  /** Streams one layer blob into a LayerManifest; fails unless the bytes match their digest. */
-  async readLayer(layer: ArchiveLayer, options: LayerTarOptions): Promise<LayerManifest> {
+  /**
+   * Streams one layer blob's records into sink; fails unless the bytes match their digest
+   * (checked after the records were written: the caller keeps them only on success).
+   */
+  async readLayer(layer: ArchiveLayer, sink: RecordSink, options: LayerTarOptions): Promise<LayerStats> {
     const source = `${this.file}#${layer.identity}`;
     const { member } = layer;
     const decompressor = await this.compressionOf(member, source);
@@ -151,9 +156,9 @@ export class OciArchive {
       ...(layer.verify.of === "tar" ? [digester] : []),
     ];
     const out = (stages.length === 1 ? raw : pipeline(stages, () => undefined)) as unknown as Readable;
-    let manifest: LayerManifest;
+    let stats: LayerStats;
     try {
-      manifest = await readLayerTar(out, source, options);
+      stats = await readLayerTarInto(out, source, sink, options);
     } catch (error) {
       out.destroy();
       raw.destroy();
@@ -167,7 +172,7 @@ export class OciArchive {
         `layer ${layer.verify.of === "blob" ? "blob" : "tar"} hashes to ${actual}, not ${layer.verify.digest}: corrupt or tampered archive`,
       );
     }
-    return manifest;
+    return stats;
   }
 
   private async compressionOf(member: TarMember, source: string): Promise<Decompressor> {
@@ -267,7 +272,7 @@ class DigestStream extends Transform {
 }
 
 function streamError(error: unknown, source: string, decompressor: Decompressor): unknown {
-  if (error instanceof BaselineError) return error;
+  if (error instanceof BaselineError || error instanceof CacheWriteError) return error;
   const e = error as NodeJS.ErrnoException;
   if (typeof e.code === "string" && e.code.startsWith("Z_")) {
     return new BaselineError("BAD_ARCHIVE", source, `corrupt ${decompressor} data: ${e.message}`);

@@ -1,7 +1,6 @@
 // What an image baseline is made of. A LayerManifest describes one image layer as it was
 // shipped (a directory unpacked by containerd, or a layer tar); an ImageBaseline is the
 // merged view of an image's layers, lower first, with whiteouts and opaque dirs applied.
-
 /** A regular file of a layer. Paths are absolute inside the image ("/bin/ls"). */
 export interface LayerFile {
   path: string;
@@ -20,6 +19,17 @@ export interface LayerSpecial {
   kind: "dir" | "symlink" | "device" | "fifo" | "socket";
 }
 
+/** What a layer read counted; the budget is charged with entries and manifestBytes. */
+export interface LayerStats {
+  entries: number;
+  /** The layer's share of manifest memory: see ./budget.ts. */
+  manifestBytes: number;
+  programs: number;
+  hashedBytes: number;
+  /** Programs recorded without sha256 because they exceed maxHashBytes. */
+  oversized: number;
+}
+
 export interface LayerManifest {
   /** Format version of this record (the on-disk cache key includes it). */
   version: 1;
@@ -31,13 +41,7 @@ export interface LayerManifest {
   whiteouts: string[];
   /** Directories whose content from the layers below this layer hides. */
   opaqueDirs: string[];
-  stats: {
-    entries: number;
-    programs: number;
-    hashedBytes: number;
-    /** Programs recorded without sha256 because they exceed maxHashBytes. */
-    oversized: number;
-  };
+  stats: LayerStats;
 }
 
 /** A file of the merged image. */
@@ -54,14 +58,16 @@ export interface ImageFileEntry {
 export interface ImageBaseline {
   /** Layer identities, lower first. */
   layers: string[];
-  /** Every regular file of the merged image by path. */
+  /** Every regular file of the merged image by path, in tree order (./treeOrder.ts). */
   files: Map<string, ImageFileEntry>;
 }
 
 /** Bounds on hostile input. Every walk and every read stops at these with a BaselineError. */
 export interface BaselineLimits {
-  /** Entries per layer. Default 2,000,000. */
+  /** The image budget: entries of all of an image's layers together. Default 1,000,000. */
   maxEntries: number;
+  /** The image budget: manifest memory of all its layers together (./budget.ts). Default 192 MiB. */
+  maxManifestBytes: number;
   /** Directory depth. Default 256. */
   maxDepth: number;
   /** Bytes of one path. Default 4096. */
@@ -74,6 +80,7 @@ export interface BaselineLimits {
 
 export type BaselineErrorCode =
   | "TOO_MANY_ENTRIES"
+  | "MANIFEST_TOO_LARGE"
   | "TOO_DEEP"
   | "PATH_TOO_LONG"
   | "UNSAFE_PATH"

@@ -1,47 +1,60 @@
 // Reads one image layer from a directory, as containerd's overlayfs snapshotter unpacked
-// it, into a LayerManifest. Only lstat, opendir and lgetxattr touch the tree; regular
-// files are opened by the native hasher (O_NOFOLLOW|O_NONBLOCK, regular files only), and
-// devices, FIFOs and sockets are recorded and never opened.
+// it, into a stream of manifest records in tree order (./treeOrder.ts). Directories are
+// opened beneath the layer root without following any symlink and their entries stat'ed
+// relative to the open directory (./beneathFs.ts); regular files are opened the same way
+// by the native hasher (regular files only), and devices, FIFOs and sockets are recorded
+// and never opened.
 //
 // A layer directory of a committed snapshot never changes. An entry that vanishes or
 // turns into something else while we read it therefore means the snapshot is being
 // removed or tampered with, and the walk fails with IO_ERROR naming the entry rather than
 // returning a baseline that describes neither the old nor the new tree.
 //
-// Directory reads and lstat are synchronous, in slices of ENTRIES_PER_SLICE with a yield
-// in between: fs.promises.lstat costs ~20 µs of overhead per call against ~4 µs for
-// lstatSync (measured on 50k cached entries: 1042 ms vs 249 ms), and the event loop is
-// never on the exec decision path. Opening and hashing files stays on the libuv pool.
+// Memory: one directory listing per level of the current path (each counted against the
+// image budget as it is read) and at most a few thousand records waiting for their hash;
+// everything else is in the sink (the on-disk layer cache, for the agent).
 import * as fs from "node:fs";
-import * as path from "node:path";
 
-import { nativeBinding } from "../native/binding";
-import { checkPathLimits } from "./limits";
-import { createLimiter, type Limiter } from "./limiter";
-import { LayerManifestBuilder } from "./layerManifestBuilder";
+import { LayerMeter } from "./budget";
+import { EILSEQ, nativeBeneathFs, readEntries, relOf, type BeneathFs, type DirEntry } from "./beneathFs";
 import { depthOf, joinImagePath } from "./imagePath";
-import { hasExecBit, sniffFile } from "./programMagic";
-import { vanishedWhileRead } from "./vanished";
-import { BaselineError, type BaselineLimits, type BaselineProgress, type LayerManifest } from "./types";
+import { whiteoutName } from "./layerManifestBuilder";
+import { LayerFiles } from "./layerFiles";
+import { manifestOfStored } from "./layerManifests";
+import { createLimiter, type Limiter } from "./limiter";
+import { checkPathLimits } from "./limits";
+import { MemoryLayerWriter, emptyStats, type RecordSink } from "./manifestStore";
+import { OrderedRecords } from "./orderedRecords";
+import { errnoError, walkError } from "./walkErrors";
+import {
+  BaselineError,
+  type BaselineLimits,
+  type BaselineProgress,
+  type LayerManifest,
+  type LayerStats,
+} from "./types";
 import { errorMessage } from "../util/errorMessage";
 
 /** overlayfs marks an opaque directory with this xattr; unprivileged overlay mounts use user.*. */
 const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque"];
-/** Entries handled synchronously between two yields to the event loop (~1 ms of lstat). */
+/** Entries handled between two yields to the event loop. */
 const ENTRIES_PER_SLICE = 256;
-/** Files sniffed at once (one pread each, on the libuv pool). */
-const SNIFF_CONCURRENCY = 16;
-/** Jobs queued before the walk waits for them: bounds memory on huge layers. */
-const MAX_QUEUED_JOBS = 4096;
+
+const { S_IFMT, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFREG } = fs.constants;
 
 export interface WalkOptions {
   limits: BaselineLimits;
   /** Shared by the layers of a builder so that hashing stays bounded across them. */
   hashLimiter?: Limiter;
   onProgress?: (progress: BaselineProgress) => void;
+  /** Counts entries against the image budget; default: this layer alone against all of it. */
+  meter?: LayerMeter;
+  /** The filesystem calls (tests wrap them to change the tree mid-walk). */
+  fs?: BeneathFs;
 }
 
-export async function walkLayerDir(dir: string, options: WalkOptions): Promise<LayerManifest> {
+/** Walks a layer directory into `sink`, records in tree order; returns what it counted. */
+export async function walkLayerDirInto(dir: string, sink: RecordSink, options: WalkOptions): Promise<LayerStats> {
   let root: fs.Stats;
   try {
     root = await fs.promises.lstat(dir);
@@ -50,201 +63,165 @@ export async function walkLayerDir(dir: string, options: WalkOptions): Promise<L
   }
   if (!root.isDirectory())
     throw new BaselineError("NOT_A_DIRECTORY", dir, "is not a directory (symlinks are not followed)");
-  return new LayerDirWalk(dir, options).run();
+  return new LayerDirWalk(dir, sink, options).run();
+}
+
+/** A layer's whole manifest in memory: for tests and small tools (the builder streams). */
+export async function walkLayerDir(dir: string, options: WalkOptions): Promise<LayerManifest> {
+  const writer = new MemoryLayerWriter(dir);
+  return manifestOfStored(writer.finish(await walkLayerDirInto(dir, writer, options)));
+}
+
+/** A directory entry, sorted by `key`: its name, or for a ".wh." file the name it deletes. */
+interface Listed extends DirEntry {
+  key: string;
+  whiteout: boolean;
+}
+
+/** A directory being walked: its entries in tree order, and the next one to visit. */
+interface Frame {
+  path: string;
+  entries: Listed[];
+  next: number;
 }
 
 class LayerDirWalk {
-  private readonly builder: LayerManifestBuilder;
-  private readonly hashLimiter: Limiter;
-  private readonly sniffLimiter = createLimiter(SNIFF_CONCURRENCY);
-  private readonly jobs = new Set<Promise<void>>();
-  private sliceEntries = 0;
-  /** Set while the walk waits for queued jobs to drain. */
-  private onDrained: (() => void) | undefined;
-  private failure: unknown;
+  private readonly fs: BeneathFs;
+  private readonly meter: LayerMeter;
+  private readonly out: OrderedRecords;
+  private readonly files: LayerFiles;
+  private readonly stats = emptyStats();
 
   constructor(
     private readonly root: string,
+    sink: RecordSink,
     private readonly options: WalkOptions,
   ) {
-    this.builder = new LayerManifestBuilder(root, options.limits);
-    this.hashLimiter = options.hashLimiter ?? createLimiter(options.limits.hashConcurrency);
+    const { limits } = options;
+    this.fs = options.fs ?? nativeBeneathFs;
+    this.meter =
+      options.meter ??
+      new LayerMeter({ entries: limits.maxEntries, manifestBytes: limits.maxManifestBytes }, limits, root);
+    this.out = new OrderedRecords(sink);
+    const hashLimiter = options.hashLimiter ?? createLimiter(limits.hashConcurrency);
+    this.files = new LayerFiles(root, this.out, this.stats, this.fs, limits, hashLimiter);
   }
 
-  async run(): Promise<LayerManifest> {
-    const dirs = ["/"];
+  async run(): Promise<LayerStats> {
     try {
-      while (dirs.length > 0 && this.failure === undefined) {
-        await this.readDir(dirs.pop() as string, dirs);
-        this.progress();
-      }
-    } catch (error) {
-      this.failure ??= error;
-    }
-    // Jobs never reject (they record the failure): wait for all before returning, so no
-    // file is still open when the caller deletes the tree.
-    await Promise.all(this.jobs);
-    if (this.failure !== undefined) throw this.failure;
-    this.progress();
-    return this.builder.finish();
-  }
-
-  private hostPath(imagePath: string): string {
-    return path.join(this.root, imagePath);
-  }
-
-  private async readDir(dirPath: string, dirs: string[]): Promise<void> {
-    let dir: fs.Dir;
-    try {
-      dir = fs.opendirSync(this.hostPath(dirPath), { bufferSize: 1024 });
-    } catch (error) {
-      throw this.ioError(dirPath, error, "opendir");
-    }
-    const depth = depthOf(dirPath) + 1;
-    try {
-      for (;;) {
-        let dirent: fs.Dirent | null;
-        try {
-          dirent = dir.readSync();
-        } catch (error) {
-          throw this.ioError(dirPath, error, "readdir");
+      const stack = [await this.list("/")];
+      let slice = 0;
+      while (stack.length > 0 && this.files.failure === undefined) {
+        const frame = stack[stack.length - 1];
+        if (frame.next === frame.entries.length) {
+          stack.pop();
+          this.progress();
+          continue;
         }
-        if (dirent === null) return;
-        // Counted as they are read, so a directory of ten million entries stops at the limit.
-        this.builder.countEntry();
-        this.readEntry(joinImagePath(dirPath, dirent.name), depth, dirs);
-        if (++this.sliceEntries >= ENTRIES_PER_SLICE) {
-          this.sliceEntries = 0;
+        const child = await this.visit(frame, frame.entries[frame.next++]);
+        if (child) stack.push(child);
+        if (++slice >= ENTRIES_PER_SLICE) {
+          slice = 0;
           await new Promise((resolve) => setImmediate(resolve));
-          if (this.failure !== undefined) throw this.failure;
-          if (this.jobs.size >= MAX_QUEUED_JOBS) await new Promise<void>((resolve) => (this.onDrained = resolve));
+          await this.out.room();
         }
       }
-    } finally {
-      dir.closeSync();
-    }
-  }
-
-  private readEntry(imagePath: string, depth: number, dirs: string[]): void {
-    checkPathLimits(this.options.limits, this.root, imagePath, depth);
-    const host = this.hostPath(imagePath);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(host);
     } catch (error) {
-      throw this.ioError(imagePath, error, "lstat");
+      this.files.failure ??= error;
     }
-    if (st.isDirectory()) {
-      this.builder.addSpecial(imagePath, "dir");
-      if (this.isOpaque(host, imagePath)) this.builder.addOpaqueDir(imagePath);
-      dirs.push(imagePath);
-    } else if (st.isSymbolicLink()) {
-      this.builder.addSpecial(imagePath, "symlink");
-    } else if (st.isCharacterDevice() && st.rdev === 0) {
-      // overlayfs whiteout: a 0/0 character device deletes the path from lower layers.
-      this.builder.addWhiteout(imagePath);
-    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-      this.builder.addSpecial(imagePath, "device");
-    } else if (st.isFIFO()) {
-      this.builder.addSpecial(imagePath, "fifo");
-    } else if (st.isSocket()) {
-      this.builder.addSpecial(imagePath, "socket");
-    } else if (!this.builder.addWhiteoutName(imagePath)) {
-      this.readFile(imagePath, host, st);
-    }
+    // Wait for every file before returning, so no file is still open when the caller
+    // deletes the tree.
+    await this.files.settled();
+    if (this.files.failure !== undefined) throw this.files.failure;
+    this.stats.entries = this.meter.entries;
+    this.stats.manifestBytes = this.meter.manifestBytes;
+    this.progress();
+    return this.stats;
   }
 
-  private isOpaque(host: string, imagePath: string): boolean {
+  /** Reads a directory's entries (counted as they are read), sorted by name. */
+  private async list(dirPath: string): Promise<Frame> {
+    let stream;
     try {
-      return OPAQUE_XATTRS.some((name) => nativeBinding().readXattr(host, name)?.toString() === "y");
+      stream = this.fs.openDir(this.root, relOf(dirPath));
     } catch (error) {
-      throw this.ioError(imagePath, error, "lgetxattr");
+      throw walkError(this.root, dirPath, error, "open");
     }
-  }
-
-  private readFile(imagePath: string, host: string, st: fs.Stats): void {
-    const executable = hasExecBit(st.mode);
-    if (st.size > this.options.limits.maxHashBytes) {
-      this.schedule(this.sniffLimiter, () => this.recordOversized(imagePath, host, st, executable));
-    } else if (executable) {
-      this.schedule(this.hashLimiter, () => this.hashInto(imagePath, host, st, false));
-    } else if (st.size >= 2) {
-      // Sniffed (one pread), and hashed in the same call when it is a program.
-      this.schedule(this.sniffLimiter, () => this.hashInto(imagePath, host, st, true));
-    } else {
-      this.builder.addFile({ path: imagePath, mode: st.mode, size: st.size }); // too short for any magic
-    }
-  }
-
-  private schedule(limiter: Limiter, work: () => Promise<void>): void {
-    const job: Promise<void> = limiter(() => (this.failure === undefined ? work() : Promise.resolve()))
-      .catch((error: unknown) => {
-        this.failure ??= error;
-      })
-      .finally(() => {
-        this.jobs.delete(job);
-        // Resume the walk at half the bound, not at every finished job.
-        if (this.onDrained && this.jobs.size <= MAX_QUEUED_JOBS / 2) {
-          this.onDrained();
-          this.onDrained = undefined;
-        }
+    if (dirPath !== "/") this.markOpaque(stream, dirPath);
+    const prefixBytes = dirPath === "/" ? 1 : Buffer.byteLength(dirPath) + 1;
+    const entries: Listed[] = [];
+    try {
+      // Counted as they are read, so a directory of ten million entries stops at the budget.
+      await readEntries(stream, (entry) => {
+        this.meter.count(prefixBytes + Buffer.byteLength(entry.name));
+        const listed = this.whiteoutConvention(dirPath, entry);
+        if (listed) entries.push(listed);
       });
-    this.jobs.add(job);
-  }
-
-  private async recordOversized(imagePath: string, host: string, st: fs.Stats, executable: boolean): Promise<void> {
-    let program;
-    try {
-      program = await sniffFile(host);
     } catch (error) {
-      throw this.ioError(imagePath, error, "open");
+      throw walkError(this.root, dirPath, error, "readdir");
     }
-    if (executable || program) this.builder.oversized++;
-    this.builder.addFile({ path: imagePath, mode: st.mode, size: st.size, ...(program && { program }) });
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { path: dirPath, entries, next: 0 };
   }
 
-  private async hashInto(imagePath: string, host: string, st: fs.Stats, onlyIfProgram: boolean): Promise<void> {
-    let result;
+  /**
+   * ".wh." files of snapshotters other than containerd's overlayfs: a whiteout takes the
+   * place of the name it deletes (records stay in tree order), an opaque marker is recorded
+   * with its directory at once, aufs bookkeeping is dropped.
+   */
+  private whiteoutConvention(dirPath: string, entry: DirEntry): Listed | undefined {
+    const plain = { ...entry, key: entry.name, whiteout: false };
+    if ((entry.mode & S_IFMT) !== S_IFREG || !entry.name.startsWith(".wh.")) return plain;
+    const meaning = whiteoutName(joinImagePath(dirPath, entry.name));
+    if (meaning === undefined) return plain;
+    if (meaning.kind === "opaque") this.out.add({ kind: "opaque", path: dirPath });
+    if (meaning.kind !== "whiteout") return undefined;
+    return { ...entry, key: entry.name.slice(".wh.".length), whiteout: true };
+  }
+
+  private markOpaque(stream: { xattr(name: string): Buffer | null; close(): void }, dirPath: string): void {
     try {
-      result = await nativeBinding().hashFile(host, this.options.limits.maxHashBytes, onlyIfProgram);
+      if (OPAQUE_XATTRS.some((name) => stream.xattr(name)?.toString() === "y")) {
+        this.out.add({ kind: "opaque", path: dirPath });
+      }
     } catch (error) {
-      throw this.ioError(imagePath, error, "hash");
+      stream.close();
+      throw walkError(this.root, dirPath, error, "fgetxattr");
     }
-    if (result.sha256 !== null && result.bytes !== st.size) {
-      throw new BaselineError(
-        "IO_ERROR",
-        `${this.root}:${imagePath}`,
-        `changed while it was read (${st.size} bytes at lstat, ${result.bytes} hashed); a layer directory must not change`,
-      );
-    }
-    if (result.sha256 !== null) this.builder.hashedBytes += result.bytes;
-    this.builder.addFile({
-      path: imagePath,
-      mode: st.mode,
-      size: st.size,
-      ...(result.sha256 !== null && { sha256: result.sha256 }),
-      ...(result.program !== null && { program: result.program }),
-    });
   }
 
-  private ioError(imagePath: string, error: unknown, call: string): BaselineError {
-    if (error instanceof BaselineError) return error;
-    const reason = errorMessage(error);
-    const vanished = vanishedWhileRead(error);
-    return new BaselineError(
-      "IO_ERROR",
-      `${this.root}:${imagePath}`,
-      vanished
-        ? `vanished or changed type during the walk (${call}: ${reason}); a layer directory must not change`
-        : `${call} failed: ${reason}`,
-    );
+  /** Records one entry; returns the frame of a directory to descend into. */
+  private async visit(frame: Frame, entry: Listed): Promise<Frame | undefined> {
+    if (entry.errno === EILSEQ) {
+      throw new BaselineError("UNSAFE_PATH", `${this.root}:${frame.path}`, "holds a name that is not valid UTF-8");
+    }
+    const imagePath = joinImagePath(frame.path, entry.key);
+    if (entry.mode === 0) throw walkError(this.root, imagePath, errnoError(entry.errno), "fstatat");
+    checkPathLimits(this.options.limits, this.root, imagePath, depthOf(imagePath));
+    if (entry.whiteout) {
+      this.out.add({ kind: "whiteout", path: imagePath });
+      return undefined;
+    }
+    const type = entry.mode & S_IFMT;
+    if (type === S_IFDIR) {
+      this.out.add({ kind: "dir", path: imagePath });
+      return this.list(imagePath);
+    }
+    if (type === S_IFLNK) this.out.add({ kind: "symlink", path: imagePath });
+    // overlayfs whiteout: a 0/0 character device deletes the path from lower layers.
+    else if (type === S_IFCHR && entry.rdev === 0) this.out.add({ kind: "whiteout", path: imagePath });
+    else if (type === S_IFCHR || type === S_IFBLK) this.out.add({ kind: "device", path: imagePath });
+    else if (type === S_IFIFO) this.out.add({ kind: "fifo", path: imagePath });
+    else if (type === S_IFSOCK) this.out.add({ kind: "socket", path: imagePath });
+    else if (type === S_IFREG) this.files.add(imagePath, entry.mode, entry.size);
+    return undefined;
   }
 
   private progress(): void {
     this.options.onProgress?.({
       source: this.root,
-      entries: this.builder.entryCount,
-      hashedBytes: this.builder.hashedBytes,
+      entries: this.meter.entries,
+      hashedBytes: this.stats.hashedBytes,
     });
   }
 }

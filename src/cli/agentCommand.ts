@@ -17,6 +17,7 @@ import { choice, parseFlags, positiveInt, type FlagSpec } from "./flags";
 import { REPORTER_FLAGS, REPORTER_USAGE, reporterConfigFromFlags } from "./reporterFlags";
 
 const d = DEFAULT_AGENT_CONFIG;
+const MiB = 1024 * 1024;
 const FLAGS: FlagSpec[] = [
   { name: "containerd-address", default: d.containerdAddress, env: true },
   { name: "containerd-root", default: d.containerdRoot, env: true },
@@ -28,6 +29,8 @@ const FLAGS: FlagSpec[] = [
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
   { name: "policy-dir", default: "", env: true },
+  { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
+  { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
   { name: "metrics-address", default: ":9464", env: true },
   ...REPORTER_FLAGS,
 ];
@@ -49,6 +52,9 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
+  --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
+  --image-budget-mib N        manifest memory one image may take [${d.imageBudget.maxManifestBytes / MiB}]; an image
+                              over either is reported once and its writable-layer execs are refused
   --metrics-address H:P       /metrics, /healthz, /readyz over HTTP; "" turns them off [:9464]
 ${REPORTER_USAGE}`;
 
@@ -100,6 +106,10 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
     stateDir: flags.values.get("state-dir")!,
     nodeName: flags.values.get("node-name") || env.NODE_NAME || "",
     kubeletPodsDir: flags.values.get("kubelet-pods-dir")!,
+    imageBudget: {
+      maxEntries: positiveInt(flags, "image-budget-entries"),
+      maxManifestBytes: positiveInt(flags, "image-budget-mib") * MiB,
+    },
   };
 }
 

@@ -21,7 +21,7 @@ layer directories (as an overlay snapshotter unpacked them) are given lower firs
 
   --json              print the merged manifest as JSON instead of a summary
   --state-dir DIR     cache layer manifests under DIR/baselines/layers (as the agent does)
-  --max-entries N     refuse a layer with more than N entries [2000000]
+  --max-entries N     refuse an image whose layers hold more than N entries together [1000000]
 
 Exit status: 0 done, 1 the input cannot be baselined (the error's code says why), 2 usage.`;
 

@@ -8,6 +8,7 @@ import type { Action, PolicyMode, Verdict } from "../domain/verdict";
 import { errorMessage } from "../util/errorMessage";
 import { packageRoot } from "../util/packageRoot";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
+import type { HashBeneathOptions, HashFileResult, NativeDirStream } from "./fsBinding";
 
 /** Options of the exec guard. Every field has a default. */
 export interface ExecGuardOptions {
@@ -215,26 +216,18 @@ export interface NativeExecGuard {
   close(): void;
 }
 
-export interface HashFileResult {
-  /** Hex digest, null when onlyIfProgram was set and the file is not a program. */
-  sha256: string | null;
-  bytes: number;
-  program: "elf" | "script" | null;
-  /** With onlyIfXattr: the first of those names the file has, null when none (nothing else was read). */
-  xattr: string | null;
-  /** fstat of the opened file, taken before it was read. */
-  dev: number;
-  ino: number;
-  ctimeSec: number;
-  ctimeNsec: number;
-}
-
 export interface NativeBinding {
   ExecGuard: new (options: ExecGuardOptions, onVerdicts: (batch: VerdictRecord[]) => void) => NativeExecGuard;
   /** Opens without following symlinks or blocking on FIFOs; rejects non-regular files and files over maxBytes. */
   hashFile(path: string, maxBytes: number, onlyIfProgram?: boolean, onlyIfXattr?: string[]): Promise<HashFileResult>;
-  /** lgetxattr: null when the attribute is absent. */
-  readXattr(path: string, name: string): Buffer | null;
+  /**
+   * hashFile for `rel` beneath `root`, opened without following a symlink at any component
+   * (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, or an O_NOFOLLOW
+   * walk where openat2 is refused). Errors carry the errno name as `code` when there is one.
+   */
+  hashFileBeneath(root: string, rel: string, options: HashBeneathOptions): Promise<HashFileResult>;
+  /** One directory beneath `root`, opened like hashFileBeneath; throws with `code` (ELOOP, ENOENT...). */
+  DirStream: new (root: string, rel: string) => NativeDirStream;
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
   BpfSensor: new (options: BpfSensorOptions, onFindings: (batch: SensorFinding[]) => void) => NativeBpfSensor;
 }

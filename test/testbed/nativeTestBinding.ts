@@ -46,7 +46,15 @@ export interface NativeTestBinding extends NativeBinding {
     needsCaller: boolean;
   };
   vocabulary(): NativeVocabulary;
+  /**
+   * The mechanism of this addon's *Beneath functions (hashFileBeneath, DirStream); a mode
+   * forces it, so that the fallback runs on kernels with openat2. Only this addon's: the
+   * shipped one links its own copy of the code and keeps probing.
+   */
+  beneathMode(mode?: BeneathMode): BeneathMode;
 }
+
+export type BeneathMode = "openat2" | "component-walk";
 
 let loaded: NativeTestBinding | undefined;
 

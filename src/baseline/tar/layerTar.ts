@@ -1,14 +1,23 @@
-// Reads one image layer from its tar stream into a LayerManifest, hashing programs as the
+// Reads one image layer from its tar stream into manifest records, hashing programs as the
 // bytes pass (node:crypto, no temporary files). Whiteouts follow the OCI layer spec
 // (".wh.name", ".wh..wh..opq"); a 0/0 character device is a whiteout too, because that
 // is what it becomes once an overlay snapshotter unpacks it.
 import { createHash, type Hash } from "node:crypto";
 
+import { LayerMeter } from "../budget";
 import { checkPathLimits } from "../limits";
 import { LayerManifestBuilder } from "../layerManifestBuilder";
+import { manifestOfStored } from "../layerManifests";
+import { MemoryLayerWriter, type RecordSink } from "../manifestStore";
 import { depthOf, normalizeArchivePath, parentOf } from "../imagePath";
 import { MAGIC_BYTES, hasExecBit, programKindOf, type ProgramKind } from "../programMagic";
-import { BaselineError, type BaselineLimits, type BaselineProgress, type LayerManifest } from "../types";
+import {
+  BaselineError,
+  type BaselineLimits,
+  type BaselineProgress,
+  type LayerManifest,
+  type LayerStats,
+} from "../types";
 import { TarParser, type TarEntry, type TarEntrySink, type TarHandler } from "./TarParser";
 import { TYPE } from "./tarHeader";
 
@@ -19,14 +28,17 @@ const PROGRESS_EVERY = 8 * 1024 * 1024;
 export interface LayerTarOptions {
   limits: BaselineLimits;
   onProgress?: (progress: BaselineProgress) => void;
+  /** Counts entries against the image budget; default: this layer alone against all of it. */
+  meter?: LayerMeter;
 }
 
-/** Reads a whole layer tar stream (already decompressed). */
-export async function readLayerTar(
+/** Reads a whole layer tar stream (already decompressed) into sink; returns what it counted. */
+export async function readLayerTarInto(
   chunks: AsyncIterable<Buffer>,
   source: string,
+  sink: RecordSink,
   options: LayerTarOptions,
-): Promise<LayerManifest> {
+): Promise<LayerStats> {
   const reader = new LayerTarReader(source, options);
   const parser = new TarParser(source, reader);
   let reported = 0;
@@ -39,7 +51,17 @@ export async function readLayerTar(
   }
   parser.end();
   reader.progress(parser.offset);
-  return reader.finish();
+  return reader.writeTo(sink);
+}
+
+/** A layer tar's whole manifest in memory: for tests and small tools. */
+export async function readLayerTar(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  options: LayerTarOptions,
+): Promise<LayerManifest> {
+  const writer = new MemoryLayerWriter(source);
+  return manifestOfStored(writer.finish(await readLayerTarInto(chunks, source, writer, options)));
 }
 
 export class LayerTarReader implements TarHandler {
@@ -49,11 +71,16 @@ export class LayerTarReader implements TarHandler {
     private readonly source: string,
     private readonly options: LayerTarOptions,
   ) {
-    this.builder = new LayerManifestBuilder(source, options.limits);
+    const { limits } = options;
+    const meter =
+      options.meter ??
+      new LayerMeter({ entries: limits.maxEntries, manifestBytes: limits.maxManifestBytes }, limits, source);
+    this.builder = new LayerManifestBuilder(source, meter);
   }
 
   entry(entry: TarEntry): TarEntrySink | undefined {
-    this.builder.countEntry();
+    // Counted with the name as the archive gives it, before it is even normalised.
+    this.builder.countEntry(Buffer.byteLength(entry.name) + 1);
     const imagePath = normalizeArchivePath(entry.name, this.source);
     if (imagePath === "/") {
       if (entry.typeflag === TYPE.dir) return undefined; // the layer root itself ("./")
@@ -105,8 +132,8 @@ export class LayerTarReader implements TarHandler {
     });
   }
 
-  finish(): LayerManifest {
-    return this.builder.finish();
+  writeTo(sink: RecordSink): LayerStats {
+    return this.builder.writeTo(sink);
   }
 
   /**

@@ -5,9 +5,13 @@ import * as assert from "node:assert/strict";
 
 import { ContainerAttacher, type ContainerFollower } from "../../../src/agent/ContainerAttacher";
 import type { DiscoveredVolumes } from "../../../src/agent/containerVolumes";
-import type { ImageBaseline } from "../../../src/baseline/types";
-import type { BaselineResult } from "../../../src/baseline/BaselineBuilder";
-import type { NativeContainer, TablesChange } from "../../../src/native/binding";
+import type { ImageTableResult } from "../../../src/baseline/BaselineBuilder";
+import {
+  IMAGE_FILE_EXECUTABLE,
+  IMAGE_FILE_HASHED,
+  type NativeContainer,
+  type TablesChange,
+} from "../../../src/native/binding";
 import { FixedModePolicy } from "../../../src/policy/PolicySource";
 import type { ContainerRecord } from "../../../src/runtime/types";
 import { containerRecord, memoryLogger } from "../policy/fixtures";
@@ -41,20 +45,25 @@ class FakeGuard {
   }
 }
 
-/** Each image() call waits until the test resolves or rejects it. */
+/** Each imageTable() call waits until the test resolves or rejects it. */
 class FakeBuilder {
-  readonly calls: { resolve: (r: BaselineResult) => void; reject: (e: Error) => void }[] = [];
+  readonly calls: { resolve: (r: ImageTableResult) => void; reject: (e: Error) => void }[] = [];
 
-  image(): Promise<BaselineResult> {
+  imageTable(): Promise<ImageTableResult> {
     return new Promise((resolve, reject) => this.calls.push({ resolve, reject }));
   }
 }
 
-const BASELINE: ImageBaseline = {
-  layers: ["layer-a"],
-  files: new Map([["/bin/sh", { mode: 0o100755, size: 10, sha256: "ab".repeat(32), executable: true }]]),
+const BUILT: ImageTableResult = {
+  table: {
+    files: ["/bin/sh"],
+    digests: Buffer.alloc(32, 0xab),
+    flags: Uint8Array.of(IMAGE_FILE_EXECUTABLE | IMAGE_FILE_HASHED),
+    otherPaths: [],
+  },
+  programDigests: new Map([["/bin/sh", "ab".repeat(32)]]),
+  stats: {} as ImageTableResult["stats"],
 };
-const BUILT: BaselineResult = { baseline: BASELINE, stats: {} as BaselineResult["stats"] };
 
 class RecordingFollower implements ContainerFollower {
   readonly events: string[] = [];

@@ -1,19 +1,12 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import pino from "pino";
 
 import { BaselineBuilder } from "../../../src/baseline/BaselineBuilder";
-import type { Logger } from "../../../src/log/logger";
-import { ELF_HEAD, TempDirs, sha256, writeFile } from "./fixtures";
+import { LayerCache } from "../../../src/baseline/layerCache";
+import { capturingLogger, ELF_HEAD, TempDirs, sha256, writeFile } from "./fixtures";
 import { threeLayerImage } from "./ociImages";
-
-/** A logger whose records the test can read. */
-function capturingLogger(): { logger: Logger; records: { msg: string; [k: string]: unknown }[] } {
-  const records: { msg: string }[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => records.push(JSON.parse(line)) });
-  return { logger, records };
-}
 
 function program(tag: string, bytes = 4096): Buffer {
   return Buffer.concat([ELF_HEAD, Buffer.alloc(bytes, tag)]);
@@ -64,7 +57,7 @@ describe("BaselineBuilder", () => {
     assert.equal(second.stats.cachedLayers, 2);
     assert.deepEqual([...second.baseline.files], [...first.baseline.files]);
     assert.equal(
-      fs.readdirSync(path.join(stateDir, "baselines", "layers")).filter((f) => f.endsWith(".json")).length,
+      fs.readdirSync(path.join(stateDir, "baselines", "layers")).filter((f) => f.endsWith(".layer")).length,
       2,
     );
     // Without the cache the changed file is seen: the check above could fail.
@@ -126,6 +119,23 @@ describe("BaselineBuilder", () => {
     }).image(layers());
     assert.equal(small.stats.cachedLayers, 0);
     assert.equal(small.baseline.files.get("/app/server")?.sha256, undefined);
+  });
+
+  it("removes the cache entries of the old format and the temp files of writers that died", async () => {
+    await new BaselineBuilder({ stateDir, logger: capturingLogger().logger }).image(layers());
+    const cacheDir = path.join(stateDir, "baselines", "layers");
+    const dead = spawnSync("true").pid; // a pid that is gone
+    const stale = ["0123.json", `abcd.layer.${dead}.0a0b0c0d.tmp`];
+    const live = `ef01.layer.${process.pid}.0a0b0c0d.tmp`; // a writer still at work
+    for (const name of [...stale, live]) fs.writeFileSync(path.join(cacheDir, name), "x");
+    await new LayerCache(stateDir, capturingLogger().logger).removeStale();
+    const left = fs.readdirSync(cacheDir);
+    assert.deepEqual(
+      left.filter((f) => stale.includes(f)),
+      [],
+    );
+    assert.ok(left.includes(live));
+    assert.equal(left.filter((f) => f.endsWith(".layer")).length, 2, "complete entries stay");
   });
 
   it("caches archive layers by blob digest", async () => {

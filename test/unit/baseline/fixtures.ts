@@ -5,8 +5,11 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import pino from "pino";
+
 import { resolveLimits } from "../../../src/baseline/limits";
 import type { BaselineLimits } from "../../../src/baseline/types";
+import type { Logger } from "../../../src/log/logger";
 import { scratchDir } from "../../testbed/ociImage";
 
 export class TempDirs {
@@ -51,3 +54,10 @@ export function sha256(data: string | Buffer): string {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** A logger whose records the test can read. */
+export function capturingLogger(): { logger: Logger; records: { msg: string; [k: string]: unknown }[] } {
+  const records: { msg: string }[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => records.push(JSON.parse(line)) });
+  return { logger, records };
+}

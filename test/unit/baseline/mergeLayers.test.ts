@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 
 import { mergeLayers } from "../../../src/baseline/mergeLayers";
 import type { LayerManifest, LayerSpecial } from "../../../src/baseline/types";
+import { sha256 } from "./fixtures";
 
 interface LayerSpec {
   /** "path" or "path=content-tag" (the tag becomes the sha256, to tell layers apart). */
@@ -13,6 +14,14 @@ interface LayerSpec {
   opaque?: string[];
 }
 
+/** Content tags stand for digests: "1" → sha256("1"), and back for the expectations. */
+const tagOf = new Map<string, string>();
+function digestOf(tag: string): string {
+  const digest = sha256(tag);
+  tagOf.set(digest, tag);
+  return digest;
+}
+
 function layer(spec: LayerSpec): LayerManifest {
   const special = (kind: LayerSpecial["kind"]) => (p: string) => ({ path: p, kind });
   return {
@@ -20,7 +29,7 @@ function layer(spec: LayerSpec): LayerManifest {
     source: "test",
     files: (spec.files ?? []).map((f) => {
       const [path, tag] = f.split("=");
-      return { path, mode: 0o100755, size: 1, sha256: tag ?? "l" };
+      return { path, mode: 0o100755, size: 1, sha256: digestOf(tag ?? "l") };
     }),
     specials: [
       ...(spec.dirs ?? []).map(special("dir")),
@@ -29,14 +38,14 @@ function layer(spec: LayerSpec): LayerManifest {
     ],
     whiteouts: spec.whiteouts ?? [],
     opaqueDirs: spec.opaque ?? [],
-    stats: { entries: 0, programs: 0, hashedBytes: 0, oversized: 0 },
+    stats: { entries: 0, manifestBytes: 0, programs: 0, hashedBytes: 0, oversized: 0 },
   };
 }
 
-/** Merged files as "path=tag", sorted. */
-function merged(layers: LayerSpec[]): string[] {
-  const baseline = mergeLayers(layers.map((l, i) => ({ identity: `L${i}`, manifest: layer(l) })));
-  return [...baseline.files].map(([path, entry]) => `${path}=${entry.sha256}`);
+/** Merged files as "path=tag", in tree order. */
+async function merged(layers: LayerSpec[]): Promise<string[]> {
+  const baseline = await mergeLayers(layers.map((l, i) => ({ identity: `L${i}`, manifest: layer(l) })));
+  return [...baseline.files].map(([path, entry]) => `${path}=${tagOf.get(entry.sha256 ?? "")}`);
 }
 
 const cases: { name: string; layers: LayerSpec[]; expect: string[] }[] = [
@@ -125,18 +134,18 @@ const cases: { name: string; layers: LayerSpec[]; expect: string[] }[] = [
 
 describe("mergeLayers", () => {
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(merged(c.layers), c.expect));
+    it(c.name, async () => assert.deepEqual(await merged(c.layers), c.expect));
   }
 
-  it("keeps layer identities lower first and flags executables", () => {
+  it("keeps layer identities lower first and flags executables", async () => {
     const lower = layer({ files: ["/bin/sh=1"] });
     const upper: LayerManifest = { ...layer({}), files: [{ path: "/etc/motd", mode: 0o100644, size: 3 }] };
-    const baseline = mergeLayers([
+    const baseline = await mergeLayers([
       { identity: "low", manifest: lower },
       { identity: "up", manifest: upper },
     ]);
     assert.deepEqual(baseline.layers, ["low", "up"]);
-    assert.deepEqual(baseline.files.get("/bin/sh"), { mode: 0o100755, size: 1, executable: true, sha256: "1" });
+    assert.deepEqual(baseline.files.get("/bin/sh"), { mode: 0o100755, size: 1, executable: true, sha256: sha256("1") });
     assert.deepEqual(baseline.files.get("/etc/motd"), { mode: 0o100644, size: 3, executable: false });
   });
 });

@@ -10,6 +10,12 @@ describe("driftguard agent flags", () => {
     assert.equal(config.mode, "audit");
     assert.equal(config.failMode, "open");
     assert.equal(config.deadlineMs, 2000);
+    assert.deepEqual(config.imageBudget, { maxEntries: 1_000_000, maxManifestBytes: 192 * 1024 * 1024 });
+  });
+
+  it("takes the image budget in entries and MiB", () => {
+    const config = agentConfigFromArgs(["--image-budget-entries", "5000"], { DRIFTGUARD_IMAGE_BUDGET_MIB: "64" });
+    assert.deepEqual(config.imageBudget, { maxEntries: 5000, maxManifestBytes: 64 * 1024 * 1024 });
   });
 
   it("takes flags, then DRIFTGUARD_* environment variables", () => {
@@ -29,6 +35,8 @@ describe("driftguard agent flags", () => {
     [["--fail-mode", "maybe"], /--fail-mode must be one of open, closed/],
     [["--deadline-ms", "5"], /between 10 and 600000/],
     [["--deadline-ms", "x"], /positive integer/],
+    [["--image-budget-entries", "0"], /--image-budget-entries must be a positive integer/],
+    [["--image-budget-mib", "1.5"], /--image-budget-mib must be a positive integer/],
     [["--namespaces", ","], /at least one namespace/],
     [["--bogus"], /unknown option --bogus/],
     [["--mode"], /--mode needs a value/],
