@@ -257,13 +257,13 @@ export class EbpfSensor implements MarkFollower {
     if (container.verifying.size >= MAX_VERIFYING) return;
     container.verifying.add(f.path);
     try {
-      // f.path comes from the kernel's dentry names (no "." or ".." among them); the
-      // inode is compared too, so a cut or renamed path cannot vouch for another file.
-      const file = await nativeBinding().hashFile(
-        path.join(container.upperDir, f.path),
-        DEFAULT_COPY_CHECK_LIMITS.maxHashBytes,
-        true,
-      );
+      // Opened beneath the writable layer without following a symlink at any component
+      // (the container may have swapped one in since); the inode is compared too, so a
+      // cut or renamed path cannot vouch for another file.
+      const file = await nativeBinding().hashFileBeneath(container.upperDir, f.path.replace(/^\/+/, ""), {
+        maxBytes: DEFAULT_COPY_CHECK_LIMITS.maxHashBytes,
+        onlyIfProgram: true,
+      });
       if (file.dev !== f.dev || file.ino !== f.ino || file.sha256 !== digest) return;
       if (this.containers.get(f.containerId) !== container || !this.sensor) return;
       const trusted = { dev: file.dev, ino: file.ino, ctimeSec: file.ctimeSec, ctimeNsec: file.ctimeNsec };

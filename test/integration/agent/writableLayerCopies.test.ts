@@ -338,6 +338,30 @@ describe("the agent's eBPF sensor glue @root", function () {
     assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, "usr/lib/libgood.so"))]);
   });
 
+  it("never follows a symlink swapped into a refused copy's path", async () => {
+    fs.appendFileSync(path.join(bed.merged, "usr/lib/libbad.so"), "patched"); // the layer is not clean
+    const { sensor, native } = started(true);
+    sensor.attach("k8s.io/c1", record(), policy());
+    const good = "/usr/lib/libgood.so";
+    await sensor.imageSettled("k8s.io/c1", record(), new Map([[good, sha256(path.join(bed.lowerDir, good))]]));
+    fs.chmodSync(path.join(bed.merged, good), 0o700); // an unchanged copy, refused by the kernel
+    const copy = fs.statSync(path.join(bed.upperDir, good));
+    const finding = blockedLibrary({ path: good, name: "libgood.so", dev: copy.dev, ino: copy.ino });
+    // Between the refusal and the hash the directory moves and a symlink takes its name: the
+    // path reaches the same file only through a link (that could as well lead onto the host).
+    const [lib, real] = [path.join(bed.upperDir, "usr/lib"), path.join(bed.upperDir, "usr/lib.real")];
+    fs.renameSync(lib, real);
+    fs.symlinkSync("lib.real", lib);
+    native.emit([finding]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(native.trusted, [], "hashed through a symlink");
+    fs.unlinkSync(lib);
+    fs.renameSync(real, lib);
+    native.emit([finding]); // the same finding, the path plain again: trusted
+    await until(() => native.trusted.length > 0);
+    assert.deepEqual(native.trusted, [statOf(path.join(bed.upperDir, good))]);
+  });
+
   it("judges the container's own tmpfs volumes unless its policy allows them, naming files inside the container", () => {
     const { sensor, native, records } = started(true);
     const volumes = [
