@@ -34,7 +34,7 @@ describe("a hostile image over its baseline budget @root", function () {
     assert.equal(report.baselineFailed, true);
     assert.match(
       String(report.msg),
-      /writable-layer execs with baselineFailed \(drift: refused in enforce, reported in audit\)/,
+      /writable-layer execs as unverified \(their policy answers: refused in enforce, reported in audit\)/,
     );
     assert.match(String(report.detail), /reached in layer 3 of 4/);
   });
@@ -48,7 +48,7 @@ describe("a hostile image over its baseline budget @root", function () {
     assert.doesNotMatch(run.stdout, /drift-ran/);
     assert.equal(finding.verdict, "blocked");
     assert.equal(finding.container.image, HOSTILE_IMAGE);
-    assert.equal(finding.reason, "new_file", "no file there can be shown to be the image's");
+    assert.equal(finding.reason, "unverified", "no file there can be shown to be the image's");
   });
 
   it("still blocks drift in a container of a normal image on the same node", async () => {

@@ -59,6 +59,7 @@ const BUILT: ImageTableResult = {
     files: ["/bin/sh"],
     digests: Buffer.alloc(32, 0xab),
     flags: Uint8Array.of(IMAGE_FILE_EXECUTABLE | IMAGE_FILE_HASHED),
+    sizes: Float64Array.of(1000),
     otherPaths: [],
   },
   programDigests: new Map([["/bin/sh", "ab".repeat(32)]]),
