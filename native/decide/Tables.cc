@@ -45,9 +45,18 @@ const std::string* ImageTable::pathWithDigest(const Sha256& digest) const {
   return it == byDigest_.end() ? nullptr : &it->second;
 }
 
-Resolution Tables::resolve(const ExecFacts& facts) const {
+namespace {
+bool mountedBy(const Place& volume, const ContainerTable* owner) {
+  for (const VolumeUse& use : volume.volumes) {
+    if (owner != nullptr && use.container.get() == owner) return true;
+  }
+  return false;
+}
+}  // namespace
+
+Resolution Tables::resolve(const ExecFacts& facts, const ContainerTable* owner) const {
   auto fs = filesystemVolumes.find(facts.dev);
-  if (fs != filesystemVolumes.end()) return {Where::Volume, &fs->second, ""};
+  if (fs != filesystemVolumes.end() && mountedBy(fs->second, owner)) return {Where::Volume, &fs->second, ""};
   if (facts.realPath.empty()) return {Where::NoPath, nullptr, ""};
   for (const std::string& root : snapshotRoots) {
     if (startsWithDir(facts.realPath, root)) return resolveUnderRoot(facts.realPath, root.size(), false);

@@ -122,7 +122,10 @@ struct Resolution {
 
 class Tables {
  public:
-  Resolution resolve(const ExecFacts& facts) const;
+  // owner: the container the exec'ing process belongs to (nullptr: none known). A
+  // whole-filesystem volume is known by st_dev only, and device numbers are reused after
+  // an unmount: it counts only for a container that mounts it.
+  Resolution resolve(const ExecFacts& facts, const ContainerTable* owner) const;
   const ContainerTable* containerByCgroupLeaf(std::string_view leaf) const;
   // True if the cgroup path looks like a container's (one of the configured markers).
   bool looksLikeContainerCgroup(std::string_view cgroup) const;

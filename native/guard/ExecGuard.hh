@@ -92,7 +92,7 @@ class ExecGuard {
   void retryHeld();
   // Decision (ExecGuardDecide.cc, ExecGuardVerdict.cc)
   void handleEvent(uint64_t id, int eventFd, int32_t pid);
-  Resolution resolveFile(const Tables& tables, int eventFd, ExecFacts* facts);
+  Resolution resolveFile(const Tables& tables, int eventFd, ExecFacts* facts, const ContainerTable* owner);
   void decideInContainer(Work&& work);
   void holdOrAnswer(uint64_t id, int eventFd, int32_t pid, Work* known = nullptr);
   Candidate candidateFor(const Work& work) const;

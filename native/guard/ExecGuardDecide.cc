@@ -38,7 +38,8 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
     holdOrAnswer(id, eventFd, pid);
     return;
   }
-  Resolution resolution = resolveFile(tables, eventFd, &work.facts);
+  const ContainerTable* ownerTable = owner.kind == OwnerKind::Container ? owner.container : nullptr;
+  Resolution resolution = resolveFile(tables, eventFd, &work.facts, ownerTable);
   work.where = resolution.where;
   switch (resolution.where) {
     case Where::Unknown:
@@ -89,7 +90,7 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
 
 // [fanotify thread] Image layer files are immutable: remember them by inode for the
 // tables generation (a layer is removed only after its containers, which changes it).
-Resolution ExecGuard::resolveFile(const Tables& tables, int eventFd, ExecFacts* facts) {
+Resolution ExecGuard::resolveFile(const Tables& tables, int eventFd, ExecFacts* facts, const ContainerTable* owner) {
   FileKey key{facts->dev, facts->ino};
   auto cached = imageFiles_.find(key);
   if (cached != imageFiles_.end() && cached->second.generation == tables.generation &&
@@ -97,7 +98,7 @@ Resolution ExecGuard::resolveFile(const Tables& tables, int eventFd, ExecFacts* 
     return {Where::ImageLayer, nullptr, cached->second.relPath};
   }
   fillRealPath(eventFd, source_, facts);
-  Resolution resolution = tables.resolve(*facts);
+  Resolution resolution = tables.resolve(*facts, owner);
   if (resolution.where == Where::ImageLayer) {
     if (imageFiles_.size() >= kImageFileCacheEntries) imageFiles_.clear();
     imageFiles_[key] = {tables.generation, facts->ctimeNs, resolution.relPath};
