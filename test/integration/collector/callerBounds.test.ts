@@ -180,8 +180,10 @@ describe("collector: per-caller bounds under a loopback hammer", function () {
         `unacknowledged bytes ${unacked}: the budget plus one finding at most`,
       );
       assert.ok(unacked >= 200 << 10, `the stalled watch used its budget (${unacked}): it was sent to, then waited`);
+      // Buffered for the stalled watcher, the findings would hold ~30 MB; without that the
+      // heap still grew 6-14 MB here between runs (the reader's side, SQLite, arenas).
       const grown = heldBytes() - before;
-      assert.ok(grown < 10 << 20, `the collector holds ${Math.round(grown / 1e6)} MB more for its watchers`);
+      assert.ok(grown < 20 << 20, `the collector holds ${Math.round(grown / 1e6)} MB more for its watchers`);
       assert.ok((await metric("driftguard_collector_watch_waits_total")) >= 1);
     } finally {
       closeStalled();
