@@ -12,7 +12,7 @@ import type { Logger } from "../log/logger";
 import { nativeBinding, type NativePolicy, type NativeVolume, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
 import type { ContainerRecord } from "../runtime/types";
-import { cgroupIdOfProcess } from "./cgroupId";
+import { CgroupIds } from "./cgroupId";
 import type { MarkFollower } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
 import { rootOverlayOf } from "./rootOverlay";
@@ -53,6 +53,7 @@ export class EbpfSensor implements MarkFollower {
   private sensor?: NativeBpfSensor;
   private coverageAtStart?: BpfCoverage;
   private readonly containers = new Map<string, SensorContainer>();
+  private cgroupIds?: CgroupIds;
 
   constructor(
     private readonly logger: Logger,
@@ -99,7 +100,8 @@ export class EbpfSensor implements MarkFollower {
   attach(key: string, record: ContainerRecord, policy: NativePolicy, volumes: NativeVolume[] = []): void {
     if (!this.sensor) return;
     const known = this.containers.get(key);
-    const cgroupId = known?.pid === record.pid ? known.cgroupId : cgroupIdOfProcess(record.pid);
+    this.cgroupIds ??= new CgroupIds(this.view);
+    const cgroupId = known?.pid === record.pid ? known.cgroupId : this.cgroupIds.ofProcess(record.pid);
     if (cgroupId === undefined) {
       this.logger.warn(
         { container: record.id },

@@ -1,6 +1,7 @@
 // How the agent sees the node. Run as a DaemonSet with hostPID, the host is /proc/1: its
 // mount namespace, its mount table, its root (paths from containerd are host paths). Run
-// directly on the node, or where /proc/1 is not readable, the agent's own view is the host.
+// directly on the node, or where there is no /proc/1, the agent's own view is the host; a
+// /proc/1 it may not read (no CAP_SYS_PTRACE) is an error that names the capability.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -31,8 +32,17 @@ export function detectHostView(procDir = "/proc", hostPid = process.env.DRIFTGUA
       mountNamespace: hostNamespace,
       source: "pid1",
     };
-  } catch {
-    // Not allowed to look at pid 1 (a sandbox, or no hostPID): our namespace is the host's.
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A pid 1 we may not inspect is a more privileged process than us: the node's init,
+    // seen through hostPID without CAP_SYS_PTRACE. Our own files are then not the node's,
+    // and every host path would silently miss.
+    if (code === "EACCES" || code === "EPERM") {
+      throw new Error(
+        `cannot read ${path.join(procDir, hostPid, "root")} (${code}): the agent opens the node's files through the root of pid ${hostPid} (hostPID) and needs the capability CAP_SYS_PTRACE for that; add SYS_PTRACE to the container's securityContext.capabilities`,
+      );
+    }
+    // No such process to look at (a sandbox without hostPID): our namespace is the host's.
     return {
       rootPrefix: "",
       mountinfoPath: path.join(procDir, "self/mountinfo"),
