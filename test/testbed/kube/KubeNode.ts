@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { ContainerdTestBed } from "../ContainerdTestBed";
 import { CriClient } from "../cri/CriClient";
 import { buildOciImage, busyboxLayer } from "../ociImage";
-import { removePodCgroups } from "./podCgroups";
+import { removeEmptyKubepods, removePodCgroups } from "./podCgroups";
 import { ServicePorts } from "./PortMap";
 
 export const SANDBOX_IMAGE = "test.local/pause:1";
@@ -80,6 +80,7 @@ export class KubeNode {
     }
     this.cri.close();
     await this.containerd.stop().catch((e: Error) => problems.push(e.message));
+    removeEmptyKubepods();
     if (problems.length > 0) throw new Error(`kube node clean-up incomplete: ${problems.join("; ")}`);
   }
 }

@@ -1,5 +1,6 @@
 // The cgroups a pod leaves when something failed half-way: /kubepods/<qos>/pod<uid> (the
-// cgroupfs driver's names) in every hierarchy, removed deepest first. Busy ones stay.
+// cgroupfs driver's names) in every hierarchy, removed deepest first; and the /kubepods
+// parents runc made, once empty. Busy ones stay.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -32,5 +33,15 @@ function tryRmdir(dir: string): void {
     fs.rmdirSync(dir);
   } catch {
     // still has processes, or removed meanwhile
+  }
+}
+
+/** The QoS parents and /kubepods itself, where no pod is left in them. */
+export function removeEmptyKubepods(): void {
+  for (const hierarchy of fs.readdirSync(CGROUP_FS).map((h) => path.join(CGROUP_FS, h))) {
+    const kubepods = path.join(hierarchy, "kubepods");
+    if (!fs.existsSync(kubepods)) continue;
+    for (const qos of ["besteffort", "burstable"]) tryRmdir(path.join(kubepods, qos));
+    tryRmdir(kubepods);
   }
 }
