@@ -12,7 +12,7 @@ import type { Logger } from "../log/logger";
 import { nativeBinding, type NativePolicy, type NativeVolume, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
 import type { ContainerRecord } from "../runtime/types";
-import { CgroupIds } from "./cgroupId";
+import { CgroupIds, registrableCgroupId } from "./cgroupId";
 import type { MarkFollower } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
 import { rootOverlayOf } from "./rootOverlay";
@@ -101,14 +101,9 @@ export class EbpfSensor implements MarkFollower {
     if (!this.sensor) return;
     const known = this.containers.get(key);
     this.cgroupIds ??= new CgroupIds(this.view);
-    const cgroupId = known?.pid === record.pid ? known.cgroupId : this.cgroupIds.ofProcess(record.pid);
-    if (cgroupId === undefined) {
-      this.logger.warn(
-        { container: record.id },
-        "no cgroup v2 id for the container: the eBPF sensor cannot attribute it",
-      );
-      return;
-    }
+    const cgroupId =
+      known?.pid === record.pid ? known.cgroupId : registrableCgroupId(this.cgroupIds, record, this.logger);
+    if (cgroupId === undefined) return;
     if (known && known.cgroupId !== cgroupId) this.sensor.removeContainers([known.cgroupId]);
     const container: SensorContainer = known ?? {
       pid: record.pid,

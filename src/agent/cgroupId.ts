@@ -8,9 +8,15 @@
 // cannot reach it. So paths are resolved on the host's cgroup2 mount, seen through
 // /proc/<host pid>/root, from where the agent's namespace root lies on the host: the
 // host directory whose cgroup.procs lists the agent itself, found once.
+//
+// A container whose id resolves to the agent's own cgroup or to one above it (the cgroup2
+// root is above all) is never to be registered with the sensor: its verdicts there would
+// fall on the agent or on host processes (in enforce, kill them). ofContainer says so.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import type { Logger } from "../log/logger";
+import type { ContainerRecord } from "../runtime/types";
 import { hostPath, type HostView } from "./HostView";
 import { readMountinfo } from "./mountinfo";
 
@@ -45,6 +51,13 @@ export function unifiedCgroupPath(text: string): string | undefined {
     ?.slice(3);
 }
 
+export interface ContainerCgroup {
+  /** The cgroup v2 id (bpf_get_current_cgroup_id in the container's processes). */
+  id: number;
+  /** Set when it is the agent's own cgroup ("own") or one above it ("ancestor", the root too). */
+  agentLineage?: "own" | "ancestor";
+}
+
 export class CgroupIds {
   /** Where the agent opens the host's cgroup2 filesystem; null: there is none. */
   private mountDir?: string | null;
@@ -58,18 +71,41 @@ export class CgroupIds {
   ) {}
 
   /** The cgroup id of pid's cgroup, or undefined when it cannot be told (gone, no cgroup v2). */
-  ofProcess(pid: number): number | undefined {
+  ofProcess(pid: number | "self"): number | undefined {
+    const onHost = this.hostCgroupOf(pid);
+    return onHost && idOf(path.join(onHost.mountDir, onHost.path));
+  }
+
+  /**
+   * A container's cgroup (from its init process, pid) and where it stands to the agent's:
+   * agentLineage is set when it is the agent's own cgroup or one above it. Undefined when
+   * either cannot be told.
+   */
+  ofContainer(pid: number): ContainerCgroup | undefined {
+    const id = this.ofProcess(pid);
+    const own = this.hostCgroupOf("self");
+    if (id === undefined || own === undefined) return undefined;
+    // The agent's cgroup and each one above it, up to the root: few, and read each time
+    // (the agent may be moved; a container is attached rarely).
+    const lineage: (number | undefined)[] = [];
+    for (let dir = own.path; ; dir = path.posix.dirname(dir)) {
+      lineage.push(idOf(path.join(own.mountDir, dir)));
+      if (dir === "/") break;
+    }
+    if (lineage[0] === id) return { id, agentLineage: "own" };
+    if (lineage.includes(id)) return { id, agentLineage: "ancestor" };
+    // A cgroup of the lineage that could not be read is an ancestor we cannot rule out.
+    return lineage.includes(undefined) ? undefined : { id };
+  }
+
+  /** pid's cgroup as a path on the host's cgroup2 mount, and where the agent opens that mount. */
+  private hostCgroupOf(pid: number | "self"): { mountDir: string; path: string } | undefined {
     const mountDir = this.hostMountDir();
     const root = mountDir && this.hostNamespaceRoot(mountDir);
     if (!mountDir || !root) return undefined;
     const relative = this.cgroupOf(pid);
     const onHost = relative === undefined ? undefined : hostCgroupPath(root, relative);
-    if (onHost === undefined) return undefined;
-    try {
-      return fs.statSync(path.join(mountDir, onHost)).ino;
-    } catch {
-      return undefined; // exited meanwhile
-    }
+    return onHost === undefined ? undefined : { mountDir, path: onHost };
   }
 
   private cgroupOf(pid: number | "self"): string | undefined {
@@ -130,6 +166,41 @@ export class CgroupIds {
         if (entry.isDirectory()) queue.push(path.posix.join(dir, entry.name));
       }
     }
+    return undefined;
+  }
+}
+
+/**
+ * The cgroup id under which the eBPF sensor may register the container, or undefined
+ * (logged: why not). Never the agent's own cgroup nor one above it.
+ */
+export function registrableCgroupId(cgroups: CgroupIds, record: ContainerRecord, logger: Logger): number | undefined {
+  const cgroup = cgroups.ofContainer(record.pid);
+  const facts = { container: record.id, namespace: record.namespace, pid: record.pid, cgroupId: cgroup?.id };
+  if (cgroup === undefined) {
+    logger.warn(facts, "no cgroup v2 id for the container: the eBPF sensor cannot attribute it");
+  } else if (cgroup.agentLineage === "own") {
+    // The agent's own container (in a pod), or a wrong attribution: either way not judged.
+    logger.warn(
+      facts,
+      "container in the agent's own cgroup (the agent's own container?): not registered with the eBPF sensor, whose verdicts there would fall on the agent",
+    );
+  } else if (cgroup.agentLineage === "ancestor") {
+    logger.error(
+      facts,
+      "container resolved to the cgroup2 root or a cgroup above the agent's (a wrong attribution): not registered with the eBPF sensor, whose verdicts there would fall on host processes",
+    );
+  } else {
+    return cgroup.id;
+  }
+  return undefined;
+}
+
+/** The id (inode number) of a cgroup directory; undefined when it is gone. */
+function idOf(dir: string): number | undefined {
+  try {
+    return fs.statSync(dir).ino;
+  } catch {
     return undefined;
   }
 }
