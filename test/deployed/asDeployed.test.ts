@@ -1,7 +1,8 @@
 // driftguard as it is deployed: the image built from daemonset/Dockerfile, the agent and
 // the collector run from the rendered enforce overlay by a kubelet stand-in (CRI pods,
-// the manifests' securityContext, env, mounts and probes), and workload pods made the way
-// the kubelet makes them. `npm run test:deployed` (CI runs it after `npm test`).
+// the manifests' securityContext, env, mounts, probes and the agent's projected token,
+// signed by a test cluster issuer the collector is configured for), and workload pods
+// made the way the kubelet makes them. `npm run test:deployed` (CI runs it after `npm test`).
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,10 +12,11 @@ import { buildTestProgram } from "../integration/bpf/sensorHelpers";
 import { CLI, type Finding, type LogLine } from "../testbed/AgentProcess";
 import { driftguardImage, IMAGE_REPOSITORY, removeDriftguardImage } from "../testbed/image/DriftguardImage";
 import { KubeNode } from "../testbed/kube/KubeNode";
-import { manifestEnvironment, podOf } from "../testbed/kube/manifestPods";
+import { manifestEnvironment, podOf, withClusterIssuer } from "../testbed/kube/manifestPods";
 import type { Pod } from "../testbed/kube/podTypes";
 import { RunningPod, type PodEnvironment } from "../testbed/kube/RunningPod";
 import { buildOciImage, busyboxLayer, scratchDir } from "../testbed/ociImage";
+import { TestIssuer } from "../testbed/testIssuer";
 import { DaemonsetCopy } from "../unit/daemonset/kustomize";
 
 const SHOP_IMAGE = "test.local/shop:1";
@@ -58,6 +60,7 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
   let shop0: RunningPod;
   let shop1: RunningPod;
   let copy: DaemonsetCopy;
+  const issuer = new TestIssuer();
 
   const agentLog = (): LogLine[] =>
     agent.logLines("agent").flatMap((line) => {
@@ -97,8 +100,8 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     ]);
     await node.importImage(shop.archive);
     copy = DaemonsetCopy.create();
-    const objects = copy.render("enforce");
-    environment = manifestEnvironment(node, objects);
+    const objects = withClusterIssuer(copy.render("enforce"), issuer);
+    environment = manifestEnvironment(node, objects, issuer);
     environment.configMaps.set("shop-scripts", { "run.sh": SCRIPT });
     collector = await RunningPod.start(node, podOf(objects, "Deployment", "driftguard-collector"), environment);
     await collector.waitReady();
@@ -111,6 +114,7 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     for (const pod of [...pods, agent, collector]) await pod?.delete(5).catch(() => undefined);
     await node?.stop();
     await removeDriftguardImage();
+    issuer.remove();
     scratch.remove();
     console.log(`        whole test (image build included): ${Math.round(performance.now() - began)} ms`);
   });
@@ -200,17 +204,48 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     assert.match(blocked.hostPath, new RegExp(`/${pod.uid}/volumes/kubernetes\\.io~configmap/scripts/\\.\\.\\d`));
   });
 
-  it("attributes a memfd exec to the pod's container through its private cgroup namespace (eBPF sensor)", async () => {
+  it("stops a memfd exec in an enforced pod, attributed through its private cgroup namespace (eBPF sensor)", async () => {
+    const coverage = await waitForLog((l) => l.component === "bpf" && typeof l.tracepoint === "boolean");
+    assert.equal(coverage.tracepoint, true, JSON.stringify(coverage));
     const pod = shop0;
     const pid = await pod.pid("web");
     assert.notEqual(fs.readlinkSync(`/proc/${pid}/ns/cgroup`), fs.readlinkSync("/proc/self/ns/cgroup"));
     const run = await pod.exec("web", ["/bin/fileless", "memfd", "dropped", "/bin/busybox", "echo", "fileless-ran"]);
-    assert.match(run.stdout, /fileless-ran/, run.stderr);
+    // With BPF LSM the exec is refused (EPERM); this kernel refuses LSM programs, so the
+    // exec tracepoint kills the new program before its first instruction (SIGKILL: 137).
+    assert.equal(run.code, coverage.lsm ? 1 : 137, run.stdout + run.stderr);
+    assert.doesNotMatch(run.stdout, /fileless-ran/);
     const line = await waitForLog((l) => l.finding?.reason === "fileless" && l.finding.k8s.pod === "shop-0");
-    assert.equal(line.finding!.hostPath, "memfd:dropped");
-    assert.equal(line.finding!.verdict, "audited", "this kernel refuses BPF LSM programs: detected after it ran");
+    const finding = line.finding!;
+    assert.equal(finding.hostPath, "memfd:dropped");
+    assert.equal(finding.policy, "configmap-entrypoints", "an enforce policy");
+    assert.equal(finding.verdict, "blocked");
+    assert.equal(finding.action, coverage.lsm ? "refused" : "killed");
     const unattributed = agentLog().filter((l) => l.msg.startsWith("no cgroup v2 id"));
     assert.deepEqual(unattributed, [], "every container is attributed");
+  });
+
+  it("registers every pod's container with the eBPF sensor but the agent's own, and watches what they run from", async () => {
+    // Only the agent's own container shares its cgroup; nothing resolves to one above it.
+    const refused = agentLog().filter((l) => /not registered with the eBPF sensor/.test(l.msg));
+    assert.deepEqual(
+      refused.map((l) => ({ level: l.level, container: l.container })),
+      [{ level: 40, container: agent.container("agent").id }],
+      JSON.stringify(refused),
+    );
+    // Each container's root overlay was found in the host's mount table (seen through
+    // /proc/<host pid>): none is judged as from an unwatched filesystem.
+    assert.deepEqual(
+      agentLog().filter((l) => /^container root not/.test(l.msg)),
+      [],
+    );
+    // Everything the pods ran (image programs, runc's execs, volume files fanotify refused,
+    // the ConfigMap script) was left to fanotify: the sensor stopped only the memfd exec.
+    const sensorFindings = findings().filter((f) => f.reason === "unwatched_filesystem" || f.reason === "fileless");
+    assert.deepEqual(
+      sensorFindings.map((f) => `${f.k8s.pod} ${f.reason} ${f.hostPath}`),
+      ["shop-0 fileless memfd:dropped"],
+    );
   });
 
   it("takes runc's masked paths (/dev/null bound over /proc/keys, ...) for no volumes", () => {
@@ -222,13 +257,13 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     );
   });
 
-  it("delivers findings to the collector pod over mTLS", async () => {
+  it("delivers findings to the collector pod over mTLS, the agent bound to its node by its projected token", async () => {
     const tokenFile = path.join(scratch.dir, "token");
     fs.writeFileSync(tokenFile, fs.readFileSync(path.join(copy.dir, "secrets", "tokens"), "utf8").split(/\s+/)[2]);
     const server = `localhost:${collector.ports.portOf(7443)}`;
     const ca = path.join(copy.dir, "secrets", "ca.crt");
     const deadline = Date.now() + 20_000;
-    let listed: { pod?: string; path?: string }[] = [];
+    let listed: { pod?: string; path?: string; node?: string; cluster?: string }[] = [];
     while (!listed.some((f) => f.path === "/cache/echo") && Date.now() < deadline) {
       const out = execFileSync(
         process.execPath,
@@ -251,10 +286,10 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
       listed = JSON.parse(out) as typeof listed;
       if (!listed.some((f) => f.path === "/cache/echo")) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    assert.ok(
-      listed.some((f) => f.path === "/cache/echo" && f.pod === "shop-0"),
-      JSON.stringify(listed),
-    );
+    const delivered = listed.find((f) => f.path === "/cache/echo" && f.pod === "shop-0");
+    assert.ok(delivered, JSON.stringify(listed));
+    // The collector took the node and the cluster from the token it checked with the issuer's keys.
+    assert.deepEqual([delivered.node, delivered.cluster], [environment.nodeName, "your-cluster"]);
   });
 
   it("applies a policy ConfigMap update (the kubelet's ..data swap)", async () => {
@@ -278,5 +313,21 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     const finding = await waitForLog((l) => l.finding?.path === "/cache/x/true");
     assert.equal(finding.finding!.verdict, "audited");
     assert.equal(finding.finding!.policy, "shop-audit");
+    // The eBPF sensor follows the swap too: a memfd exec now runs and is reported.
+    const memfd = await shop1.exec("web", [
+      "/bin/fileless",
+      "memfd",
+      "audited",
+      "/bin/busybox",
+      "echo",
+      "fileless-ran",
+    ]);
+    assert.equal(memfd.code, 0, memfd.stdout + memfd.stderr);
+    assert.match(memfd.stdout, /fileless-ran/);
+    const fileless = await waitForLog((l) => l.finding?.hostPath === "memfd:audited");
+    assert.deepEqual(
+      [fileless.finding!.k8s.pod, fileless.finding!.verdict, fileless.finding!.action, fileless.finding!.policy],
+      ["shop-1", "audited", "audited", "shop-audit"],
+    );
   });
 });

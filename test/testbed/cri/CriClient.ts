@@ -1,11 +1,12 @@
 // A CRI v1 client (cri_v1.proto) over containerd's socket: what the kubelet calls to run
 // pods. Unary calls only; errors carry the RPC's name and containerd's message.
 import * as grpc from "@grpc/grpc-js";
-import * as path from "node:path";
 import protobuf from "protobufjs";
 
-// tsc does not copy the .proto: read it from the source tree beside dist/.
-const PROTO = path.resolve(__dirname, "..", "..", "..", "..", "test", "testbed", "cri", "cri_v1.proto");
+import { fromPackageRoot } from "../../../src/util/packageRoot";
+
+// tsc does not copy the .proto: read it from the source tree.
+const PROTO = fromPackageRoot("test", "testbed", "cri", "cri_v1.proto");
 const CALL_TIMEOUT_MS = 60_000;
 
 let root: protobuf.Root | undefined;

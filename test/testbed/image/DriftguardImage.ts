@@ -6,11 +6,11 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { fromPackageRoot, packageRoot } from "../../../src/util/packageRoot";
 import { unmountUnder } from "../hostCleanup";
 import { scratchDir } from "../ociImage";
 
-export const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
-const BASES_SCRIPT = path.join(ROOT, "test", "testbed", "image", "base-images.sh");
+const BASES_SCRIPT = fromPackageRoot("test", "testbed", "image", "base-images.sh");
 /** The image name the manifests use (daemonset/base), as the CRI plugin normalizes it. */
 export const IMAGE_REPOSITORY = "docker.io/library/driftguard";
 export const IMAGE_TAG = "0.1.0";
@@ -29,17 +29,22 @@ let scratch: { dir: string; remove: () => void } | undefined;
 
 function run(command: string, args: string[], logFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: ROOT, timeout: STEP_TIMEOUT_MS, maxBuffer: 256 << 20 }, (error, stdout, stderr) => {
-      fs.appendFileSync(logFile, `$ ${command} ${args.join(" ")}\n${stdout}${stderr}\n`);
-      if (error) {
-        const tail = `${stdout}${stderr}`.split("\n").slice(-25).join("\n");
-        reject(
-          new Error(`${command} ${args.slice(0, 6).join(" ")} failed (${error.message.split("\n")[0]}):\n${tail}`),
-        );
-      } else {
-        resolve();
-      }
-    });
+    execFile(
+      command,
+      args,
+      { cwd: packageRoot(), timeout: STEP_TIMEOUT_MS, maxBuffer: 256 << 20 },
+      (error, stdout, stderr) => {
+        fs.appendFileSync(logFile, `$ ${command} ${args.join(" ")}\n${stdout}${stderr}\n`);
+        if (error) {
+          const tail = `${stdout}${stderr}`.split("\n").slice(-25).join("\n");
+          reject(
+            new Error(`${command} ${args.slice(0, 6).join(" ")} failed (${error.message.split("\n")[0]}):\n${tail}`),
+          );
+        } else {
+          resolve();
+        }
+      },
+    );
   });
 }
 

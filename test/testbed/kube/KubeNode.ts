@@ -14,9 +14,14 @@
 //   the test process instead (manifestPods.ts).
 // - SELinux and AppArmor are off (the plugin is told so): Debian has neither enforcing.
 // - CAP_SYS_RESOURCE is missing here, hence restrict_oom_score_adj.
+// - The cluster's OIDC issuer is a TestIssuer: the kube node signs projected
+//   serviceAccountToken volumes with its keys (never renewed: tests last minutes), and the
+//   collector reads its keys from a ConfigMap file (manifestPods.ts, withClusterIssuer)
+//   instead of fetching them from EKS's issuer.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { errorMessage } from "../../../src/util/errorMessage";
 import { ContainerdTestBed } from "../ContainerdTestBed";
 import { CriClient } from "../cri/CriClient";
 import { buildOciImage, busyboxLayer } from "../ociImage";
@@ -74,12 +79,12 @@ export class KubeNode {
   async stop(): Promise<void> {
     const problems: string[] = [];
     for (const [sandbox, uid] of this.sandboxes) {
-      await this.cri.stopPodSandbox(sandbox).catch((e: Error) => problems.push(e.message));
-      await this.cri.removePodSandbox(sandbox).catch((e: Error) => problems.push(e.message));
+      await this.cri.stopPodSandbox(sandbox).catch((e: unknown) => problems.push(errorMessage(e)));
+      await this.cri.removePodSandbox(sandbox).catch((e: unknown) => problems.push(errorMessage(e)));
       removePodCgroups(uid);
     }
     this.cri.close();
-    await this.containerd.stop().catch((e: Error) => problems.push(e.message));
+    await this.containerd.stop().catch((e: unknown) => problems.push(errorMessage(e)));
     removeEmptyKubepods();
     if (problems.length > 0) throw new Error(`kube node clean-up incomplete: ${problems.join("; ")}`);
   }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { errorMessage } from "../../../src/util/errorMessage";
 import type { KubeNode } from "./KubeNode";
 import { containerConfig, sandboxConfig, type ContainerMount, type PodIdentity } from "./kubeletPod";
 import { PodVolumes, type VolumeSources } from "./podVolumes";
@@ -55,7 +56,7 @@ export class RunningPod {
     const id = { uid, logDirectory: path.join(node.logsDir, `${namespace}_${name}_${uid}`) };
     const running = new RunningPod(node, pod, id, new PodVolumes(path.join(node.podsDir, uid)), environment);
     try {
-      running.volumes.setUp(pod.spec.volumes ?? [], environment, pod.spec.securityContext?.fsGroup);
+      running.volumes.setUp(pod, uid, environment);
       fs.mkdirSync(id.logDirectory, { recursive: true });
       for (const container of pod.spec.containers) {
         for (const port of container.ports ?? []) await running.ports.declare(port.containerPort);
@@ -134,7 +135,7 @@ export class RunningPod {
         const status = await this.node.cri.containerStatus(container.id).catch(() => undefined);
         const tail = this.logLines(name).slice(-15).join("\n");
         throw new Error(
-          `pod ${this.pod.metadata.name}, container ${name} (state ${status?.state}, exit ${status?.exitCode}): ${(error as Error).message}\nlog tail:\n${tail}`,
+          `pod ${this.pod.metadata.name}, container ${name} (state ${status?.state}, exit ${status?.exitCode}): ${errorMessage(error)}\nlog tail:\n${tail}`,
         );
       }
     }

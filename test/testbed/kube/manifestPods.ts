@@ -1,11 +1,12 @@
 // From rendered manifests (`kubectl kustomize daemonset/overlays/...`) to what the kube
 // node runs: the pod a DaemonSet or Deployment would create, and the node environment its
-// volumes and env refer to (ConfigMaps, Secrets, node paths moved under the bed, Service
-// names resolved through /etc/hosts).
+// volumes and env refer to (ConfigMaps, Secrets, ServiceAccount tokens from the cluster's
+// issuer, node paths moved under the bed, Service names resolved through /etc/hosts).
 import * as path from "node:path";
 
+import type { TestIssuer } from "../testIssuer";
 import type { KubeNode } from "./KubeNode";
-import type { Pod, PodSpec } from "./podTypes";
+import type { Container, Pod, PodSpec } from "./podTypes";
 import type { PodEnvironment } from "./RunningPod";
 
 export interface ManifestObject {
@@ -52,9 +53,36 @@ export function nodePaths(node: KubeNode): Map<string, string> {
 const HOST_PID = process.pid;
 const hostRoot = `/proc/${HOST_PID}/root`;
 
+/**
+ * What daemonset/base leaves to the user's overlay for the collector, the cluster's OIDC
+ * issuer, set to `issuer`. Its keys reach the collector as a file from a ConfigMap
+ * (--agent-token-jwks), as where the collector cannot reach the issuer: EKS's is not
+ * reachable from here. Returns the objects changed (a copy).
+ */
+export function withClusterIssuer(objects: ManifestObject[], issuer: TestIssuer): ManifestObject[] {
+  const out = structuredClone(objects);
+  const deployment = out.find((o) => o.kind === "Deployment" && o.metadata.name === "driftguard-collector") as
+    Workload | undefined;
+  const collector = deployment?.spec.template.spec.containers.find((c: Container) => c.name === "collector");
+  const setting = collector?.env?.find((e) => e.name === "DRIFTGUARD_AGENT_TOKEN_ISSUER");
+  if (!deployment || !collector || !setting) throw new Error("no collector with DRIFTGUARD_AGENT_TOKEN_ISSUER");
+  setting.value = issuer.issuer;
+  collector.env!.push({ name: "DRIFTGUARD_AGENT_TOKEN_JWKS", value: "/etc/driftguard/issuer/jwks.json" });
+  (collector.volumeMounts ??= []).push({ name: "issuer-keys", mountPath: "/etc/driftguard/issuer", readOnly: true });
+  const pod = deployment.spec.template.spec;
+  (pod.volumes ??= []).push({ name: "issuer-keys", configMap: { name: "driftguard-issuer-keys" } });
+  out.push({
+    kind: "ConfigMap",
+    metadata: { name: "driftguard-issuer-keys", namespace: deployment.metadata.namespace },
+    data: { "jwks.json": issuer.jwks() },
+  });
+  return out;
+}
+
 export function manifestEnvironment(
   node: KubeNode,
   objects: ManifestObject[],
+  issuer: TestIssuer,
   nodeName = "kube-node-1",
 ): PodEnvironment {
   const configMaps = new Map<string, Record<string, string>>();
@@ -89,5 +117,20 @@ export function manifestEnvironment(
       return undefined;
     },
     addedEnv: { DRIFTGUARD_HOST_PID: String(HOST_PID) },
+    // Claims as the API server puts them in a pod-bound token (Kubernetes 1.30+: the node too).
+    serviceAccountToken: (r) =>
+      issuer.token(nodeName, {
+        expiresIn: r.expirationSeconds,
+        claims: {
+          aud: [r.audience],
+          sub: `system:serviceaccount:${r.namespace}:${r.serviceAccount}`,
+          "kubernetes.io": {
+            namespace: r.namespace,
+            node: { name: nodeName, uid: `uid-${nodeName}` },
+            pod: { name: r.pod, uid: r.podUid },
+            serviceaccount: { name: r.serviceAccount, uid: `uid-${r.serviceAccount}` },
+          },
+        },
+      }),
   };
 }

@@ -48,13 +48,18 @@ export interface Container {
   livenessProbe?: HttpProbe;
 }
 
+/** One source of a projected volume: the kube node makes ServiceAccount tokens. */
+export interface ProjectionSource {
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+}
+
 export interface Volume {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: string };
   hostPath?: { path: string; type?: string };
   configMap?: { name: string; defaultMode?: number };
   secret?: { secretName: string; defaultMode?: number };
-  projected?: { sources: unknown[]; defaultMode?: number };
+  projected?: { sources: ProjectionSource[]; defaultMode?: number };
   persistentVolumeClaim?: { claimName: string };
 }
 
@@ -62,6 +67,7 @@ export interface PodSpec {
   containers: Container[];
   volumes?: Volume[];
   hostPID?: boolean;
+  serviceAccountName?: string;
   securityContext?: SecurityContext;
   terminationGracePeriodSeconds?: number;
 }

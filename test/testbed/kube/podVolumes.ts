@@ -3,7 +3,10 @@
 //   <pods>/<uid>/volumes/kubernetes.io~configmap/<name>    a directory written atomically
 //                                                          (..data swap, KubeletConfigMap)
 //   <pods>/<uid>/volumes/kubernetes.io~secret/<name>       a tmpfs, written the same way
-//   <pods>/<uid>/volumes/kubernetes.io~projected/<name>    a tmpfs
+//   <pods>/<uid>/volumes/kubernetes.io~projected/<name>    a tmpfs, written the same way: the
+//                                                          pod's ServiceAccount tokens
+//                                                          (VolumeSources.serviceAccountToken;
+//                                                          not renewed: tests last minutes)
 //   <pods>/<uid>/volumes/kubernetes.io~local-volume/<name> a PersistentVolumeClaim (local PV)
 //   hostPath                                               the node's directory (KubeNode.hostPath)
 // plus /etc/hosts (<pods>/<uid>/etc-hosts) and /dev/termination-log per container, as the
@@ -13,7 +16,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { KubeletConfigMap } from "../kubeletConfigMap";
-import type { Volume } from "./podTypes";
+import type { Pod, Volume } from "./podTypes";
+
+/** What the kubelet asks the API server for a projected serviceAccountToken (a TokenRequest). */
+export interface TokenRequest {
+  audience: string;
+  expirationSeconds: number;
+  namespace: string;
+  pod: string;
+  podUid: string;
+  serviceAccount: string;
+}
 
 export interface VolumeSources {
   configMaps: Map<string, Record<string, string>>;
@@ -22,6 +35,8 @@ export interface VolumeSources {
   hostPath(nodePath: string): string;
   /** Lines added to the pod's /etc/hosts (the stand-in for cluster DNS: Service names). */
   hosts: string[];
+  /** A signed token for the pod's ServiceAccount (the cluster's issuer). */
+  serviceAccountToken(request: TokenRequest): string;
 }
 
 export interface PodVolume {
@@ -41,17 +56,18 @@ export class PodVolumes {
     return path.join(this.podDir, "etc-hosts");
   }
 
-  setUp(volumes: Volume[], sources: VolumeSources, fsGroup?: number): void {
+  setUp(pod: Pod, uid: string, sources: VolumeSources): void {
     fs.mkdirSync(path.join(this.podDir, "volumes"), { recursive: true });
     fs.writeFileSync(this.etcHosts, `${fs.readFileSync("/etc/hosts", "utf8")}\n${sources.hosts.join("\n")}\n`);
-    for (const volume of volumes) {
-      const found = this.setUpOne(volume, sources);
+    const fsGroup = pod.spec.securityContext?.fsGroup;
+    for (const volume of pod.spec.volumes ?? []) {
+      const found = this.setUpOne(volume, sources, pod, uid);
       if (fsGroup !== undefined && found.kind !== "hostPath") giveToGroup(found.hostPath, fsGroup);
       this.volumes.set(volume.name, found);
     }
   }
 
-  private setUpOne(volume: Volume, sources: VolumeSources): PodVolume {
+  private setUpOne(volume: Volume, sources: VolumeSources, pod: Pod, uid: string): PodVolume {
     const dir = (plugin: string): string => path.join(this.podDir, "volumes", `kubernetes.io~${plugin}`, volume.name);
     if (volume.emptyDir) {
       const hostPath = this.directory(dir("empty-dir"), volume.emptyDir.medium === "Memory");
@@ -72,7 +88,27 @@ export class PodVolumes {
       writer.update(data);
       return { kind: "secret", hostPath: writer.dir, writer };
     }
-    if (volume.projected) return { kind: "projected", hostPath: this.directory(dir("projected"), true) };
+    if (volume.projected) {
+      const writer = new KubeletConfigMap(
+        this.directory(dir("projected"), true),
+        volume.projected.defaultMode ?? 0o644,
+      );
+      const files: Record<string, string> = {};
+      for (const source of volume.projected.sources) {
+        const token = source.serviceAccountToken;
+        if (!token) throw new Error(`pod volume ${volume.name}: a projected source the kube node does not make`);
+        files[token.path] = sources.serviceAccountToken({
+          audience: token.audience ?? "https://kubernetes.default.svc", // the API server's own
+          expirationSeconds: token.expirationSeconds ?? 3600,
+          namespace: pod.metadata.namespace,
+          pod: pod.metadata.name,
+          podUid: uid,
+          serviceAccount: pod.spec.serviceAccountName ?? "default",
+        });
+      }
+      writer.update(files);
+      return { kind: "projected", hostPath: writer.dir, writer };
+    }
     if (volume.persistentVolumeClaim)
       return { kind: "persistentVolumeClaim", hostPath: this.directory(dir("local-volume"), false) };
     if (volume.hostPath) {
