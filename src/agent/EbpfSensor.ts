@@ -53,6 +53,8 @@ export class EbpfSensor implements MarkFollower {
   private sensor?: NativeBpfSensor;
   private coverageAtStart?: BpfCoverage;
   private readonly containers = new Map<string, SensorContainer>();
+  /** Containers refused registration → the task's pid: a policy refresh re-attaches them; said once per task. */
+  private readonly refused = new Map<string, number>();
   private cgroupIds?: CgroupIds;
 
   constructor(
@@ -100,10 +102,15 @@ export class EbpfSensor implements MarkFollower {
   attach(key: string, record: ContainerRecord, policy: NativePolicy, volumes: NativeVolume[] = []): void {
     if (!this.sensor) return;
     const known = this.containers.get(key);
+    if (this.refused.get(key) === record.pid) return;
     this.cgroupIds ??= new CgroupIds(this.view);
     const cgroupId =
       known?.pid === record.pid ? known.cgroupId : registrableCgroupId(this.cgroupIds, record, this.logger);
-    if (cgroupId === undefined) return;
+    if (cgroupId === undefined) {
+      this.refused.set(key, record.pid);
+      return;
+    }
+    this.refused.delete(key);
     if (known && known.cgroupId !== cgroupId) this.sensor.removeContainers([known.cgroupId]);
     const container: SensorContainer = known ?? {
       pid: record.pid,
@@ -209,6 +216,7 @@ export class EbpfSensor implements MarkFollower {
   }
 
   detach(key: string): void {
+    this.refused.delete(key);
     const container = this.containers.get(key);
     if (!container) return;
     this.containers.delete(key);

@@ -122,8 +122,8 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
   it("runs the agent with the manifest's securityContext, in private namespaces, ready by its probes", async () => {
     const pid = await agent.pid("agent");
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    // CAP_SYS_ADMIN (21), CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19) and nothing else.
-    assert.match(status, /^CapEff:\s+0000000000280004$/m);
+    // CAP_SYS_ADMIN (21), CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_LEASE (28) and nothing else.
+    assert.match(status, /^CapEff:\s+0000000010280004$/m);
     assert.match(status, /^Seccomp:\s+2$/m, "seccomp RuntimeDefault filters");
     assert.match(status, /^NoNewPrivs:\s+1$/m);
     const ns = (p: number | string, kind: string): string => fs.readlinkSync(`/proc/${p}/ns/${kind}`);
@@ -175,8 +175,8 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     assert.match(run.stdout, /image-ok/);
     assert.match(run.stdout, /cache=126/, run.stdout + run.stderr);
     assert.match(run.stdout, /script-ran/, "configMap entrypoints are allowed to this pod by its label");
-    const blocked = findings().find((f) => f.path === "/cache/echo");
-    assert.ok(blocked, JSON.stringify(findings()));
+    // A finding is logged once its digest is proven (or its budget spent): after the exec returned.
+    const blocked = (await waitForLog((l) => l.finding?.path === "/cache/echo")).finding!;
     assert.equal(blocked.verdict, "blocked");
     assert.equal(blocked.reason, "volume");
     assert.equal(blocked.policy, "configmap-entrypoints", "the pod's label, from its CRI sandbox, chose the policy");
@@ -196,8 +196,8 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     const run = await pod.exec("web", ["/bin/sh", "-c", "/scripts/run.sh; echo script=$?"]);
     assert.match(run.stdout, /script=126/);
     // The real file: the visible name is a link through ..data into the timestamped dir.
-    const blocked = findings().find((f) => f.k8s.pod === "shop-1" && f.path.endsWith("/run.sh"));
-    assert.ok(blocked, JSON.stringify(findings()));
+    const blocked = (await waitForLog((l) => l.finding?.k8s.pod === "shop-1" && l.finding.path.endsWith("/run.sh")))
+      .finding!;
     assert.equal(blocked.policy, "production-enforce");
     assert.equal(blocked.reason, "volume");
     assert.match(blocked.path, /^\/scripts\/\.\.\d[\d_.]+\/run\.sh$/);
