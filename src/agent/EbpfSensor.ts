@@ -12,7 +12,7 @@ import type { Logger } from "../log/logger";
 import { nativeBinding, type NativePolicy, type NativeVolume, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorOptions, NativeBpfSensor, SensorFinding, TrustedFile } from "../native/bpfBinding";
 import type { ContainerRecord } from "../runtime/types";
-import { cgroupIdOfProcess } from "./cgroupId";
+import { CgroupIds, registrableCgroupId } from "./cgroupId";
 import type { MarkFollower } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
 import { rootOverlayOf } from "./rootOverlay";
@@ -53,6 +53,9 @@ export class EbpfSensor implements MarkFollower {
   private sensor?: NativeBpfSensor;
   private coverageAtStart?: BpfCoverage;
   private readonly containers = new Map<string, SensorContainer>();
+  /** Containers refused registration → the task's pid: a policy refresh re-attaches them; said once per task. */
+  private readonly refused = new Map<string, number>();
+  private cgroupIds?: CgroupIds;
 
   constructor(
     private readonly logger: Logger,
@@ -99,14 +102,15 @@ export class EbpfSensor implements MarkFollower {
   attach(key: string, record: ContainerRecord, policy: NativePolicy, volumes: NativeVolume[] = []): void {
     if (!this.sensor) return;
     const known = this.containers.get(key);
-    const cgroupId = known?.pid === record.pid ? known.cgroupId : cgroupIdOfProcess(record.pid);
+    if (this.refused.get(key) === record.pid) return;
+    this.cgroupIds ??= new CgroupIds(this.view);
+    const cgroupId =
+      known?.pid === record.pid ? known.cgroupId : registrableCgroupId(this.cgroupIds, record, this.logger);
     if (cgroupId === undefined) {
-      this.logger.warn(
-        { container: record.id },
-        "no cgroup v2 id for the container: the eBPF sensor cannot attribute it",
-      );
+      this.refused.set(key, record.pid);
       return;
     }
+    this.refused.delete(key);
     if (known && known.cgroupId !== cgroupId) this.sensor.removeContainers([known.cgroupId]);
     const container: SensorContainer = known ?? {
       pid: record.pid,
@@ -212,6 +216,7 @@ export class EbpfSensor implements MarkFollower {
   }
 
   detach(key: string): void {
+    this.refused.delete(key);
     const container = this.containers.get(key);
     if (!container) return;
     this.containers.delete(key);

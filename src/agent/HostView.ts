@@ -1,6 +1,7 @@
 // How the agent sees the node. Run as a DaemonSet with hostPID, the host is /proc/1: its
 // mount namespace, its mount table, its root (paths from containerd are host paths). Run
-// directly on the node, or where /proc/1 is not readable, the agent's own view is the host.
+// directly on the node, or where there is no /proc/1, the agent's own view is the host; a
+// /proc/1 it may not read (no CAP_SYS_PTRACE) is an error that names the capability.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -31,8 +32,17 @@ export function detectHostView(procDir = "/proc", hostPid = process.env.DRIFTGUA
       mountNamespace: hostNamespace,
       source: "pid1",
     };
-  } catch {
-    // Not allowed to look at pid 1 (a sandbox, or no hostPID): our namespace is the host's.
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Without CAP_SYS_PTRACE, the node's init (hostPID) is a more privileged process we may
+    // not inspect: our own files are then not the node's, and every host path would miss.
+    // (With it, a pid 1 that still refuses is a sandbox's init: our view is the host's.)
+    if ((code === "EACCES" || code === "EPERM") && !hasEffectiveCapability(procDir, CAP_SYS_PTRACE)) {
+      throw new Error(
+        `cannot read ${path.join(procDir, hostPid, "root")} (${code}): the agent opens the node's files through the root of pid ${hostPid} (hostPID) and needs the capability CAP_SYS_PTRACE for that; add SYS_PTRACE to the container's securityContext.capabilities`,
+      );
+    }
+    // No pid 1 to look at, or one even CAP_SYS_PTRACE may not inspect: our view is the host's.
     return {
       rootPrefix: "",
       mountinfoPath: path.join(procDir, "self/mountinfo"),
@@ -40,6 +50,15 @@ export function detectHostView(procDir = "/proc", hostPid = process.env.DRIFTGUA
       source: "self",
     };
   }
+}
+
+const CAP_SYS_PTRACE = 19;
+
+/** Whether this process has the capability in its effective set (CapEff of /proc/self/status). */
+function hasEffectiveCapability(procDir: string, capability: number): boolean {
+  const status = fs.readFileSync(path.join(procDir, "self/status"), "utf8");
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
+  return ((BigInt(`0x${hex}`) >> BigInt(capability)) & 1n) === 1n;
 }
 
 /** A host path as the agent can open it. */

@@ -107,10 +107,18 @@ export function discoverVolumes(
     out.problems.push(`mount table of pid ${container.pid}: ${errorMessage(error)}`);
     return out;
   }
-  for (const entry of containerMounts) {
+  const described = new Set<string>();
+  // A filesystem's whole mounts first: they are directories a mark can be put on.
+  const wholeFirst = [...containerMounts].sort((a, b) => Number(a.root !== "/") - Number(b.root !== "/"));
+  for (const entry of wholeFirst) {
     if (entry.mountPoint === "/" || bindDestinations.has(entry.mountPoint)) continue;
     if (PSEUDO_FILESYSTEMS.has(entry.fsType) || entry.options.includes("noexec")) continue;
     if (hostDevices.has(entry.device)) continue; // a host filesystem: covered by its own mark
+    // One mark and one description per filesystem. runc masks /proc/keys, /proc/timer_list
+    // and others by binding the container's /dev/null over them: more mounts of the /dev
+    // tmpfs, whose mount points are device nodes that cannot be marked.
+    if (described.has(entry.device)) continue;
+    described.add(entry.device);
     const dev = deviceNumber(entry.device);
     try {
       marker.markFilesystem(path.join(procDir, String(container.pid), "root", entry.mountPoint), false, dev);

@@ -47,6 +47,7 @@ export class ContainerdTestBed {
   private child?: ChildProcess;
   private readonly created = new Set<string>(); // "namespace/id"
   private stopped = false;
+  private criConfig?: string;
 
   private constructor(
     /** The temp dir holding everything. */
@@ -61,11 +62,15 @@ export class ContainerdTestBed {
   }
 
   /** Writes the config, starts containerd and waits for its socket. */
-  static async start(options: { namespace?: string; logger?: Logger } = {}): Promise<ContainerdTestBed> {
+  /** cri: the CRI plugin's TOML tables (kube/KubeNode.ts); without it the plugin is off. */
+  static async start(
+    options: { namespace?: string; logger?: Logger; cri?: (dir: string) => string } = {},
+  ): Promise<ContainerdTestBed> {
     const began = performance.now();
     const { dir } = scratchDir("containerd");
     const namespace = options.namespace ?? `dgtest-${process.pid}-${++beds}`;
     const bed = new ContainerdTestBed(dir, namespace, options.logger ?? componentLogger("containerd-testbed"));
+    bed.criConfig = options.cri?.(dir);
     try {
       fs.writeFileSync(bed.configPath, bed.config());
       await bed.startContainerd();
@@ -96,11 +101,12 @@ export class ContainerdTestBed {
       "version = 2",
       `root = "${this.root}"`,
       `state = "${this.state}"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      ...(this.criConfig === undefined ? ['disabled_plugins = ["io.containerd.grpc.v1.cri"]'] : []),
       "[grpc]",
       `  address = "${this.address}"`,
       "[ttrpc]",
       `  address = "${this.address}.ttrpc"`,
+      this.criConfig ?? "",
       "",
     ].join("\n");
   }

@@ -8,12 +8,11 @@
 //   const url = await pg.createDatabase("t1"); // postgres://driftguard@127.0.0.1:PORT/t1
 //   await pg.stop();
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import pg from "pg";
 
-import { runCommand } from "./processes";
+import { freePort, runCommand } from "./processes";
 
 const USER = "driftguard";
 
@@ -132,15 +131,4 @@ export function postgresBinDir(): string {
     if (dir && fs.existsSync(path.join(dir, "initdb"))) return dir;
   }
   throw new Error("PostgreSQL server binaries not found (initdb): run .ci/install or apt-get install postgresql");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

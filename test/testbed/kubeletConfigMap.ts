@@ -8,7 +8,11 @@ import * as path from "node:path";
 let generation = 0;
 
 export class KubeletConfigMap {
-  constructor(readonly dir: string) {
+  /** mode: the volume's defaultMode for every file (the kubelet's default is 0644). */
+  constructor(
+    readonly dir: string,
+    private readonly mode = 0o644,
+  ) {
     fs.mkdirSync(dir, { recursive: true });
   }
 
@@ -17,7 +21,10 @@ export class KubeletConfigMap {
     const stamp = new Date().toISOString().replace(/[-:T]/g, "_").replace("Z", "");
     const tsDir = `..${stamp}${String(++generation).padStart(9, "0")}`;
     fs.mkdirSync(path.join(this.dir, tsDir));
-    for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(this.dir, tsDir, name), content);
+    for (const [name, content] of Object.entries(files)) {
+      fs.writeFileSync(path.join(this.dir, tsDir, name), content);
+      fs.chmodSync(path.join(this.dir, tsDir, name), this.mode);
+    }
     const data = path.join(this.dir, "..data");
     const old = fs.existsSync(data) ? fs.readlinkSync(data) : undefined;
     fs.symlinkSync(tsDir, path.join(this.dir, "..data_tmp"));

@@ -93,8 +93,13 @@ export function tarDirectory(dir: string, out: string): void {
   ]);
 }
 
-/** Builds an OCI archive of the given layers (lower first) under workDir. */
-export function buildOciImage(workDir: string, name: string, layers: LayerEntry[][]): BuiltImage {
+/** Builds an OCI archive of the given layers (lower first) under workDir; cmd: the image's CMD. */
+export function buildOciImage(
+  workDir: string,
+  name: string,
+  layers: LayerEntry[][],
+  cmd: string[] = ["/bin/sh"],
+): BuiltImage {
   const root = fs.mkdtempSync(path.join(workDir, "image-"));
   const layoutDir = path.join(root, "layout");
   const blobs = path.join(layoutDir, "blobs", "sha256");
@@ -121,7 +126,7 @@ export function buildOciImage(workDir: string, name: string, layers: LayerEntry[
   const config = writeBlob({
     architecture: "amd64",
     os: "linux",
-    config: { Cmd: ["/bin/sh"] },
+    config: { Cmd: cmd },
     rootfs: { type: "layers", diff_ids: layerDigests },
   });
   const manifest = writeBlob({

@@ -49,3 +49,15 @@ function canConnect(socket: string): Promise<boolean> {
     conn.once("error", () => resolve(false));
   });
 }
+
+/** A port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

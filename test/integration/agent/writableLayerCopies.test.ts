@@ -4,7 +4,8 @@
 // symlinks, FIFOs, and limits. The BPF side of the trust is tested in the QEMU guest
 // (test/integration/bpf/lsm.qemu.test.ts); here a recording stand-in takes its place.
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -208,11 +209,31 @@ class RecordingSensor implements Partial<NativeBpfSensor> {
   close(): void {}
 }
 
+/** A process moved into the bed's cgroup: it stands in for a container's init. */
+function initInBed(bed: OverlayBed): ChildProcess {
+  const child = spawn("sleep", ["60"], { stdio: "ignore" });
+  fs.writeFileSync(path.join(bed.cgroupDir, "cgroup.procs"), String(child.pid));
+  return child;
+}
+
+async function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGKILL");
+  await once(child, "exit");
+}
+
 describe("the agent's eBPF sensor glue @root", function () {
   this.timeout(30000);
   let bed: OverlayBed;
-  beforeEach(() => (bed = createOverlayBed(lowerWithLibraries)));
-  afterEach(() => bed.remove());
+  let init: ChildProcess;
+  beforeEach(() => {
+    bed = createOverlayBed(lowerWithLibraries);
+    init = initInBed(bed);
+  });
+  afterEach(async () => {
+    await stopped(init);
+    bed.remove();
+  });
 
   const policy = (over: Partial<NativePolicy> = {}): NativePolicy => ({
     name: "p",
@@ -221,21 +242,26 @@ describe("the agent's eBPF sensor glue @root", function () {
     allowDigests: [],
     ...over,
   });
-  // This test process stands in for the container's init: its cgroup and its root.
+  // A process in the bed's cgroup stands in for the container's init; its root overlay is
+  // found in the mount table by the writable layer. (Not this test process: the agent's
+  // own cgroup is never registered, see the last test.)
   const record = (): ContainerRecord =>
     ({
       id: "c1",
       namespace: "k8s.io",
-      pid: process.pid,
+      pid: init.pid!,
       rootfs: { upperDir: bed.upperDir, lowerDirs: [bed.lowerDir], layerIdentities: ["l1"] },
     }) as ContainerRecord;
   const view = { rootPrefix: "", source: "test", mountinfoPath: "/proc/self/mountinfo", mountNamespace: 0 } as never;
 
-  function started(lsm: boolean): { sensor: EbpfSensor; native: RecordingSensor; records: VerdictRecord[] } {
+  function started(
+    lsm: boolean,
+    logger = pino({ level: "silent" }),
+  ): { sensor: EbpfSensor; native: RecordingSensor; records: VerdictRecord[] } {
     const native = new RecordingSensor(lsm);
     const records: VerdictRecord[] = [];
     const sensor = new EbpfSensor(
-      pino({ level: "silent" }),
+      logger,
       view,
       (r) => records.push(r),
       (_options, onFindings) => {
@@ -284,8 +310,8 @@ describe("the agent's eBPF sensor glue @root", function () {
     await sensor.imageSettled("k8s.io/c1", record(), new Map([["/usr/lib/libgood.so", digest]]));
     const [registered] = [...native.containers.values()];
     assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, true);
-    // The restarted task: another process of this test's cgroup stands in.
-    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    // The restarted task: another process in the bed's cgroup stands in.
+    const child = initInBed(bed);
     try {
       sensor.attach("k8s.io/c1", { ...record(), pid: child.pid! }, policy());
       assert.equal(native.containers.get(registered.cgroupId)?.trustUnwrittenCopies, false, "distrusted at once");
@@ -297,7 +323,7 @@ describe("the agent's eBPF sensor glue @root", function () {
         "trusted after the new check",
       );
     } finally {
-      child.kill();
+      await stopped(child);
     }
   });
 
@@ -384,6 +410,24 @@ describe("the agent's eBPF sensor glue @root", function () {
     sensor.attach("k8s.io/c1", record(), policy());
     await sensor.imageSettled("k8s.io/c1", record(), new Map());
     assert.deepEqual(native.trusted, []);
+  });
+
+  it("never registers a container attributed to the agent's own cgroup: its verdicts would fall on the agent", () => {
+    const lines: { level: number; msg: string; pid?: number }[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line) as never) });
+    const { sensor, native } = started(false, logger);
+    // A wrong attribution: the container's init found as this process (the agent here).
+    sensor.attach("k8s.io/c1", { ...record(), pid: process.pid }, policy());
+    assert.equal(native.containers.size, 0, "not registered");
+    assert.equal(native.watched.size, 0, "its root not watched either");
+    sensor.attach("k8s.io/c1", { ...record(), pid: process.pid }, policy({ mode: "audit" })); // a policy refresh
+    assert.equal(native.containers.size, 0, "still not registered");
+    assert.equal(lines.length, 1, `said once per task: ${JSON.stringify(lines)}`);
+    assert.equal(lines[0].pid, process.pid);
+    assert.match(lines[0].msg, /agent's own cgroup.*not registered with the eBPF sensor/);
+    // Its real init, in a cgroup of its own, is.
+    sensor.attach("k8s.io/c1", record(), policy());
+    assert.deepEqual([...native.containers.keys()], [fs.statSync(bed.cgroupDir).ino]);
   });
 
   it("reports libraries instead of blocking them when the policy has exceptions the kernel cannot apply", () => {

@@ -1,6 +1,7 @@
-// daemonset/Dockerfile cannot be built here (no Docker engine); its structure is checked:
-// a build stage and a slim runtime on one Node.js of 22 or newer, sources that exist and
-// that the ignore file lets into the context, and build outputs where the code looks.
+// daemonset/Dockerfile's structure: a build stage and a slim runtime on one Node.js of 22 or
+// newer (bases given as build arguments), sources that exist and that the ignore file lets
+// into the context, and build outputs where the code looks. It is also built for real and
+// run in pods by test/deployed (npm run test:deployed); these checks fail fast and say why.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -71,7 +72,11 @@ function allowedIntoContext(ignore: string[], file: string): boolean {
 describe("daemonset: Dockerfile", () => {
   const text = fs.readFileSync(path.join(DAEMONSET, "Dockerfile"), "utf8");
   const { args, stages: found } = stages(instructions(text));
-  const expand = (s: string): string => s.replace(/\$\{(\w+)\}/g, (_, name: string) => args.get(name) ?? `\${${name}}`);
+  // ARG defaults may name other ARGs (BUILD_BASE=node:${NODE_MAJOR}-bookworm).
+  const expand = (s: string): string => {
+    const once = s.replace(/\$\{(\w+)\}/g, (_, name: string) => args.get(name) ?? `\${${name}}`);
+    return once === s ? s : expand(once);
+  };
   const ignore = fs
     .readFileSync(path.join(DAEMONSET, "Dockerfile.dockerignore"), "utf8")
     .split("\n")
@@ -87,6 +92,19 @@ describe("daemonset: Dockerfile", () => {
     const major = (image: string): number => Number(/^node:(\d+)/.exec(image)?.[1]);
     assert.ok(major(build) >= 22, build);
     assert.equal(major(runtime), major(build), "the addons are built for the Node.js that runs them");
+  });
+
+  it("takes both bases as build arguments, so that the same file builds on other bases", () => {
+    assert.deepEqual(
+      found.map((stage) => stage.from),
+      ["${BUILD_BASE}", "${RUNTIME_BASE}"],
+    );
+    // node-gyp builds against the headers of the Node.js in the base, never downloads them.
+    const env = found[0].steps.filter((step) => step.op === "ENV").map((step) => step.args);
+    assert.ok(
+      env.some((e) => /\bnpm_config_nodedir=\/usr\/local\b/.test(e)),
+      env.join("; "),
+    );
   });
 
   it("copies sources that exist and that the ignore file lets in", () => {
