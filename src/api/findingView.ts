@@ -1,5 +1,6 @@
 // A finding as people and tools read it: a flat form with domain values ("new_file") and
 // ISO times, shared by the CLI, the review page, the exports and the webhook.
+import { postureOf } from "../domain/posture";
 import { actionOfVerdict } from "../domain/verdict";
 import {
   actionFromName,
@@ -10,6 +11,21 @@ import {
   verdictFromName,
 } from "./convert";
 import type { ApiFinding, ApiTriageEvent } from "./types";
+
+/** A posture finding's evidence, with what its reason means (src/domain/posture.ts). */
+export interface PostureView {
+  /** The policy's name of the property: privileged, host_pid, sensitive_mount, … */
+  property: string;
+  specField: string;
+  value: string;
+  key: string;
+  /** The Pod Security Standards level and control it breaks. */
+  pssLevel: string;
+  pssControl: string;
+  /** The GuardDuty finding type for the same condition, "" when there is none. */
+  guardDutyType: string;
+  meaning: string;
+}
 
 export interface FindingView {
   id: string;
@@ -38,6 +54,8 @@ export interface FindingView {
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
   triage: { status: string; actor: string; comment: string; updated: string };
   received: string;
+  /** Only on posture findings. */
+  posture?: PostureView;
 }
 
 const iso = (ts: ApiFinding["firstSeen"]): string => {
@@ -84,6 +102,25 @@ export function findingView(f: ApiFinding): FindingView {
       updated: iso(f.lastTriage?.time ?? null),
     },
     received: iso(f.received),
+    ...postureView(f),
+  };
+}
+
+function postureView(f: ApiFinding): { posture?: PostureView } {
+  const reason = reasonFromName(f.reason);
+  const entry = reason && postureOf(reason);
+  if (!entry || !f.posture) return {};
+  return {
+    posture: {
+      property: entry.property,
+      specField: f.posture.specField,
+      value: f.posture.value,
+      key: f.posture.key,
+      pssLevel: entry.pss.level,
+      pssControl: entry.pss.control,
+      guardDutyType: entry.guardDuty ?? "",
+      meaning: entry.meaning,
+    },
   };
 }
 

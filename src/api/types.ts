@@ -46,6 +46,12 @@ export interface ApiContainerRef {
   imageDigest: string;
 }
 
+export interface ApiPostureEvidence {
+  specField: string;
+  value: string;
+  key: string;
+}
+
 export interface ApiTriageEvent {
   from: TriageStatusName;
   to: TriageStatusName;
@@ -76,6 +82,8 @@ export interface ApiFinding {
   lastTriage: ApiTriageEvent | null;
   received: Timestamp | null;
   action: ActionName;
+  /** Set for posture reasons only (null otherwise, and in reports from agents before posture). */
+  posture: ApiPostureEvidence | null;
 }
 
 export interface FindingBatch {
@@ -128,6 +136,8 @@ export interface FindingFilter {
   verdict: VerdictName;
   triageStatus: TriageStatusName;
   node: string;
+  /** Any of these (a glob the CLI expanded); empty matches any. */
+  reasons: DriftReasonName[];
 }
 
 export interface ListFindingsRequest {

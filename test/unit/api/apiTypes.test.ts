@@ -56,6 +56,7 @@ const FULL_FINDING: ApiFinding = {
   lastTriage: TRIAGE,
   received: ts,
   action: "ACTION_KILLED",
+  posture: { specField: "mounts[7]", value: "/ -> /host (read-only)", key: "/host" },
 };
 
 function roundTrip<T extends object>(type: string, value: T): void {
@@ -91,6 +92,7 @@ describe("driftguard.v1 API types", () => {
         verdict: "VERDICT_AUDITED",
         triageStatus: "TRIAGE_STATUS_NEW",
         node: "x",
+        reasons: ["DRIFT_REASON_NEW_FILE", "DRIFT_REASON_POSTURE_PRIVILEGED"],
       },
       pageSize: 10,
       pageToken: "t",
@@ -131,5 +133,12 @@ describe("driftguard.v1 API types", () => {
     for (const [change, expected] of cases) assert.match(checkFinding({ ...ok, ...change }, now), expected);
     // An agent from before actions: no action, the verdict says what happened.
     assert.equal(checkFinding({ ...ok, action: "ACTION_UNSPECIFIED" }, now), "");
+    // A posture finding is about a container: no path, but the spec field that shows it.
+    const posture: ApiFinding = { ...ok, reason: "DRIFT_REASON_POSTURE_PRIVILEGED", path: "", sha256: "", copyOf: "" };
+    assert.equal(checkFinding(posture, now), "");
+    assert.match(checkFinding({ ...posture, posture: null }, now), /posture\.spec_field is required/);
+    assert.match(checkFinding({ ...ok, posture: null, path: "" }, now), /path is required/);
+    const long = { ...posture.posture!, value: "x".repeat(5000) };
+    assert.match(checkFinding({ ...posture, posture: long }, now), /posture\.value longer/);
   });
 });
