@@ -51,5 +51,6 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     lastTriage: null,
     received: null,
     action: actionName(f.action),
+    posture: f.posture ? { specField: f.posture.specField, value: f.posture.value, key: f.posture.key } : null,
   };
 }

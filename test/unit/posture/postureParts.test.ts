@@ -1,0 +1,96 @@
+// The smaller parts of posture: the spec's security facts read from hostile JSON, capability
+// masks from /proc, the stable finding id, and the reporter's handling of posture findings.
+import * as assert from "node:assert/strict";
+
+import type { ApiFinding } from "../../../src/api/types";
+import { reasonsMatching } from "../../../src/domain/driftReason";
+import { POSTURE_REASONS } from "../../../src/domain/posture";
+import { capabilitiesOfMask } from "../../../src/posture/capabilities";
+import { postureFinding } from "../../../src/posture/postureFinding";
+import { Aggregator } from "../../../src/report/Aggregator";
+import { postureFindingId } from "../../../src/report/findingId";
+import { parseSecuritySpec } from "../../../src/runtime/securitySpec";
+import { containerRecord } from "../policy/fixtures";
+import { DEFAULT_BOUNDING, plainSpec } from "./specs";
+
+describe("posture parts", () => {
+  it("reads a spec's security facts, and malformed fields as absent with a problem each", () => {
+    const spec = parseSecuritySpec({
+      process: { user: { uid: 1000 }, noNewPrivileges: true, capabilities: { bounding: ["CAP_KILL"] } },
+      linux: {
+        namespaces: [{ type: "pid", path: "/proc/1/ns/pid" }, { type: "network" }],
+        seccomp: { defaultAction: "SCMP_ACT_ERRNO", syscalls: [{}] },
+      },
+    });
+    assert.equal(spec.uid, 1000);
+    assert.deepEqual(spec.bounding, ["CAP_KILL"]);
+    assert.deepEqual(spec.namespaces, [{ type: "pid", path: "/proc/1/ns/pid" }, { type: "network" }]);
+    assert.deepEqual(spec.seccomp, { defaultAction: "SCMP_ACT_ERRNO", rules: 1 });
+    assert.deepEqual(spec.problems, []);
+    const hostile = parseSecuritySpec({
+      process: { user: { uid: -1 }, capabilities: { bounding: "ALL" }, apparmorProfile: 7 },
+      linux: { namespaces: "none", maskedPaths: [1], resources: { devices: {} }, seccomp: [] },
+    });
+    assert.equal(hostile.uid, 0, "an invalid uid reads as root");
+    assert.equal(hostile.bounding, undefined, "the process then tells");
+    assert.deepEqual(hostile.namespaces, [], "no namespace of its own: the host's");
+    assert.equal(hostile.seccomp, undefined, "no seccomp");
+    assert.equal(hostile.problems.length, 7, hostile.problems.join("; "));
+  });
+
+  it("reads capability masks of /proc/<pid>/status", () => {
+    assert.deepEqual(capabilitiesOfMask("00000000a80425fb")?.sort(), [...DEFAULT_BOUNDING].sort());
+    const privileged = capabilitiesOfMask("000001fffeffffff")!;
+    assert.equal(privileged.length, 40);
+    assert.ok(privileged.includes("CAP_SYS_ADMIN") && !privileged.includes("CAP_SYS_RESOURCE"));
+    assert.equal(capabilitiesOfMask("zz"), undefined);
+  });
+
+  it("a glob of reasons finds them in proto order", () => {
+    assert.deepEqual(reasonsMatching("posture_*"), [...POSTURE_REASONS]);
+    assert.deepEqual(reasonsMatching("new_file"), ["new_file"]);
+    assert.deepEqual(reasonsMatching("posture_host_*"), [
+      "posture_host_pid",
+      "posture_host_ipc",
+      "posture_host_network",
+    ]);
+    assert.deepEqual(reasonsMatching("nope"), []);
+  });
+
+  it("gives a posture finding an id stable per container, property and verdict, whatever the agent's start", () => {
+    const parts = {
+      cluster: "c",
+      node: "n",
+      containerNamespace: "k8s.io",
+      containerId: "abc",
+      reason: "posture_privileged",
+      key: "",
+      verdict: "audited",
+    };
+    assert.equal(postureFindingId(parts), postureFindingId({ ...parts }));
+    assert.notEqual(postureFindingId(parts), postureFindingId({ ...parts, verdict: "blocked" }));
+    assert.notEqual(postureFindingId(parts), postureFindingId({ ...parts, key: "/host" }));
+    assert.notEqual(postureFindingId(parts), postureFindingId({ ...parts, containerId: "abd" }));
+  });
+
+  it("reports a posture finding at once, count 1, under the same id from two agent incarnations", () => {
+    const record = containerRecord("c1", { "io.kubernetes.pod.name": "p" }, { security: plainSpec(), pid: 42 });
+    const property = { reason: "posture_host_pid" as const, specField: "linux.namespaces", value: "v", key: "" };
+    const policy = { name: "p", mode: "audit" as const, level: "baseline" as const, stop: false, allow: [] };
+    const finding = postureFinding(property, record, policy, false, "node-a", Date.UTC(2026, 0, 1));
+    const ids: string[] = [];
+    for (const incarnation of ["aaaa", "bbbb"]) {
+      const out: ApiFinding[] = [];
+      new Aggregator({ incarnation, cluster: "prod" }, (f) => out.push(f)).observe(finding);
+      assert.equal(out.length, 1);
+      assert.equal(out[0].count, 1);
+      assert.equal(out[0].reason, "DRIFT_REASON_POSTURE_HOST_PID");
+      assert.deepEqual(out[0].posture, { specField: "linux.namespaces", value: "v", key: "" });
+      assert.equal(out[0].process?.pid, 42);
+      ids.push(out[0].id);
+    }
+    assert.equal(ids[0], ids[1]);
+    assert.equal(finding.posture?.guardDuty, "");
+    assert.match(finding.posture!.meaning, /^host PID namespace/);
+  });
+});
