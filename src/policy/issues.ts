@@ -26,6 +26,7 @@ export const WARNING_CODES = [
   "shadowed_policy",
   "enforce_after_ignored",
   "glob_double_star",
+  "posture_enforce_ignored",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

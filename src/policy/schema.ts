@@ -3,6 +3,7 @@
 // (src/policy/driftpolicy.schema.json) and the CRD (daemonset/crds/driftpolicy.yaml).
 // Patterns must be valid both as ECMAScript and as RE2 (the API server's regexp engine).
 import { POLICY_MODES } from "../domain/verdict";
+import { postureAllow, postureSettings } from "./postureSchema";
 import { API_VERSION, KIND, LABEL_OPERATORS, VOLUME_KINDS } from "./types";
 
 interface Described {
@@ -43,7 +44,11 @@ export interface IntegerSchema extends Described {
   maximum: number;
 }
 
-export type Schema = ObjectSchema | ArraySchema | StringSchema | IntegerSchema;
+export interface BooleanSchema extends Described {
+  type: "boolean";
+}
+
+export type Schema = ObjectSchema | ArraySchema | StringSchema | IntegerSchema | BooleanSchema;
 
 const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 /** A label key: optional DNS subdomain prefix and "/", then a name. */
@@ -56,7 +61,7 @@ const reason: StringSchema = {
   description: "Why this exception exists; shown by `driftguard policy explain`.",
 };
 
-function list(items: Schema, description: string, maxItems = 1024): ArraySchema {
+export function list(items: Schema, description: string, maxItems = 1024): ArraySchema {
   return { type: "array", items, maxItems, description };
 }
 
@@ -129,7 +134,7 @@ const selector: ObjectSchema = {
 
 const allow: ObjectSchema = {
   type: "object",
-  description: "Drift that stays allowed, each entry with a reason.",
+  description: "Drift and posture that stay allowed, each entry with a reason.",
   properties: {
     paths: list(
       {
@@ -181,6 +186,7 @@ const allow: ObjectSchema = {
       },
       "Volumes where executing is expected, by kind or by mount path.",
     ),
+    posture: postureAllow(reason),
   },
 };
 
@@ -210,6 +216,7 @@ export const SPEC_SCHEMA: ObjectSchema = {
         "For mode audit: enforce from this date (UTC), or this long after the policy first applied to a container.",
     },
     selector,
+    posture: postureSettings,
     allow,
     deny: list(
       {

@@ -5,6 +5,7 @@ import { fieldName, severityOf, type IssueCode, type PolicyIssue } from "./issue
 import { DIGEST_PATTERN } from "./imageRef";
 import { parseEnforceAfter } from "./enforceAfter";
 import type { ParsedDocument } from "./parse";
+import { postureOfSpec } from "./postureValidate";
 import { DOCUMENT_SCHEMA, LABEL_KEY_PATTERN } from "./schema";
 import { checkSchema, isMapping } from "./schemaCheck";
 import { API_VERSION, KIND, type DriftPolicy, type LabelExpression, type PolicySelector } from "./types";
@@ -65,6 +66,7 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
   checkSelector(selector, report);
   const enforceAfter = checkEnforceAfter(spec, report);
   checkGlobs(spec, report);
+  const posture = postureOfSpec(spec, report);
   if (report.errors > 0) return { issues };
   const allow = (spec.allow ?? {}) as Record<string, unknown[] | undefined>;
   const policy: DriftPolicy = {
@@ -82,11 +84,13 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
       })),
       parents: (allow.parents ?? []) as DriftPolicy["allow"]["parents"],
       volumes: (allow.volumes ?? []) as DriftPolicy["allow"]["volumes"],
+      ...(posture.exceptions ? { posture: posture.exceptions } : {}),
     },
     deny: ((spec.deny ?? []) as { path: string; reason?: string }[]).map((d) => ({
       path: d.path,
       reason: d.reason ?? "",
     })),
+    ...(posture.settings ? { posture: posture.settings } : {}),
   };
   return { policy, issues };
 }
