@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { reasonName, triageName, verdictName, TRIAGE_STATUSES, toTimestamp } from "../api/convert";
 import type { ApiFinding, FindingFilter } from "../api/types";
 import { FindingsClient } from "../collector/findingsClient";
-import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
+import { DRIFT_REASONS, reasonsMatching } from "../domain/driftReason";
 import { VERDICTS, type Verdict } from "../domain/verdict";
 import type { TriageStatus } from "../api/convert";
 import { UsageError, type Command } from "./command";
@@ -56,7 +56,7 @@ Connection (also DRIFTGUARD_SERVER, _CA, _TOKEN_FILE, _CERT, _KEY; or DRIFTGUARD
   --insecure                plaintext, for a collector started with --insecure
 
 Filters (list, watch, export): --cluster --namespace --pod --image --node (exact),
-  --reason ${DRIFT_REASONS.join("|")}
+  --reason REASON or a glob (posture_* for every posture finding): ${DRIFT_REASONS.join("|")}
   --verdict ${VERDICTS.join("|")}   --status ${TRIAGE_STATUSES.join("|")}
   --since/--until TIME      ISO time or an age like 30m, 6h, 7d
   --limit N                 list at most N [50]; export at most N [all]
@@ -173,7 +173,10 @@ function filterFrom(flags: ParsedFlags): FindingFilter {
     }
     return value as T | undefined;
   };
-  const reason = oneOf<DriftReason>("reason", DRIFT_REASONS);
+  const reasons = flags.values.has("reason") ? reasonsMatching(v("reason")) : [];
+  if (flags.values.has("reason") && reasons.length === 0) {
+    throw new UsageError(`--reason matches no reason; reasons are ${DRIFT_REASONS.join(", ")}`);
+  }
   const verdict = oneOf<Verdict>("verdict", VERDICTS);
   const status = oneOf<TriageStatus>("status", TRIAGE_STATUSES);
   return {
@@ -184,7 +187,9 @@ function filterFrom(flags: ParsedFlags): FindingFilter {
     pod: v("pod"),
     image: v("image"),
     node: v("node"),
-    reason: reason ? reasonName(reason) : "DRIFT_REASON_UNSPECIFIED",
+    // One reason as before (collectors without `reasons` understand it); a glob as a list.
+    reason: reasons.length === 1 ? reasonName(reasons[0]) : "DRIFT_REASON_UNSPECIFIED",
+    reasons: reasons.length > 1 ? reasons.map(reasonName) : [],
     verdict: verdict ? verdictName(verdict) : "VERDICT_UNSPECIFIED",
     triageStatus: status ? triageName(status) : "TRIAGE_STATUS_UNSPECIFIED",
   };

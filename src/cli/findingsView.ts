@@ -6,11 +6,12 @@ const COLUMNS: [string, (v: FindingView) => string, number][] = [
   ["LAST SEEN", (v) => v.lastSeen.replace("T", " ").slice(0, 19), 19],
   ["ID", (v) => v.id, 32],
   ["VERDICT", (v) => v.verdict, 8],
-  ["REASON", (v) => v.reason, 17],
+  ["REASON", (v) => v.reason, 24],
   ["COUNT", (v) => String(v.count), 5],
   ["POD", (v) => (v.pod ? `${v.namespace}/${v.pod}` : v.containerId.slice(0, 12)), 40],
   ["IMAGE", (v) => v.image, 40],
-  ["PATH", (v) => v.path, 48],
+  // A posture finding has no path: what its spec shows instead.
+  ["PATH", (v) => (v.posture ? `${v.posture.specField}: ${v.posture.value}` : v.path), 48],
   ["STATUS", (v) => v.triage.status, 14],
 ];
 
@@ -50,6 +51,13 @@ export function details(v: FindingView, history: ReturnType<typeof eventView>[])
     ["host path", v.hostPath],
     ["triage", v.triage.status + (v.triage.actor ? ` by ${v.triage.actor}: ${v.triage.comment}` : "")],
   ];
+  if (v.posture) {
+    // In place of path, sha256 and host path, which a container's posture does not have.
+    const p = v.posture;
+    lines.splice(2, 2, ["posture", `${p.property}: ${p.meaning}`], ["spec", `${p.specField}: ${p.value}`]);
+    lines.splice(lines.length - 2, 1, ["pod security", `${p.pssLevel}: ${p.pssControl}`]);
+    if (p.guardDutyType) lines.push(["guardduty", p.guardDutyType]);
+  }
   const out = lines.map(([k, value]) => `${k.padEnd(10)} ${value}`);
   for (const e of history)
     out.push(`  ${e.time} ${e.from} → ${e.to} by ${e.actor}${e.comment ? `: ${e.comment}` : ""}`);

@@ -49,6 +49,9 @@ export function recordFromApi(f: ApiFinding): FindingRecord {
     policyMode: modeFromName(f.policyMode)!,
     copyOf: f.copyOf,
     action: actionFromName(f.action ?? "ACTION_UNSPECIFIED") ?? actionOfVerdict(verdictFromName(f.verdict)!),
+    postureField: f.posture?.specField ?? "",
+    postureValue: f.posture?.value ?? "",
+    postureKey: f.posture?.key ?? "",
   };
 }
 
@@ -96,6 +99,7 @@ export function apiFromStored(s: StoredFinding): ApiFinding {
           }
         : null,
     received: toTimestamp(s.receivedMs),
+    posture: s.postureField ? { specField: s.postureField, value: s.postureValue, key: s.postureKey } : null,
   };
 }
 
@@ -124,6 +128,12 @@ export function queryFromFilter(f: FindingFilter | null | undefined): FindingQue
   if (f.reason !== "DRIFT_REASON_UNSPECIFIED") {
     query.reason = reasonFromName(f.reason);
     if (!query.reason) return `unknown reason ${f.reason}`;
+  }
+  if (f.reasons && f.reasons.length > 0) {
+    const reasons = f.reasons.map((name) => reasonFromName(name));
+    const unknown = f.reasons.find((_, i) => !reasons[i]);
+    if (unknown !== undefined) return `unknown reason ${unknown} in reasons`;
+    query.reasons = reasons as FindingQuery["reasons"];
   }
   if (f.verdict !== "VERDICT_UNSPECIFIED") {
     query.verdict = verdictFromName(f.verdict);

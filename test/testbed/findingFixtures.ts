@@ -69,6 +69,9 @@ export function findingRecord(i: number, over: Partial<FindingRecord> = {}): Fin
     policyMode: "enforce",
     copyOf: "",
     action: over.verdict === "audited" ? "audited" : "refused",
+    postureField: "",
+    postureValue: "",
+    postureKey: "",
     ...over,
   };
 }

@@ -37,6 +37,10 @@ export interface FindingRecord {
   copyOf: string;
   /** What was done to the exec (stored since schema version 3; older rows follow their verdict). */
   action: Action;
+  /** Posture findings: the spec field, its value and the key (schema version 4; "" otherwise). */
+  postureField: string;
+  postureValue: string;
+  postureKey: string;
 }
 
 export interface StoredFinding extends FindingRecord {
@@ -85,6 +89,8 @@ export interface FindingQuery {
   image?: string;
   node?: string;
   reason?: DriftReason;
+  /** Any of these reasons (a glob expanded by the caller); empty matches none. */
+  reasons?: DriftReason[];
   verdict?: Verdict;
   triageStatus?: TriageStatus;
   /** Path inside the container starts with this. */

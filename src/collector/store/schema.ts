@@ -105,6 +105,15 @@ export const MIGRATIONS: Migration[] = [
       "UPDATE findings SET action = CASE verdict WHEN 'blocked' THEN 'refused' ELSE 'audited' END WHERE action = ''",
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // Posture findings' evidence: the spec field, what it holds, the key within the reason.
+      "ALTER TABLE findings ADD COLUMN posture_field TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN posture_value TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN posture_key TEXT NOT NULL DEFAULT ''",
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -142,6 +151,9 @@ export const RECORD_FIELDS: (keyof FindingRecord)[] = [
   "policyMode",
   "copyOf",
   "action",
+  "postureField",
+  "postureValue",
+  "postureKey",
 ];
 export const RECORD_COLUMNS = RECORD_FIELDS.map(snake);
 const STORED_EXTRA: (keyof StoredFinding)[] = [

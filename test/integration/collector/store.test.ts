@@ -39,7 +39,8 @@ describe("collector store: SQLite", function () {
       for (const statement of m.statements) db.exec(statement);
       db.prepare("INSERT INTO schema_migrations VALUES (?, 0)").run(m.version);
     }
-    const oldFields = RECORD_FIELDS.filter((f) => f !== "action");
+    const later = ["action", "postureField", "postureValue", "postureKey"]; // columns of versions 3 and 4
+    const oldFields = RECORD_FIELDS.filter((f) => !later.includes(f));
     const columns = oldFields.map((f) => f.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()));
     const insert = db.prepare(
       `INSERT INTO findings (${columns.join(", ")}, received_ms) VALUES (${columns.map(() => "?").join(", ")}, 1)`,

@@ -162,7 +162,7 @@ function row(f: FindingView): HTMLTableRowElement {
     h("td", null, f.cluster),
     h("td", { class: "workload", title: workload(f) }, workload(f)),
     h("td", { class: "image", title: f.image }, f.image),
-    h("td", { class: "path" }, h("a", { href, title: `Open ${f.path}` }, f.path)),
+    h("td", { class: "path" }, h("a", { href, title: `Open ${pathOf(f)}` }, pathOf(f))),
     h("td", null, REASONS[f.reason] ?? f.reason),
     h("td", null, h("span", { class: `verdict ${f.verdict}` }, f.verdict)),
     h("td", { class: "num" }, f.count),
@@ -172,6 +172,11 @@ function row(f: FindingView): HTMLTableRowElement {
     if (!(event.target as Element).closest("a")) location.hash = href;
   });
   return tr;
+}
+
+/** A posture finding has no path: what its spec shows instead. */
+function pathOf(f: FindingView): string {
+  return f.posture ? `${f.posture.specField}: ${f.posture.value}` : f.path;
 }
 
 function pagerButtons(state: URLSearchParams, nextToken: string, page: number, pageSize: number): HTMLElement[] {
