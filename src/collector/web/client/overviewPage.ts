@@ -76,11 +76,11 @@ function sections(d: OverviewResponse): HTMLElement[] {
     const startMs = d.sinceMs + i * d.bucketMs;
     return { startMs, label: bucketLabel(startMs, d.bucketMs) };
   });
+  // The time charts count execs; a container's posture has its own panel below them.
+  const execs = d.buckets.filter((b) => !isPosture(b.reason));
   const count = (key: "verdict" | "reason") => (i: number, value: string) =>
-    d.buckets
-      .filter((b) => b.startMs === buckets[i].startMs && b[key] === value)
-      .reduce((sum, b) => sum + b.findings, 0);
-  const total = d.buckets.reduce((sum, b) => sum + b.findings, 0);
+    execs.filter((b) => b.startMs === buckets[i].startMs && b[key] === value).reduce((sum, b) => sum + b.findings, 0);
+  const total = execs.reduce((sum, b) => sum + b.findings, 0);
   const posture = new Map<string, number>();
   for (const b of d.buckets.filter((b) => isPosture(b.reason))) {
     posture.set(b.reason, (posture.get(b.reason) ?? 0) + b.findings);
