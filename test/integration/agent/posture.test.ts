@@ -12,6 +12,7 @@ import * as path from "node:path";
 
 import Database from "better-sqlite3";
 
+import type { FindingView, PostureView } from "../../../src/api/findingView";
 import type { StoredFinding } from "../../../src/collector/store/FindingStore";
 import { reasonsMatching } from "../../../src/domain/driftReason";
 import { AgentProcess, CLI } from "../../testbed/AgentProcess";
@@ -45,6 +46,9 @@ const BEFORE_AGENT: Record<string, Case> = {
     expect: ["posture_capabilities"],
   },
   "host-pid": { flags: () => ["--with-ns", "pid:/proc/self/ns/pid"], expect: ["posture_host_pid"] },
+  // ctr's --net-host also binds the host's /etc/hosts and /etc/resolv.conf read-only: routine, not reported.
+  "host-network": { flags: () => ["--net-host"], expect: ["posture_host_network"] },
+  "host-ipc": { flags: () => ["--with-ns", "ipc:/proc/self/ns/ipc"], expect: ["posture_host_ipc"] },
   allowed: { labels: { app: "cni" }, flags: () => ["--privileged"], expect: [] },
 };
 /** Started while the agent runs: attached when containerd creates the task. */
@@ -67,7 +71,7 @@ describe("container posture on containerd @root", function () {
   let hook: http.Server | undefined;
   let scratch: { dir: string; remove: () => void };
   let policyDir: string;
-  const posted: { id: string; reason: string; containerId: string }[] = [];
+  const posted: { id: string; reason: string; containerId: string; posture?: PostureView }[] = [];
 
   const agentArgs = () => {
     const conn = harness!.agentConnection();
@@ -99,8 +103,8 @@ describe("container posture on containerd @root", function () {
       let body = "";
       req.on("data", (d: Buffer) => (body += d.toString()));
       req.on("end", () => {
-        const { finding: f } = JSON.parse(body) as { finding: { id: string; reason: string; containerId: string } };
-        posted.push({ id: f.id, reason: f.reason, containerId: f.containerId });
+        const { finding: f } = JSON.parse(body) as { finding: FindingView };
+        posted.push({ id: f.id, reason: f.reason, containerId: f.containerId, posture: f.posture });
         res.writeHead(204).end();
       });
     });
@@ -174,6 +178,17 @@ describe("container posture on containerd @root", function () {
     const socket = agent!.postureFindings().find((f) => f.container.id === "runtime-socket")!;
     assert.equal(socket.posture!.specField, "mounts[7]");
     assert.equal(socket.posture!.key, "/run/containerd/containerd.sock");
+    assert.match(socket.posture!.value, /\(writable\): the container runtime's socket /);
+    const caps = agent!.postureFindings().find((f) => f.container.id === "capabilities")!;
+    assert.match(caps.posture!.value, /^CAP_SYS_ADMIN \(dangerous\), CAP_NET_ADMIN \(dangerous\)/);
+    // The webhook gets the evidence with what it means, its rule and GuardDuty's type.
+    const hooked = posted.find((p) => p.containerId === "root-mount")!.posture!;
+    assert.deepEqual(
+      [hooked.property, hooked.specField, hooked.key, hooked.pssLevel, hooked.guardDutyType],
+      ["sensitive_mount", "mounts[7]", "/host", "baseline", "Persistence:Kubernetes/ContainerWithSensitiveMount"],
+    );
+    assert.match(hooked.value, /^\/ -> \/host \(read-only\): the host's root filesystem$/);
+    assert.match(hooked.meaning, /^sensitive host path mounted: /);
   });
 
   it("says why the allowed container gets none (policy explain)", async () => {
