@@ -152,5 +152,23 @@ describe("findings export", () => {
     assert.equal(header[0], "id");
     assert.match(row, /^f000009,2026-01-01T00:00:09\.000Z,/);
     assert.match(row, /"'@SUM\(A1\)"/);
+    assert.ok(row.endsWith(",,,,,,\r\n"), "an exec finding has no posture evidence");
+    const columns = (line: string) => Object.fromEntries(header.map((name, i) => [name, line.trimEnd().split(",")[i]]));
+    const posture = columns(
+      csvRow(
+        view(10, {
+          reason: "posture_runtime_socket",
+          path: "",
+          postureField: "mounts[8]",
+          postureValue: "/run/containerd (writable): the container runtime's socket /run/containerd/containerd.sock",
+          postureKey: "/rc",
+        }),
+      ),
+    );
+    assert.deepEqual(
+      [posture.posture_property, posture.posture_spec_field, posture.posture_key, posture.pod_security_rule],
+      ["runtime_socket", "mounts[8]", "/rc", "baseline: HostPath Volumes"],
+    );
+    assert.equal(posture.guardduty_type, "Persistence:Kubernetes/ContainerWithSensitiveMount");
   });
 });
