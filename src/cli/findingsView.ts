@@ -32,32 +32,47 @@ export function tableRow(v: FindingView): string {
 }
 
 export function details(v: FindingView, history: ReturnType<typeof eventView>[]): string {
-  const lines: [string, string | number][] = [
-    ["id", v.id],
-    ["verdict", `${v.verdict} (${v.reason}): ${v.action}`],
-    ["path", v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : "")],
-    ["sha256", v.sha256],
+  const where: [string, string | number][] = [
     ["count", `${v.count}, first ${v.firstSeen}, last ${v.lastSeen}`],
     ["pod", `${v.namespace}/${v.pod} (uid ${v.podUid || "-"}), container ${v.container || "-"}`],
     ["container", v.containerId],
     ["image", `${v.image} ${v.imageDigest}`.trim()],
     ["node", `${v.node} (cluster ${v.cluster || "-"})`],
-    [
-      "process",
-      `pid ${v.process.pid} uid ${v.process.uid}: ${v.process.exe} ${v.process.cmdline ? `(${v.process.cmdline})` : ""}`,
-    ],
-    ["parent", `pid ${v.process.ppid}: ${v.process.parentExe}`],
-    ["policy", `${v.policy || "(default)"} mode ${v.mode}`],
-    ["host path", v.hostPath],
-    ["triage", v.triage.status + (v.triage.actor ? ` by ${v.triage.actor}: ${v.triage.comment}` : "")],
   ];
-  if (v.posture) {
-    // In place of path, sha256 and host path, which a container's posture does not have.
-    const p = v.posture;
-    lines.splice(2, 2, ["posture", `${p.property}: ${p.meaning}`], ["spec", `${p.specField}: ${p.value}`]);
-    lines.splice(lines.length - 2, 1, ["pod security", `${p.pssLevel}: ${p.pssControl}`]);
-    if (p.guardDutyType) lines.push(["guardduty", p.guardDutyType]);
-  }
+  const policy: [string, string] = ["policy", `${v.policy || "(default)"} mode ${v.mode}`];
+  const triage: [string, string] = [
+    "triage",
+    v.triage.status + (v.triage.actor ? ` by ${v.triage.actor}: ${v.triage.comment}` : ""),
+  ];
+  const p = v.posture;
+  const lines: [string, string | number][] = p
+    ? [
+        // A container's posture has no exec: no path, hash, process or host path.
+        ["id", v.id],
+        ["verdict", `${v.verdict} (${v.reason}): ${v.action}`],
+        ["posture", `${p.property}: ${p.meaning}`],
+        ["spec", `${p.specField}: ${p.value}`],
+        ...where,
+        policy,
+        ["pod security", `${p.pssLevel}: ${p.pssControl}`],
+        ...(p.guardDutyType ? [["guardduty", p.guardDutyType] as [string, string]] : []),
+        triage,
+      ]
+    : [
+        ["id", v.id],
+        ["verdict", `${v.verdict} (${v.reason}): ${v.action}`],
+        ["path", v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : "")],
+        ["sha256", v.sha256],
+        ...where,
+        [
+          "process",
+          `pid ${v.process.pid} uid ${v.process.uid}: ${v.process.exe} ${v.process.cmdline ? `(${v.process.cmdline})` : ""}`,
+        ],
+        ["parent", `pid ${v.process.ppid}: ${v.process.parentExe}`],
+        policy,
+        ["host path", v.hostPath],
+        triage,
+      ];
   const out = lines.map(([k, value]) => `${k.padEnd(10)} ${value}`);
   for (const e of history)
     out.push(`  ${e.time} ${e.from} → ${e.to} by ${e.actor}${e.comment ? `: ${e.comment}` : ""}`);
