@@ -50,6 +50,9 @@ const BEFORE_AGENT: Record<string, Case> = {
   "host-network": { flags: () => ["--net-host"], expect: ["posture_host_network"] },
   "host-ipc": { flags: () => ["--with-ns", "ipc:/proc/self/ns/ipc"], expect: ["posture_host_ipc"] },
   allowed: { labels: { app: "cni" }, flags: () => ["--privileged"], expect: [] },
+  // Pod Security restricted adds seccomp: ctr runs without a filter unless --seccomp.
+  restricted: { labels: { app: "restricted" }, flags: () => [], expect: ["posture_no_seccomp"] },
+  "restricted-seccomp": { labels: { app: "restricted" }, flags: () => ["--seccomp"], expect: [] },
 };
 /** Started while the agent runs: attached when containerd creates the task. */
 const AFTER_AGENT: Record<string, Case> = {
@@ -113,24 +116,16 @@ describe("container posture on containerd @root", function () {
     harness = await startHarness({ webhook: { url, secret: Buffer.from("posture-webhook-secret-0123") } });
     policyDir = path.join(scratch.dir, "policies");
     fs.mkdirSync(policyDir);
-    fs.writeFileSync(
-      path.join(policyDir, "cni.yaml"),
-      policyYaml("cni-node", {
-        mode: "audit",
-        priority: 10,
-        selector: { matchLabels: { app: "cni" } },
-        allow: { posture: [{ property: "privileged", reason: CNI_REASON }] },
-      }),
-    );
-    fs.writeFileSync(
-      path.join(policyDir, "forbidden.yaml"),
-      policyYaml("no-privileged", {
-        mode: "enforce",
-        priority: 10,
-        selector: { matchLabels: { app: "forbidden" } },
-        posture: { enforce: true },
-      }),
-    );
+    // Policy name → the app label it selects and what it sets (audit, priority 10 unless said).
+    const policies: [string, string, Record<string, unknown>][] = [
+      ["cni-node", "cni", { allow: { posture: [{ property: "privileged", reason: CNI_REASON }] } }],
+      ["no-privileged", "forbidden", { mode: "enforce", posture: { enforce: true } }],
+      ["restricted-pods", "restricted", { posture: { level: "restricted" } }],
+    ];
+    for (const [name, app, spec] of policies) {
+      const policy = { mode: "audit", priority: 10, selector: { matchLabels: { app } }, ...spec };
+      fs.writeFileSync(path.join(policyDir, `${name}.yaml`), policyYaml(name, policy));
+    }
     bed = await ContainerdTestBed.start();
     await bed.importImage(buildDriftImage(scratch.dir).archive);
     for (const [id, c] of Object.entries(BEFORE_AGENT)) {
