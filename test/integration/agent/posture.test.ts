@@ -49,6 +49,10 @@ const BEFORE_AGENT: Record<string, Case> = {
   // ctr's --net-host also binds the host's /etc/hosts and /etc/resolv.conf read-only: routine, not reported.
   "host-network": { flags: () => ["--net-host"], expect: ["posture_host_network"] },
   "host-ipc": { flags: () => ["--with-ns", "ipc:/proc/self/ns/ipc"], expect: ["posture_host_ipc"] },
+  "writable-sysfs": {
+    flags: () => ["--mount", "type=sysfs,src=sysfs,dst=/host-sys,options=nosuid:noexec:nodev:rw"],
+    expect: ["posture_writable_sysfs"],
+  },
   allowed: { labels: { app: "cni" }, flags: () => ["--privileged"], expect: [] },
   // Pod Security restricted adds seccomp: ctr runs without a filter unless --seccomp.
   restricted: { labels: { app: "restricted" }, flags: () => [], expect: ["posture_no_seccomp"] },
