@@ -133,7 +133,8 @@ export function queryFromFilter(f: FindingFilter | null | undefined): FindingQue
     const reasons = f.reasons.map((name) => reasonFromName(name));
     const unknown = f.reasons.find((_, i) => !reasons[i]);
     if (unknown !== undefined) return `unknown reason ${unknown} in reasons`;
-    query.reasons = reasons as FindingQuery["reasons"];
+    // Each once: a caller repeating one reason must not grow the SQL's parameter list.
+    query.reasons = [...new Set(reasons)] as FindingQuery["reasons"];
   }
   if (f.verdict !== "VERDICT_UNSPECIFIED") {
     query.verdict = verdictFromName(f.verdict);
