@@ -165,6 +165,7 @@ describe("container posture on containerd @root", function () {
       ALL,
     );
     assert.deepEqual(shown(await stored()), ALL);
+    for (const f of await stored()) assert.deepEqual([f.k8sNamespace, f.pod], ["shop", `${f.containerId}-0`]);
     assert.deepEqual(shown(posted), ALL);
     const privileged = agent!.postureFindings().find((f) => f.container.id === "privileged")!;
     assert.deepEqual(
