@@ -21,11 +21,9 @@ const PROCESS_LIMITS: [string, number][] = [
   ["commandLine", 8192],
 ];
 const REF_LIMIT = 1024;
-const POSTURE_LIMITS: [string, number][] = [
-  ["specField", 256],
-  ["value", 4096],
-  ["key", 4096],
-];
+/** The longest posture evidence a finding may carry (the agent clips to these: postureFinding.ts). */
+export const POSTURE_FIELD_MAX = { specField: 256, value: 4096, key: 4096 } as const;
+const POSTURE_LIMITS = Object.entries(POSTURE_FIELD_MAX);
 // Findings from before 2020 or more than a day ahead mean a broken clock or a forged report.
 const MIN_TIME_MS = Date.UTC(2020, 0, 1);
 const MAX_AHEAD_MS = 24 * 3600_000;

@@ -92,10 +92,15 @@ export function judgePosture(facts: PostureFacts): PostureProperty[] {
   }
   for (const m of exposingMounts(facts.mounts, facts.host, facts.podUid)) {
     const access = m.writable ? "writable" : "read-only";
-    add(m.reason, `mounts[${m.index}]`, `${m.source} -> ${m.destination} (${access}): ${m.what}`, {
-      key: m.destination,
-      source: m.source,
-    });
+    add(
+      m.reason,
+      `mounts[${m.index}]`,
+      `${shortPath(m.source)} -> ${shortPath(m.destination)} (${access}): ${m.what}`,
+      {
+        key: m.destination,
+        source: m.source,
+      },
+    );
   }
   const selinuxType = spec.selinuxLabel.split(":")[2] ?? "";
   if (UNCONFINED_SELINUX_TYPES.has(selinuxType)) {
@@ -119,6 +124,11 @@ export function judgePosture(facts: PostureFacts): PostureProperty[] {
   }
   const privileged = out.some((p) => p.reason === "posture_privileged");
   return privileged ? out.filter((p) => !PART_OF_PRIVILEGED.has(p.reason)) : out;
+}
+
+/** A path as evidence: a long one cut (both of a mount's paths and what it exposes must fit a finding). */
+function shortPath(p: string): string {
+  return p.length > 1024 ? p.slice(0, 1023) + "…" : p;
 }
 
 /** "CAP_SYS_ADMIN (dangerous), CAP_IPC_LOCK": the dangerous ones first. */

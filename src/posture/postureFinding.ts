@@ -1,6 +1,7 @@
 // A posture property of a container as a finding for the agent's sinks (log line, collector
 // stream): the container and pod identity, the policy, what was done, and the evidence with
 // what it means for drift.
+import { POSTURE_FIELD_MAX } from "../api/validateFinding";
 import { POSTURE } from "../domain/posture";
 import type { PosturePolicy } from "../policy/posturePolicy";
 import type { DriftFinding } from "../report/DriftFinding";
@@ -38,13 +39,19 @@ export function postureFinding(
       imageDigest: container.imageDigest ?? "",
     },
     k8s: container.k8s,
+    // Clipped to what a finding may carry: one the check refuses would be dropped, and a
+    // long mount path or SELinux label must not make a container's posture unreported.
     posture: {
-      specField: property.specField,
-      value: property.value,
-      key: property.key,
+      specField: clip(property.specField, POSTURE_FIELD_MAX.specField),
+      value: clip(property.value, POSTURE_FIELD_MAX.value),
+      key: clip(property.key, POSTURE_FIELD_MAX.key),
       meaning: entry.meaning,
       pss: `${entry.pss.level}: ${entry.pss.control}`,
       guardDuty: "guardDuty" in entry ? entry.guardDuty : "",
     },
   };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }

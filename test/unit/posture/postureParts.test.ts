@@ -3,15 +3,17 @@
 import * as assert from "node:assert/strict";
 
 import type { ApiFinding } from "../../../src/api/types";
+import { checkFinding } from "../../../src/api/validateFinding";
 import { reasonsMatching } from "../../../src/domain/driftReason";
 import { POSTURE_REASONS } from "../../../src/domain/posture";
 import { capabilitiesOfMask } from "../../../src/posture/capabilities";
+import { judgePosture } from "../../../src/posture/judgePosture";
 import { postureFinding } from "../../../src/posture/postureFinding";
 import { Aggregator } from "../../../src/report/Aggregator";
 import { postureFindingId } from "../../../src/report/findingId";
 import { parseSecuritySpec } from "../../../src/runtime/securitySpec";
 import { containerRecord } from "../policy/fixtures";
-import { DEFAULT_BOUNDING, plainSpec } from "./specs";
+import { bind, DEFAULT_BOUNDING, facts, plainMounts, plainSpec } from "./specs";
 
 describe("posture parts", () => {
   it("reads a spec's security facts, and malformed fields as absent with a problem each", () => {
@@ -92,5 +94,25 @@ describe("posture parts", () => {
     assert.equal(ids[0], ids[1]);
     assert.equal(finding.posture?.guardDuty, "");
     assert.match(finding.posture!.meaning, /^host PID namespace/);
+  });
+
+  it("keeps a finding reportable whatever the length of a container's mount paths (no evasion by a long path)", () => {
+    const long = (c: string) => "/" + c.repeat(4090);
+    const [property] = judgePosture(facts({ mounts: [...plainMounts(), bind(`/etc/${"s".repeat(4000)}`, long("d"))] }));
+    assert.equal(property.reason, "posture_sensitive_mount");
+    const record = containerRecord("c1", { "io.kubernetes.pod.name": "p" }, { security: plainSpec(), pid: 42 });
+    const policy = { name: "p", mode: "audit" as const, level: "baseline" as const, stop: false, allow: [] };
+    const out: ApiFinding[] = [];
+    const aggregator = new Aggregator({ incarnation: "aaaa", cluster: "prod" }, (f) => out.push(f));
+    aggregator.observe(postureFinding(property, record, policy, false, "node-a"));
+    assert.equal(checkFinding(out[0]), "", "the agent would drop an invalid finding");
+    assert.match(out[0].posture!.value, /^\/etc\/s+… -> \/d+… \(writable\): the host's configuration/);
+    assert.ok(out[0].posture!.key.startsWith("/ddd"));
+    const label = `system_u:system_r:spc_t:${"s0,".repeat(5000)}`;
+    const [lsm] = judgePosture(facts({ spec: plainSpec({ selinuxLabel: label }) }));
+    aggregator.observe(postureFinding(lsm, record, policy, false, "node-a"));
+    assert.equal(out[1].reason, "DRIFT_REASON_POSTURE_UNCONFINED_LSM");
+    assert.equal(checkFinding(out[1]), "", "a long SELinux label is cut, not a reason to drop the finding");
+    assert.equal(out[1].posture!.value.length, 4096);
   });
 });
