@@ -162,6 +162,7 @@ describe("posture view in Chromium", function () {
     await page.waitForFunction(() => document.getElementById("findings-status")?.dataset.for === location.hash);
     const ids = await page.$$eval("table.findings tbody tr", (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id));
     assert.deepEqual([...ids].sort(), posture.map((r) => r.id).sort());
+    assert.equal(await page.inputValue("#filter-reason"), "posture_*", "the form shows the filter it applies");
     const shown = await page.textContent("table.findings tr[data-id='p-root'] td.path");
     assert.equal(shown, "mounts[7]: / -> /host (read-only): the host's root filesystem", "the spec instead of a path");
   });
