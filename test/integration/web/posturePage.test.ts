@@ -2,16 +2,22 @@
 // findings grouped by workload with their property, Pod Security rule, GuardDuty type, what
 // the spec shows and since when (exec drift never listed there); a property opens its
 // finding with what it means for drift; the findings table filtered by posture_*; the
-// overview counts posture apart from exec drift. The tests run in order as one session.
+// overview counts posture apart from exec drift; a live one is announced by its workload. The
+// tests run in order as one session.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
+import pino from "pino";
 import type { Page } from "playwright-core";
 
 import type { FindingRecord } from "../../../src/collector/store/FindingStore";
 import { POSTURE } from "../../../src/domain/posture";
+import { postureFinding } from "../../../src/posture/postureFinding";
+import { startReporter } from "../../../src/report/Reporter";
 import { launchChromium, type Chromium } from "../../testbed/browser";
 import { startHarness, type Harness } from "../../testbed/collectorHarness";
 import { findingRecord } from "../../testbed/findingFixtures";
+import { containerRecord } from "../../unit/policy/fixtures";
+import { plainSpec } from "../../unit/posture/specs";
 
 const HOUR = 3600_000;
 
@@ -190,5 +196,37 @@ describe("posture view in Chromium", function () {
     assert.match((await page.textContent("#by-verdict figcaption"))!, /\(3 in range\)/);
     await page.click("#posture a[href='#/posture']");
     await page.waitForFunction(() => document.getElementById("posture-status")?.dataset.for === "#/posture");
+  });
+
+  it("announces a posture finding sent through the agent API by its workload", async () => {
+    const reporter = startReporter(
+      {
+        ...h.agentConnection(),
+        clusterName: "prod",
+        nodeName: "node-live",
+        stateDir: path.join(h.dir, "agent"),
+        spoolMaxBytes: 1 << 24,
+      },
+      pino({ level: "silent" }),
+    );
+    try {
+      await page.goto(`${h.webUrl}/#/findings?reason=posture_*`);
+      await page.waitForSelector(".live-badge[data-state=connected]");
+      const labels = { "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.name": "late-0" };
+      const record = containerRecord(
+        "late",
+        { ...labels, "io.kubernetes.container.name": "app" },
+        { security: plainSpec() },
+      );
+      const property = { reason: "posture_host_network" as const, specField: "linux.namespaces", value: "v", key: "" };
+      const policy = { name: "p", mode: "audit" as const, level: "baseline" as const, stop: false, allow: [] };
+      reporter.write(postureFinding(property, record, policy, false, "node-live"));
+      await page.waitForFunction(() => document.getElementById("announce")?.textContent?.includes("host network"), {
+        timeout: 15_000,
+      });
+      assert.equal(await page.textContent("#announce"), "New finding: audited host network shop/late-0/app");
+    } finally {
+      await reporter.close();
+    }
   });
 });

@@ -109,7 +109,8 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams): () =>
         tr.classList.add("fresh");
         tbody.prepend(tr);
         while (tbody.rows.length > pageSize) tbody.lastElementChild!.remove();
-        announce(`New finding: ${f.verdict} ${REASONS[f.reason] ?? f.reason} ${f.path}`);
+        // A posture finding has no path: the workload it is about.
+        announce(`New finding: ${f.verdict} ${REASONS[f.reason] ?? f.reason} ${f.posture ? workload(f) : f.path}`);
         if (!status.textContent?.startsWith("Findings")) status.textContent = "New findings arrived.";
       } else {
         freshCount++;
