@@ -141,6 +141,12 @@ class Tables {
   StringMap<std::shared_ptr<const ContainerTable>> containers;
   StringMap<std::shared_ptr<const ContainerTable>> byCgroupLeaf;
   bool anyBindVolume = false;
+  // What an exec ignore mark on an image layer file depends on (ExecGuardIgnore.cc): every
+  // deny glob of every loaded policy and attached container (sorted, unique), and whether
+  // some bind volume exposes snapshot directories to a container, which could then write
+  // image layer files.
+  std::vector<std::string> denyPathGlobsAnyPolicy;
+  bool layersWritableByVolume = false;
 
  private:
   Resolution resolveUnderRoot(const std::string& path, size_t rootLength, bool volumeRoot) const;

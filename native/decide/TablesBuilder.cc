@@ -1,5 +1,6 @@
 #include "decide/TablesBuilder.hh"
 
+#include <set>
 #include <stdexcept>
 
 namespace driftguard {
@@ -8,6 +9,14 @@ namespace {
 std::string withoutTrailingSlash(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path == "/" ? "" : path;
+}
+
+// One of the two directories is the other or inside it ("" is the root).
+bool nestedOrEqual(const std::string& a, const std::string& b) {
+  const std::string& shorter = a.size() <= b.size() ? a : b;
+  const std::string& longer = a.size() <= b.size() ? b : a;
+  return longer.compare(0, shorter.size(), shorter) == 0 &&
+         (longer.size() == shorter.size() || longer[shorter.size()] == '/');
 }
 }  // namespace
 
@@ -28,6 +37,7 @@ std::shared_ptr<const Tables> TablesBuilder::apply(const TablesChange& change) {
   if (change.containerCgroupMarkers) cgroupMarkers_ = *change.containerCgroupMarkers;
   if (change.hostMountNamespace) hostMountNamespace_ = *change.hostMountNamespace;
   if (change.hostRootPrefix) hostRootPrefix_ = withoutTrailingSlash(*change.hostRootPrefix);
+  if (change.loadedDenyPaths) loadedDenyPaths_ = *change.loadedDenyPaths;
   generation_++;
   return build();
 }
@@ -76,7 +86,30 @@ std::shared_ptr<const Tables> TablesBuilder::build() const {
     if (!spec.cgroupLeaf.empty()) tables->byCgroupLeaf.insert_or_assign(spec.cgroupLeaf, container);
     tables->containers.insert_or_assign(spec.id, container);
   }
+  fillIgnoreMarkFacts(*tables);
   return tables;
+}
+
+// Both sorted and de-duplicated, so that a change of what ignore marks depend on is a
+// plain comparison (ExecGuard::applyTables).
+void TablesBuilder::fillIgnoreMarkFacts(Tables& tables) const {
+  std::set<std::string> denied(loadedDenyPaths_.begin(), loadedDenyPaths_.end());
+  std::vector<std::string> layerDirs = tables.snapshotRoots;
+  for (const auto& [id, spec] : containers_) {
+    denied.insert(spec.policy.denyPathGlobs.begin(), spec.policy.denyPathGlobs.end());
+    for (const std::string& lower : spec.lowerDirs) layerDirs.push_back(withoutTrailingSlash(lower));
+  }
+  tables.denyPathGlobsAnyPolicy.assign(denied.begin(), denied.end());
+  // From the specs, not tables.dirs: there a layer dir wins over a volume with its path.
+  for (const auto& [id, spec] : containers_) {
+    for (const VolumeSpec& volume : spec.volumes) {
+      if (volume.source.empty()) continue;
+      std::string source = withoutTrailingSlash(volume.source);
+      for (const std::string& layers : layerDirs) {
+        if (nestedOrEqual(source, layers)) tables.layersWritableByVolume = true;
+      }
+    }
+  }
 }
 
 }  // namespace driftguard

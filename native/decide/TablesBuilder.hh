@@ -38,6 +38,8 @@ struct TablesChange {
   std::optional<std::vector<std::string>> snapshotRoots, volumeRoots, containerCgroupMarkers;
   std::optional<uint64_t> hostMountNamespace;
   std::optional<std::string> hostRootPrefix;
+  // Deny globs of every loaded policy, also those of no attached container yet.
+  std::optional<std::vector<std::string>> loadedDenyPaths;
 };
 
 class TablesBuilder {
@@ -50,10 +52,11 @@ class TablesBuilder {
 
  private:
   std::shared_ptr<const Tables> build() const;
+  void fillIgnoreMarkFacts(Tables& tables) const;
 
   StringMap<std::shared_ptr<const ImageTable>> images_;
   StringMap<ContainerSpec> containers_;
-  std::vector<std::string> snapshotRoots_, volumeRoots_, cgroupMarkers_;
+  std::vector<std::string> snapshotRoots_, volumeRoots_, cgroupMarkers_, loadedDenyPaths_;
   uint64_t hostMountNamespace_ = 0;
   std::string hostRootPrefix_;
   uint64_t generation_ = 0;

@@ -90,6 +90,7 @@ struct ExecFacts {
   uint64_t dev = 0, ino = 0, size = 0;
   int64_t mtimeNs = 0, ctimeNs = 0;
   uint32_t fileMode = 0;
+  uint64_t links = 0;    // st_nlink: a hard-linked file has other names a policy may deny
   std::string realPath;  // path on the host filesystem that holds the file ("" if unknown)
   std::string viewPath;  // path as the exec'ing process saw it (overlay view), best effort
 };

@@ -16,6 +16,7 @@ bool statEventFile(int eventFd, int32_t pid, ExecFacts* facts) {
   facts->mtimeNs = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
   facts->ctimeNs = st.st_ctim.tv_sec * 1000000000ll + st.st_ctim.tv_nsec;
   facts->fileMode = st.st_mode;
+  facts->links = st.st_nlink;
   facts->realPath.clear();
   facts->viewPath.clear();
   return true;

@@ -21,6 +21,7 @@ namespace driftguard {
 ExecGuard::ExecGuard(const GuardOptions& options, VerdictSink& sink)
     : options_(options),
       sink_(sink),
+      ignoreMarks_(source_, options.ignoreMarkLimit),
       pending_(source_.fd(), options.deadline, options.hashDeadline, options.holdLimit),
       hashCache_(options.hashCacheEntries),
       commitWatch_(options.commitHoldMax, 4096),
@@ -77,12 +78,7 @@ void ExecGuard::unmarkFilesystem(uint64_t dev) {
 }
 
 void ExecGuard::applyTables(const TablesChange& change) {
-  std::shared_ptr<const Tables> next = builder_.apply(change);
-  {
-    std::lock_guard<std::mutex> lock(tablesMutex_);
-    tables_.swap(next);
-  }
-  // The old tables die here or when the last in-flight decision lets go of them.
+  swapTables(builder_.apply(change));
   wake();  // held execs may belong to what just arrived
 }
 
@@ -180,6 +176,13 @@ GuardStats ExecGuard::stats() const {
   s.pendingNow = pending_.size();
   s.heldNow = pending_.heldCount();
   s.marks = source_.markCount();
+  IgnoreMarkStats ignore = ignoreMarks_.stats();
+  s.ignoreMarks = ignore.now;
+  s.ignoreMarksAdded = ignore.added;
+  s.ignoreMarkEvictions = ignore.evictions;
+  s.ignoreMarkFlushes = ignore.flushes;
+  s.ignoreMarkFailures = ignore.failures;
+  s.ignoreMarkLimit = ignore.limit;
   std::shared_ptr<const Tables> tables = currentTables();
   s.tablesGeneration = tables->generation;
   s.containers = tables->containers.size();

@@ -21,6 +21,7 @@
 #include "decide/HashCache.hh"
 #include "decide/TablesBuilder.hh"
 #include "fanotify/FanotifySource.hh"
+#include "fanotify/IgnoreMarks.hh"
 #include "guard/ExecCommitWatch.hh"
 #include "guard/GuardStats.hh"
 #include "guard/ProcessOwners.hh"
@@ -48,6 +49,7 @@ struct GuardOptions {
   // default CFS period (100 ms), so a throttled cgroup cannot outwait it.
   std::chrono::microseconds commitHoldMax{250000};
   bool processIdentityByNamespace = false;  // force the pre-6.13 way (see ProcessOwners)
+  size_t ignoreMarkLimit = 16384;           // exec ignore marks at most (IgnoreMarks); 0: none
 };
 
 class ExecGuard {
@@ -102,6 +104,10 @@ class ExecGuard {
   void releaseFindingHash(uint64_t size);
   ContainerFallback fallbackFor(const Work& work) const;
   void allow(uint64_t id, Clock::time_point start);
+  // Ignore marks (ExecGuardIgnore.cc)
+  void allowImageFile(Work& work, const std::string& relPath);
+  void ignoreLaterExecs(const Work& work);
+  void swapTables(std::shared_ptr<const Tables> next);
   std::optional<Sha256> cachedDigestForFinding(Work& work);
   VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest,
                           const ImageFile* imageFile) const;
@@ -127,6 +133,10 @@ class ExecGuard {
   const GuardOptions options_;
   VerdictSink& sink_;
   FanotifySource source_;
+  IgnoreMarks ignoreMarks_;
+  // Held while ignore marks are added or cleared: a mark is added only under the tables it
+  // was decided by, and tables whose rules differ take effect only after a clear.
+  std::mutex ignoreMutex_;
   PendingDecisions pending_;
   HashCache hashCache_;
   ExecCommitWatch commitWatch_;

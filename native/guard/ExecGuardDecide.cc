@@ -58,14 +58,14 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
       decideInContainer(std::move(work));
       return;
     case Where::ImageLayer:
-      if (owner.kind == OwnerKind::Container && !owner.container->policy.denyPathGlobs.empty()) {
+      if (owner.kind == OwnerKind::Container && matchesAny(tables.denyPathGlobsAnyPolicy, resolution.relPath) &&
+          !owner.container->policy.denyPathGlobs.empty()) {
         work.container = owner.container;  // an image binary the policy denies?
         work.containerPath = std::move(resolution.relPath);
         conclude(work, nullptr, false);
         return;
       }
-      counters_.allowedImage++;
-      allow(id, work.start);
+      allowImageFile(work, resolution.relPath);
       return;
     case Where::Host:
     case Where::NoPath:

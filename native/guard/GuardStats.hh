@@ -23,6 +23,9 @@ struct GuardStats {
   // Digests computed for findings after the answer, and findings sent without one (queue full).
   uint64_t findingHashes = 0, findingHashesSkipped = 0;
   uint64_t pendingNow = 0, heldNow = 0, marks = 0, tablesGeneration = 0, containers = 0, images = 0;
+  // Exec ignore marks (IgnoreMarks): now, added, evicted for room, clears of all, refused.
+  uint64_t ignoreMarks = 0, ignoreMarksAdded = 0, ignoreMarkEvictions = 0, ignoreMarkFlushes = 0;
+  uint64_t ignoreMarkFailures = 0, ignoreMarkLimit = 0;
   bool ownerByCgroupId = false;  // how processes are told apart (see ProcessOwners)
   std::array<uint64_t, kLatencyBuckets> latencyMicrosLog2{};
 };

@@ -110,6 +110,7 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   options.maxHashBytes = js::integerField(o, "maxHashBytes", 1 << 30, where, 1);
   options.hashCacheEntries = js::integerField(o, "hashCacheEntries", 65536, where, 16, 1 << 24);
   options.findingHashQueue = js::integerField(o, "findingHashQueue", 256, where, 0, 1 << 20);
+  options.ignoreMarkLimit = js::integerField(o, "ignoreMarkLimit", 16384, where, 0, 1 << 22);
   options.processIdentityByNamespace =
       choiceField(o, "processIdentity", where, {"auto", "mount-namespace"}) == "mount-namespace";
   return options;
@@ -137,6 +138,9 @@ TablesChange tablesChangeFromJs(const Napi::Object& o) {
     if (!o.Get(name).IsUndefined()) *list = js::stringArray(o.Get(name), where + "." + name);
   }
   if (!o.Get("hostRootPrefix").IsUndefined()) change.hostRootPrefix = js::stringField(o, "hostRootPrefix", where);
+  if (!o.Get("loadedDenyPaths").IsUndefined()) {
+    change.loadedDenyPaths = js::stringArray(o.Get("loadedDenyPaths"), where + ".loadedDenyPaths");
+  }
   if (!o.Get("hostMountNamespace").IsUndefined()) {
     change.hostMountNamespace = js::integerField(o, "hostMountNamespace", 0, where);
   }
@@ -172,6 +176,12 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("pendingNow", s.pendingNow);
   set("heldNow", s.heldNow);
   set("marks", s.marks);
+  set("ignoreMarks", s.ignoreMarks);
+  set("ignoreMarksAdded", s.ignoreMarksAdded);
+  set("ignoreMarkEvictions", s.ignoreMarkEvictions);
+  set("ignoreMarkFlushes", s.ignoreMarkFlushes);
+  set("ignoreMarkFailures", s.ignoreMarkFailures);
+  set("ignoreMarkLimit", s.ignoreMarkLimit);
   set("tablesGeneration", s.tablesGeneration);
   set("containers", s.containers);
   set("images", s.images);

@@ -42,8 +42,9 @@ export class Agent {
     const layout = source.layout((p) => fs.existsSync(hostPath(view, p)));
     fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
     const { ExecGuard } = nativeBinding();
-    const guard = (this.guard = new ExecGuard({ deadlineMs: config.deadlineMs, failMode: config.failMode }, (batch) =>
-      this.onVerdicts(batch),
+    const guard = (this.guard = new ExecGuard(
+      { deadlineMs: config.deadlineMs, failMode: config.failMode, ignoreMarkLimit: config.execIgnoreMarks },
+      (batch) => this.onVerdicts(batch),
     ));
     const roots = new Set(layout.snapshotRoots);
     const marks = new FilesystemMarks(guard);
@@ -57,6 +58,7 @@ export class Agent {
       containerCgroupMarkers: layout.cgroupMarkers,
       hostMountNamespace: view.mountNamespace,
       hostRootPrefix: view.rootPrefix,
+      ...(this.policies.denyPaths ? { loadedDenyPaths: this.policies.denyPaths() } : {}),
     });
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();

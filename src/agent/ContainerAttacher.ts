@@ -120,7 +120,11 @@ export class ContainerAttacher {
     // Followers first: the guard releases the container's held execs as soon as it is put
     // in, and the eBPF sensor must judge its execs from that moment on.
     this.followAttach(attached);
-    guard.apply({ snapshotRoots: this.snapshotRootsWith(record), putContainers: [this.nativeSpec(attached)] });
+    guard.apply({
+      snapshotRoots: this.snapshotRootsWith(record),
+      putContainers: [this.nativeSpec(attached)],
+      ...this.loadedDenyPaths(),
+    });
     const log = logger.child({ container: record.id, namespace: record.namespace, k8s: record.k8s });
     for (const problem of volumes.problems) log.warn({ problem }, "volume not covered");
     log.info(
@@ -188,7 +192,10 @@ export class ContainerAttacher {
     );
   }
 
-  /** Re-resolves every container's policy and swaps them all in at once. */
+  /**
+   * Re-resolves every container's policy and swaps them all in at once, with every loaded
+   * deny rule (exec ignore marks that a new deny could cover go before the swap).
+   */
   refreshPolicies(): void {
     const changed: NativeContainer[] = [];
     for (const attached of this.containers.values()) {
@@ -196,7 +203,14 @@ export class ContainerAttacher {
       changed.push(this.nativeSpec(attached));
       this.followAttach(attached);
     }
-    if (changed.length > 0) this.deps.guard.apply({ putContainers: changed });
+    const denies = this.loadedDenyPaths();
+    if (changed.length > 0 || denies.loadedDenyPaths) this.deps.guard.apply({ putContainers: changed, ...denies });
+  }
+
+  /** Every loaded deny rule, for sources that have them (none: the field stays out of the change). */
+  private loadedDenyPaths(): { loadedDenyPaths?: string[] } {
+    const denied = this.deps.policies.denyPaths?.();
+    return denied ? { loadedDenyPaths: denied } : {};
   }
 
   private async buildImage(imageKey: string, record: ContainerRecord): Promise<void> {

@@ -28,6 +28,7 @@ const FLAGS: FlagSpec[] = [
   { name: "state-dir", default: d.stateDir, env: true },
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
+  { name: "exec-ignore-marks", default: String(d.execIgnoreMarks), env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -50,6 +51,8 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --state-dir DIR             baseline cache and spool [${d.stateDir}]
   --node-name NAME            reported in findings [hostname; env NODE_NAME too]
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
+  --exec-ignore-marks N       image files whose later execs raise no event, at most; 0 turns the
+                              fast path off (native/README.md) [${d.execIgnoreMarks}]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -96,6 +99,10 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
   if (namespaces.length === 0) throw new UsageError("--namespaces needs at least one namespace");
   const deadlineMs = positiveInt(flags, "deadline-ms");
   if (deadlineMs < 10 || deadlineMs > 600000) throw new UsageError("--deadline-ms must be between 10 and 600000");
+  const execIgnoreMarks = Number(flags.values.get("exec-ignore-marks"));
+  if (!Number.isSafeInteger(execIgnoreMarks) || execIgnoreMarks < 0 || execIgnoreMarks > 1 << 22) {
+    throw new UsageError("--exec-ignore-marks must be an integer between 0 and 4194304");
+  }
   return {
     containerdAddress: flags.values.get("containerd-address")!,
     containerdRoot: flags.values.get("containerd-root")!,
@@ -110,6 +117,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
       maxEntries: positiveInt(flags, "image-budget-entries"),
       maxManifestBytes: positiveInt(flags, "image-budget-mib") * MiB,
     },
+    execIgnoreMarks,
   };
 }
 

@@ -12,6 +12,7 @@ import type { DriftFinding } from "../report/DriftFinding";
 import type { ReporterStats } from "../report/Reporter";
 import type { FindingSink } from "../sink/FindingSink";
 import { cumulativeCounter, single } from "./cumulative";
+import { registerIgnoreMarkMetrics } from "./ignoreMarkMetrics";
 import { Log2LatencyHistogram } from "./log2Histogram";
 
 export interface AgentMetricSources {
@@ -112,6 +113,7 @@ export class AgentMetrics {
     gauge("driftguard_containers_attached", "Containers in the decision tables.", () => guard((g) => g.containers));
     gauge("driftguard_images", "Image baselines in the decision tables.", () => guard((g) => g.images));
     gauge("driftguard_marks", "fanotify filesystem marks.", () => guard((g) => g.marks));
+    registerIgnoreMarkMetrics(registry, s.guard);
     cumulativeCounter(registry, {
       name: "driftguard_baseline_layer_cache_total",
       help: "Image layer manifests looked up in the on-disk baseline cache, by result (hit: no hashing needed).",

@@ -40,6 +40,12 @@ export interface ExecGuardOptions {
    * the latter. Default "auto".
    */
   processIdentity?: "auto" | "mount-namespace";
+  /**
+   * Exec ignore marks at most: after an image layer file no loaded policy denies was
+   * allowed, its later execs raise no fanotify event (native/README.md, "Exec ignore
+   * marks"). Past the limit the oldest is removed. 0 turns the fast path off. Default 16384.
+   */
+  ignoreMarkLimit?: number;
 }
 
 export type FailMode = "open" | "closed";
@@ -154,6 +160,11 @@ export interface TablesChange {
   hostMountNamespace?: number;
   /** Prefix that makes a host path openable by the agent: "" or "/proc/1/root" (HostView). */
   hostRootPrefix?: string;
+  /**
+   * Deny globs of every loaded policy, also of policies no attached container has yet: an
+   * image file one of them matches never gets an exec ignore mark. Absent: unchanged.
+   */
+  loadedDenyPaths?: string[];
 }
 
 export interface GuardStats {
@@ -188,6 +199,13 @@ export interface GuardStats {
   pendingNow: number;
   heldNow: number;
   marks: number;
+  /** Exec ignore marks now, added, evicted for room, times all were removed (a policy change or a failed eviction), refused by the kernel, and the limit. */
+  ignoreMarks: number;
+  ignoreMarksAdded: number;
+  ignoreMarkEvictions: number;
+  ignoreMarkFlushes: number;
+  ignoreMarkFailures: number;
+  ignoreMarkLimit: number;
   tablesGeneration: number;
   containers: number;
   images: number;

@@ -142,6 +142,10 @@ export class DirectoryPolicySource implements PolicySource {
     this.listeners.push(listener);
   }
 
+  denyPaths(): string[] {
+    return [...new Set(this.policies.flatMap((p) => p.deny.map((d) => d.path)))];
+  }
+
   policyFor(container: ContainerRecord): NativePolicy {
     // A sandbox brings its pod's labels: the pod's other containers may resolve differently.
     if (this.labels.observe(container)) this.notifySoon();

@@ -11,6 +11,12 @@ export interface PolicySource {
   postureFor?(container: ContainerRecord): PosturePolicy;
   /** Called with no arguments whenever policyFor may answer differently than before. */
   onChange(listener: () => void): void;
+  /**
+   * Every deny glob of every loaded policy, also of policies no container has yet: image
+   * files they match never get an exec ignore mark (native/README.md). Sources without
+   * deny rules need none.
+   */
+  denyPaths?(): string[];
   /** Loads the policies (before any container attaches); sources without files need none. */
   start?(): Promise<unknown>;
   close?(): Promise<void>;

@@ -27,6 +27,7 @@ export interface StartOptions {
   hashDeadlineMs?: number;
   failMode?: "open" | "closed";
   verdictBufferLimit?: number;
+  ignoreMarkLimit?: number;
 }
 
 export interface GuardHarness {
@@ -102,6 +103,7 @@ export function guardHarness(
           hashDeadlineMs: options.hashDeadlineMs,
           failMode: options.failMode ?? "open",
           verdictBufferLimit: options.verdictBufferLimit,
+          ignoreMarkLimit: options.ignoreMarkLimit,
           processIdentity,
         },
         (batch) => verdicts.push(...batch),
