@@ -1,5 +1,7 @@
 #include "guard/ProcessOwners.hh"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -24,6 +26,10 @@ bool cgroupV2Mounted() {
 ProcessOwners::ProcessOwners(bool forceNamespace) {
   bool unsupported = false;
   byCgroupId_ = !forceNamespace && cgroupIdOf(getpid(), &unsupported) != 0 && !unsupported && cgroupV2Mounted();
+}
+
+ProcessOwners::~ProcessOwners() {
+  forgetNamespaces();
 }
 
 Owner ProcessOwners::ownerOf(const Tables& tables, int32_t pid) {
@@ -60,19 +66,42 @@ Owner ProcessOwners::fromMountNamespace(const Tables& tables, int32_t pid) {
   if (ns == 0 || (tables.hostMountNamespace != 0 && ns == tables.hostMountNamespace)) {
     return {OwnerKind::Host, nullptr};  // ns 0: the process is gone, nothing runs
   }
+  if (namespaceGeneration_ != tables.generation) {
+    forgetNamespaces();  // entries hold for one generation: release their namespaces
+    namespaceGeneration_ = tables.generation;
+  }
   auto cached = byNamespace_.find(ns);
-  if (cached != byNamespace_.end() && cached->second.generation == tables.generation) {
+  if (cached != byNamespace_.end()) {
     auto it = tables.containers.find(cached->second.containerId);
     if (it != tables.containers.end()) return {OwnerKind::Container, it->second.get()};
   }
   std::string cgroup = cgroupOf(pid);
   if (const ContainerTable* container = tables.containerByCgroupLeaf(cgroup)) {
-    if (byNamespace_.size() >= kMaxCached) byNamespace_.clear();
-    byNamespace_[ns] = {tables.generation, container->id};
+    cacheNamespace(pid, ns, container->id);
     return {OwnerKind::Container, container};
   }
   // Not cached: a namespace seen as "other" could be reused by a container starting up.
   return {tables.looksLikeContainerCgroup(cgroup) ? OwnerKind::Unattached : OwnerKind::Other, nullptr};
+}
+
+// Cached only while pinned: the fd must be of the namespace that was stat'ed (the process
+// may have exited, and its number been reused, in between).
+void ProcessOwners::cacheNamespace(int32_t pid, uint64_t ns, const std::string& containerId) {
+  if (byNamespace_.size() >= kMaxNamespacesPinned) forgetNamespaces();
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_ino != ns ||
+      !byNamespace_.try_emplace(ns, PinnedNamespace{containerId, fd}).second) {
+    close(fd);
+  }
+}
+
+void ProcessOwners::forgetNamespaces() {
+  for (auto& [ns, pinned] : byNamespace_) close(pinned.fd);
+  byNamespace_.clear();
 }
 
 }  // namespace driftguard
