@@ -103,6 +103,7 @@ void ExecGuard::runFanotifyThread() {
       ssize_t ignored = read(wakeFd_, &count, sizeof count);
       (void)ignored;
       if (stopping_) break;
+      owners_.tablesChanged(currentTables()->generation);
       retryHeld();
     }
     if (fds[0].revents & POLLIN) readEvents();

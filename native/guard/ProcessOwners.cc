@@ -32,6 +32,12 @@ ProcessOwners::~ProcessOwners() {
   forgetNamespaces();
 }
 
+void ProcessOwners::tablesChanged(uint64_t generation) {
+  if (namespaceGeneration_ == generation) return;
+  forgetNamespaces();
+  namespaceGeneration_ = generation;
+}
+
 Owner ProcessOwners::ownerOf(const Tables& tables, int32_t pid) {
   if (byCgroupId_) return fromCgroupId(tables, pid);
   return fromMountNamespace(tables, pid);
@@ -66,10 +72,7 @@ Owner ProcessOwners::fromMountNamespace(const Tables& tables, int32_t pid) {
   if (ns == 0 || (tables.hostMountNamespace != 0 && ns == tables.hostMountNamespace)) {
     return {OwnerKind::Host, nullptr};  // ns 0: the process is gone, nothing runs
   }
-  if (namespaceGeneration_ != tables.generation) {
-    forgetNamespaces();  // entries hold for one generation: release their namespaces
-    namespaceGeneration_ = tables.generation;
-  }
+  tablesChanged(tables.generation);  // entries hold for one generation
   auto cached = byNamespace_.find(ns);
   if (cached != byNamespace_.end()) {
     auto it = tables.containers.find(cached->second.containerId);

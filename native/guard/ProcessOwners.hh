@@ -32,6 +32,9 @@ class ProcessOwners {
   ProcessOwners(const ProcessOwners&) = delete;
   ProcessOwners& operator=(const ProcessOwners&) = delete;
   Owner ownerOf(const Tables& tables, int32_t pid);
+  // New tables (a container detached, perhaps): cached namespaces of older ones are
+  // released at once, not at the next exec, so none keeps an exited container's mounts.
+  void tablesChanged(uint64_t generation);
   bool byCgroupId() const { return byCgroupId_; }
 
  private:
