@@ -12,23 +12,19 @@
 namespace driftguard {
 
 // [fanotify thread] The fast paths answer here; the rest goes on to decideInContainer.
-// Cheapest first: who runs it (one stat), then where the file lives (cached for image
-// layers, a file handle lookup otherwise).
+// Cheapest first: who runs it (a host process is answered without even an fstat of the
+// file: read, owner, write, close), then where the file lives (cached for image layers, a
+// file handle lookup otherwise).
 void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   Work work;
   work.id = id;
   work.eventFd = eventFd;
   work.start = Clock::now();
-  if (!statEventFile(eventFd, pid, &work.facts)) {
-    counters_.allowedHost++;
-    allow(id, work.start);  // an event fd we cannot fstat: nothing to decide on
-    return;
-  }
   work.tables = currentTables();
   const Tables& tables = *work.tables;
   Owner owner = owners_.ownerOf(tables, pid);
-  if (owner.kind == OwnerKind::Host) {
-    counters_.allowedHost++;
+  if (owner.kind == OwnerKind::Host || !statEventFile(eventFd, pid, &work.facts)) {
+    counters_.allowedHost++;  // a host process, or an event fd we cannot fstat: nothing to decide on
     allow(id, work.start);
     return;
   }
