@@ -12,7 +12,7 @@ import {
   type NativeContainer,
   type TablesChange,
 } from "../../../src/native/binding";
-import { FixedModePolicy } from "../../../src/policy/PolicySource";
+import { FixedModePolicy, type PolicySource } from "../../../src/policy/PolicySource";
 import type { ContainerRecord } from "../../../src/runtime/types";
 import { containerRecord, memoryLogger } from "../policy/fixtures";
 
@@ -94,7 +94,7 @@ function record(id: string, pid: number, layers = ["layer-a"]): ContainerRecord 
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function setUp() {
+function setUp(policies: PolicySource = new FixedModePolicy("enforce")) {
   const guard = new FakeGuard();
   const builder = new FakeBuilder();
   const follower = new RecordingFollower();
@@ -102,7 +102,7 @@ function setUp() {
     guard,
     marks: guard,
     builder,
-    policies: new FixedModePolicy("enforce"),
+    policies,
     view: { rootPrefix: "", mountinfoPath: "/proc/self/mountinfo", mountNamespace: 0, source: "self" },
     logger: memoryLogger().logger,
     snapshotRoots: new Set(["/snap"]),
@@ -226,5 +226,25 @@ describe("ContainerAttacher", () => {
     const c3 = attacher.attach(record("c3", 103));
     assert.equal(await hasSettled(c3), true, "a later user of the failed image waits for nothing");
     assert.equal(guard.containers.get("ns/c3")?.baselineFailed, true);
+  });
+
+  it("hands every loaded deny rule to the guard on attach and on every policy change, even with no container", async () => {
+    let denied = ["/usr/bin/nc"];
+    const fixed = new FixedModePolicy("enforce");
+    const policies: PolicySource = { policyFor: () => fixed.policyFor(), onChange: () => {}, denyPaths: () => denied };
+    const { guard, builder, attacher } = setUp(policies);
+    attacher.refreshPolicies();
+    assert.deepEqual(guard.changes.at(-1), { putContainers: [], loadedDenyPaths: ["/usr/bin/nc"] });
+    const attached = attacher.attach(record("c1", 101));
+    assert.deepEqual(guard.changes.at(-1)?.loadedDenyPaths, ["/usr/bin/nc"]);
+    builder.calls[0].resolve(BUILT);
+    await attached;
+    denied = ["/usr/bin/nc", "/bin/wget"];
+    attacher.refreshPolicies();
+    assert.deepEqual(guard.changes.at(-1)?.loadedDenyPaths, ["/usr/bin/nc", "/bin/wget"]);
+    assert.deepEqual(
+      guard.changes.at(-1)?.putContainers?.map((c) => c.id),
+      ["ns/c1"],
+    );
   });
 });
