@@ -31,5 +31,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   nodeName: "",
   kubeletPodsDir: "/var/lib/kubelet/pods",
   imageBudget: { maxEntries: DEFAULT_LIMITS.maxEntries, maxManifestBytes: DEFAULT_LIMITS.maxManifestBytes },
-  execIgnoreMarks: 16384,
+  // Off by default: with it on, a new container's marked entrypoint is not held until the
+  // container is attached (native/README.md, "A new container sharing layers").
+  execIgnoreMarks: 0,
 };
