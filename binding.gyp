@@ -45,6 +45,8 @@
       "type": "static_library",
       "sources": [
         "native/fs/FsFunctions.cc",
+        "native/fs/CapabilityProbes.cc",
+        "native/fs/FileLock.cc",
         "native/fs/DirStreamWrap.cc",
         "native/guard/ExecGuardWrap.cc",
         "native/guard/ExecGuard.cc",

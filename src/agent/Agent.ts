@@ -14,6 +14,7 @@ import { driftFinding, type DriftFinding } from "../report/DriftFinding";
 import type { ContainerSource } from "../runtime/ContainerSource";
 import type { FindingSinks } from "../sink/FindingSinks";
 import type { AgentConfig } from "./AgentConfig";
+import { runCapabilitySelfTest } from "./capabilitySelfTest";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
 import { FilesystemMarks } from "./FilesystemMarks";
@@ -40,16 +41,20 @@ export class Agent {
     const { config, source } = this;
     const view = detectHostView();
     const layout = source.layout((p) => fs.existsSync(hostPath(view, p)));
+    const roots = new Set(layout.snapshotRoots);
+    const podsDir = hostPath(view, config.kubeletPodsDir);
+    const volumeRoots = fs.existsSync(podsDir) ? [config.kubeletPodsDir] : [];
+    // Nothing is marked before every facility the guard needs is proven (one line if not).
+    const marked = [...roots, ...volumeRoots].map((dir) => ({ hostPath: dir, openPath: hostPath(view, dir) }));
+    const checks = runCapabilitySelfTest(marked, nativeBinding());
+    this.logger.info({ checks }, "capability self-test passed");
     fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
     const { ExecGuard } = nativeBinding();
     const guard = (this.guard = new ExecGuard({ deadlineMs: config.deadlineMs, failMode: config.failMode }, (batch) =>
       this.onVerdicts(batch),
     ));
-    const roots = new Set(layout.snapshotRoots);
     const marks = new FilesystemMarks(guard);
     for (const root of roots) marks.markFilesystem(hostPath(view, root), true);
-    const podsDir = hostPath(view, config.kubeletPodsDir);
-    const volumeRoots = fs.existsSync(podsDir) ? [config.kubeletPodsDir] : [];
     if (volumeRoots.length > 0) marks.markFilesystem(podsDir, true);
     guard.apply({
       snapshotRoots: [...roots],

@@ -5,11 +5,13 @@ import { registerAgentSinks } from "../agent/agentSinks";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { POLICY_MODES } from "../domain/verdict";
 import { componentLogger } from "../log/logger";
+import { nativeBinding } from "../native/binding";
 import { parseListenAddress, type ListenAddress } from "../metrics/listenAddress";
 import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
 import { FixedModePolicy, type PolicySource } from "../policy/PolicySource";
 import type { DriftFinding } from "../report/DriftFinding";
 import { startReporter, type ReporterConfig } from "../report/Reporter";
+import { takeSpoolSlot, type SpoolSlot } from "../report/spool/spoolSlot";
 import { openContainerSource } from "../runtime/openContainerSource";
 import { FindingSinks } from "../sink/FindingSinks";
 import { UsageError, type Command } from "./command";
@@ -129,12 +131,20 @@ export const agentCommand: Command = {
           logger: componentLogger("policy"),
         })
       : new FixedModePolicy(config.mode);
+    let spoolSlot: SpoolSlot | undefined; // this agent's own, beside another agent's in a rollout
+    try {
+      spoolSlot = reporterConfig && takeSpoolSlot(config.stateDir, (file) => nativeBinding().holdFileLock(file));
+    } catch (error) {
+      logger.fatal({ err: error }, "agent failed to start");
+      return 1;
+    }
+    if (spoolSlot) logger.info({ slot: spoolSlot.slot, dir: spoolSlot.dir }, "spool slot taken");
     const sinks = new FindingSinks<DriftFinding>(logger);
     const agent = new Agent(config, policies, openContainerSource(config), sinks);
     // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&
-      startReporter(reporterConfig, componentLogger("reporter"), () => ({
+      startReporter({ ...reporterConfig, spoolDir: spoolSlot?.dir }, componentLogger("reporter"), () => ({
         mode: config.mode,
         containers: agent.stats()?.containers ?? 0,
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,

@@ -230,6 +230,12 @@ export interface NativeBinding {
   DirStream: new (root: string, rel: string) => NativeDirStream;
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
   BpfSensor: new (options: BpfSensorOptions, onFindings: (batch: SensorFinding[]) => void) => NativeBpfSensor;
+  /** fanotify_init as the exec guard calls it; throws the syscall's error (code: EPERM, ...). */
+  probeFanotify(): void;
+  /** A file handle round trip (name_to_handle_at, open_by_handle_at) on dir; throws the syscall's error. */
+  probeFileHandle(dir: string): void;
+  /** flock(LOCK_EX|LOCK_NB) on path (created if missing), held until the process exits; false when another holds it. */
+  holdFileLock(path: string): boolean;
 }
 
 let loaded: NativeBinding | undefined;
