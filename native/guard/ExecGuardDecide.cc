@@ -26,6 +26,12 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   }
   work.tables = currentTables();
   const Tables& tables = *work.tables;
+  if (tables.canaryDev != 0 && work.facts.dev == tables.canaryDev) {
+    counters_.canaryRefused++;  // the agent's own proof that it refuses: no finding
+    pending_.answer(id, false);
+    recordLatency(work.start);
+    return;
+  }
   Owner owner = owners_.ownerOf(tables, pid);
   if (owner.kind == OwnerKind::Host) {
     counters_.allowedHost++;

@@ -2,6 +2,7 @@
 // findings, composed. start() returns once every container that already runs is attached.
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 
 import { BaselineBuilder } from "../baseline/BaselineBuilder";
 import { componentLogger, type Logger } from "../log/logger";
@@ -11,20 +12,30 @@ import type { PolicySource } from "../policy/PolicySource";
 import { PostureMonitor } from "../posture/PostureMonitor";
 import { apparmorEnabled, hostProcDir, readProcessFacts } from "../posture/processFacts";
 import { driftFinding, type DriftFinding } from "../report/DriftFinding";
-import type { ContainerSource } from "../runtime/ContainerSource";
+import type { ContainerLayout, ContainerSource } from "../runtime/ContainerSource";
 import type { FindingSinks } from "../sink/FindingSinks";
 import type { AgentConfig } from "./AgentConfig";
 import { runCapabilitySelfTest } from "./capabilitySelfTest";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
+import { ExecCanary, type CanaryResult } from "./ExecCanary";
 import { FilesystemMarks } from "./FilesystemMarks";
-import { detectHostView, hostPath } from "./HostView";
+import { detectHostView, hostPath, type HostView } from "./HostView";
+
+interface Preflight {
+  view: HostView;
+  layout: ContainerLayout;
+  roots: Set<string>;
+  volumeRoots: string[];
+}
 
 export class Agent {
   private readonly logger: Logger = componentLogger("agent");
   private guard?: NativeExecGuard;
   private attacher?: ContainerAttacher;
   private sensor?: EbpfSensor;
+  private canary?: ExecCanary;
+  private prepared?: Preflight;
   private sourceStarted = false;
   private runtimeConnected = false;
 
@@ -37,18 +48,37 @@ export class Agent {
     private readonly sinks: FindingSinks<DriftFinding>,
   ) {}
 
-  async start(): Promise<void> {
+  /**
+   * How the agent sees the node, and the capability self-test: throws one line naming what
+   * is missing. Call it before taking anything shared (the spool slot); start() calls it
+   * when nobody did.
+   */
+  preflight(): Preflight {
+    if (this.prepared) return this.prepared;
     const { config, source } = this;
     const view = detectHostView();
     const layout = source.layout((p) => fs.existsSync(hostPath(view, p)));
     const roots = new Set(layout.snapshotRoots);
-    const podsDir = hostPath(view, config.kubeletPodsDir);
-    const volumeRoots = fs.existsSync(podsDir) ? [config.kubeletPodsDir] : [];
+    const volumeRoots = fs.existsSync(hostPath(view, config.kubeletPodsDir)) ? [config.kubeletPodsDir] : [];
     // Nothing is marked before every facility the guard needs is proven (one line if not).
     const marked = [...roots, ...volumeRoots].map((dir) => ({ hostPath: dir, openPath: hostPath(view, dir) }));
     const checks = runCapabilitySelfTest(marked, nativeBinding());
     this.logger.info({ checks }, "capability self-test passed");
+    return (this.prepared = { view, layout, roots, volumeRoots });
+  }
+
+  async start(): Promise<void> {
+    const { config, source } = this;
+    const { view, layout, roots, volumeRoots } = this.preflight();
+    const podsDir = hostPath(view, config.kubeletPodsDir);
     fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+    // Mounted before any mark: once marked, our own execs (mount) wait for the guard.
+    const canary = (this.canary = new ExecCanary(
+      path.join(config.stateDir, `canary-${process.pid}`),
+      config.deadlineMs,
+      componentLogger("canary"),
+    ));
+    canary.mount();
     const { ExecGuard } = nativeBinding();
     const guard = (this.guard = new ExecGuard({ deadlineMs: config.deadlineMs, failMode: config.failMode }, (batch) =>
       this.onVerdicts(batch),
@@ -63,6 +93,7 @@ export class Agent {
       hostMountNamespace: view.mountNamespace,
       hostRootPrefix: view.rootPrefix,
     });
+    canary.stage(guard, marks);
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();
     const sensor = (this.sensor = new EbpfSensor(componentLogger("bpf"), view, (record) => this.onVerdicts([record])));
@@ -114,6 +145,8 @@ export class Agent {
     await source.start();
     await Promise.all(initial);
     initial = undefined;
+    if (!this.guard) return; // stopped while starting
+    const proof = await canary.start(config.canaryIntervalMs);
     this.logger.info(
       {
         node: config.nodeName,
@@ -125,6 +158,7 @@ export class Agent {
         containers: attacher.size,
         hostView: view.source,
         marks: guard.stats().marks,
+        canary: proof.detail,
       },
       "agent started",
     );
@@ -133,6 +167,11 @@ export class Agent {
   /** For /readyz: the container runtime is followed (when it is not, known containers stay enforced). */
   health(): { runtime: string; runtimeConnected: boolean } {
     return { runtime: this.source.runtime, runtimeConnected: this.runtimeConnected };
+  }
+
+  /** The exec canary's last check (undefined before the first). */
+  canaryResult(): CanaryResult | undefined {
+    return this.canary?.result();
   }
 
   stats(): ReturnType<NativeExecGuard["stats"]> | undefined {
@@ -158,6 +197,8 @@ export class Agent {
       this.guard = undefined;
       this.logger.info("agent stopped; marks removed");
     }
+    await this.canary?.close(); // after the guard: its umount exec must not wait for it
+    this.canary = undefined;
   }
 
   private onVerdicts(batch: VerdictRecord[]): void {

@@ -18,6 +18,8 @@ export interface AgentConfig extends RuntimeConfig {
   kubeletPodsDir: string;
   /** What one image's baseline may hold (src/baseline/budget.ts); an image over it is reported, its writable-layer execs refused. */
   imageBudget: ImageBudget;
+  /** How often the exec canary proves the guard refuses. */
+  canaryIntervalMs: number;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -29,4 +31,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   nodeName: "",
   kubeletPodsDir: "/var/lib/kubelet/pods",
   imageBudget: { maxEntries: DEFAULT_LIMITS.maxEntries, maxManifestBytes: DEFAULT_LIMITS.maxManifestBytes },
+  canaryIntervalMs: 30_000,
 };

@@ -45,6 +45,7 @@ export class AgentHttp {
       policies: policies instanceof DirectoryPolicySource ? () => policies.stats() : undefined,
       layerCache: layerCacheStats,
       ebpf: () => o.agent.ebpf(),
+      canary: () => o.agent.canaryResult(),
     });
     const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
     const server = await MetricsServer.start({
@@ -78,6 +79,8 @@ export class AgentHttp {
     if (!runtimeConnected) {
       return { ready: false, detail: `${runtime} unreachable: known containers stay enforced, new ones wait` };
     }
-    return { ready: true, detail: `exec guard running, ${stats.containers} containers attached` };
+    const canary = agent.canaryResult();
+    if (!canary?.ok) return { ready: false, detail: `exec canary: ${canary?.detail ?? "not checked yet"}` };
+    return { ready: true, detail: `exec guard running, ${stats.containers} containers attached; ${canary.detail}` };
   }
 }

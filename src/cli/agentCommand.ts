@@ -30,6 +30,7 @@ const FLAGS: FlagSpec[] = [
   { name: "state-dir", default: d.stateDir, env: true },
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
+  { name: "canary-interval-ms", default: String(d.canaryIntervalMs), env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -52,6 +53,7 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --state-dir DIR             baseline cache and spool [${d.stateDir}]
   --node-name NAME            reported in findings [hostname; env NODE_NAME too]
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
+  --canary-interval-ms N      how often a staged drift exec must be refused (/readyz) [${d.canaryIntervalMs}]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -112,6 +114,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
       maxEntries: positiveInt(flags, "image-budget-entries"),
       maxManifestBytes: positiveInt(flags, "image-budget-mib") * MiB,
     },
+    canaryIntervalMs: positiveInt(flags, "canary-interval-ms"),
   };
 }
 
@@ -131,16 +134,17 @@ export const agentCommand: Command = {
           logger: componentLogger("policy"),
         })
       : new FixedModePolicy(config.mode);
+    const sinks = new FindingSinks<DriftFinding>(logger);
+    const agent = new Agent(config, policies, openContainerSource(config), sinks);
     let spoolSlot: SpoolSlot | undefined; // this agent's own, beside another agent's in a rollout
     try {
+      agent.preflight(); // an agent that cannot guard says so before it takes anything shared
       spoolSlot = reporterConfig && takeSpoolSlot(config.stateDir, (file) => nativeBinding().holdFileLock(file));
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       return 1;
     }
     if (spoolSlot) logger.info({ slot: spoolSlot.slot, dir: spoolSlot.dir }, "spool slot taken");
-    const sinks = new FindingSinks<DriftFinding>(logger);
-    const agent = new Agent(config, policies, openContainerSource(config), sinks);
     // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&

@@ -154,6 +154,8 @@ export interface TablesChange {
   hostMountNamespace?: number;
   /** Prefix that makes a host path openable by the agent: "" or "/proc/1/root" (HostView). */
   hostRootPrefix?: string;
+  /** st_dev of the agent's canary tmpfs: every exec from it refused, no finding (agent/ExecCanary.ts). */
+  canaryDev?: number;
 }
 
 export interface GuardStats {
@@ -177,6 +179,8 @@ export interface GuardStats {
   unverified: number;
   /** Read leases refused: a writer had the file open (or mapped), or no right to a lease. */
   leaseRefused: number;
+  /** The agent's own canary execs refused (no finding). */
+  canaryRefused: number;
   /** Digests not cached because the file changed within a few clock ticks of the hash. */
   racyNotCached: number;
   /** Proven execs whose file was kept unwritable until the exec committed, and those that hit the time bound. */

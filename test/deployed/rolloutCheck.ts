@@ -9,11 +9,14 @@ import * as path from "node:path";
 import { RunningPod } from "../testbed/kube/RunningPod";
 import { shopPod, type DeployedBed } from "./deployedBed";
 
-/** The loop's lines: "<unix seconds> <exit code>", and the drift's own output if it ever runs. */
+/**
+ * The loop's lines in the emptyDir (read from the node while it runs): "<unix seconds>
+ * <exit code>", and the drift's own output if it ever runs.
+ */
 const LOOP = [
   "while [ ! -e /cache/stop ]; do",
-  "/cache/drift/echo DRIFT-RAN; rc=$?;",
-  'echo "$(date +%s) $rc";',
+  "/cache/drift/echo DRIFT-RAN >> /cache/loop.log; rc=$?;",
+  'echo "$(date +%s) $rc" >> /cache/loop.log;',
   "sleep 0.05;", // a steady stream, not a flood of findings
   "done",
 ].join(" ");
@@ -36,8 +39,14 @@ export function rolloutCheck(bed: DeployedBed): void {
     ]);
     assert.equal(copied.code, 0, copied.stderr);
     const loop = till.exec("web", ["/bin/sh", "-c", LOOP], 300);
+    const cache = till.volumes.volumes.get("cache")!.hostPath;
+    const logged = (): string =>
+      fs.existsSync(path.join(cache, "loop.log")) ? fs.readFileSync(path.join(cache, "loop.log"), "utf8") : "";
     const seconds = (): number => Math.floor(Date.now() / 1000);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    for (const deadline = Date.now() + 60_000; logged().split("\n").length < 5;) {
+      if (Date.now() > deadline) throw new Error(`the loop did not start: ${logged()}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const surgeAt = seconds();
     const surged = await RunningPod.start(bed.node, bed.agentPod(), bed.environment);
     bed.pods.push(surged);
@@ -46,11 +55,13 @@ export function rolloutCheck(bed: DeployedBed): void {
     await old.delete(); // the DaemonSet's grace period: the old agent answers what it holds and goes
     const oldGoneAt = seconds() + 1;
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    fs.writeFileSync(path.join(till.volumes.volumes.get("cache")!.hostPath, "stop"), "");
+    fs.writeFileSync(path.join(cache, "stop"), "");
     const run = await loop;
     bed.agent = surged;
-    assert.doesNotMatch(run.stdout, /DRIFT-RAN/);
-    const execs = run.stdout
+    assert.equal(run.code, 0, run.stderr);
+    const output = logged();
+    assert.doesNotMatch(output, /DRIFT-RAN/);
+    const execs = output
       .trim()
       .split("\n")
       .map((line) => line.split(" ").map(Number));
