@@ -42,18 +42,18 @@ export function rolloutCheck(bed: DeployedBed): void {
     const cache = till.volumes.volumes.get("cache")!.hostPath;
     const logged = (): string =>
       fs.existsSync(path.join(cache, "loop.log")) ? fs.readFileSync(path.join(cache, "loop.log"), "utf8") : "";
-    const seconds = (): number => Math.floor(Date.now() / 1000);
-    for (const deadline = Date.now() + 60_000; logged().split("\n").length < 5;) {
+    const lines = (): number => logged().split("\n").filter(Boolean).length;
+    for (const deadline = Date.now() + 60_000; lines() < 5;) {
       if (Date.now() > deadline) throw new Error(`the loop did not start: ${logged()}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const surgeAt = seconds();
+    const beforeSurge = lines();
     const surged = await RunningPod.start(bed.node, bed.agentPod(), bed.environment);
     bed.pods.push(surged);
     await surged.waitReady();
     await bed.enforced(till, surged);
     await old.delete(); // the DaemonSet's grace period: the old agent answers what it holds and goes
-    const oldGoneAt = seconds() + 1;
+    const whenOldGone = lines();
     await new Promise((resolve) => setTimeout(resolve, 3000));
     fs.writeFileSync(path.join(cache, "stop"), "");
     const run = await loop;
@@ -68,14 +68,8 @@ export function rolloutCheck(bed: DeployedBed): void {
     const allowed = execs.filter(([, rc]) => rc !== 126);
     assert.deepEqual(allowed, [], "every drift exec refused (126)");
     // The loop ran before the surge, while both agents ran, and after the old one left.
-    assert.ok(
-      execs.some(([at]) => at < surgeAt),
-      `execs before the surge: ${run.stdout.slice(0, 200)}`,
-    );
-    assert.ok(
-      execs.some(([at]) => at > oldGoneAt),
-      `execs after the old agent left: ${run.stdout.slice(-200)}`,
-    );
+    assert.ok(beforeSurge >= 5 && whenOldGone > beforeSurge, `${beforeSurge} before the surge, ${whenOldGone} then`);
+    assert.ok(execs.length > whenOldGone, `execs after the old agent left: ${output.slice(-200)}`);
     // Two agents on one node: each took its own spool in the shared state dir.
     const slots = [old, surged].map((a) => bed.agentLog(a).find((l) => l.msg === "spool slot taken")?.slot);
     assert.deepEqual(slots, [0, 1]);
