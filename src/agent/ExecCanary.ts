@@ -73,8 +73,14 @@ export class ExecCanary {
 
   /** Marks it as the canary filesystem and stages the program there. [before the guard starts] */
   stage(guard: NativeExecGuard, marks: FilesystemMarks): void {
+    // Every exec from the canary's filesystem is refused without a finding: it must be the
+    // agent's own tmpfs, never the filesystem it was mounted on.
+    const dev = fs.statSync(this.dir).dev;
+    if (dev === fs.statSync(path.dirname(this.dir)).dev) {
+      throw new Error(`exec canary: ${this.dir} is not a filesystem of its own (its mount is gone); not staging it`);
+    }
     marks.markFilesystem(this.dir, false);
-    guard.apply({ canaryDev: fs.statSync(this.dir).dev });
+    guard.apply({ canaryDev: dev });
     fs.copyFileSync(PROGRAM, this.program);
     fs.chmodSync(this.program, 0o755);
   }
