@@ -46,6 +46,11 @@
       "sources": [
         "native/fs/FsFunctions.cc",
         "native/fs/DirStreamWrap.cc",
+        "native/fs/ReadBeneath.cc",
+        "native/writer/WriterTable.cc",
+        "native/writer/CreateWatch.cc",
+        "native/writer/WriteTracker.cc",
+        "native/writer/WriteTrackerWrap.cc",
         "native/guard/ExecGuardWrap.cc",
         "native/guard/ExecGuard.cc",
         "native/guard/ExecGuardDecide.cc",

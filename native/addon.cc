@@ -5,7 +5,9 @@
 #include "bpf/BpfSensorWrap.hh"
 #include "fs/DirStreamWrap.hh"
 #include "fs/FsFunctions.hh"
+#include "fs/ReadBeneath.hh"
 #include "guard/ExecGuardWrap.hh"
+#include "writer/WriteTrackerWrap.hh"
 #ifdef DRIFTGUARD_TEST_EXPORTS
 #include "testing/TestExports.hh"
 #endif
@@ -17,7 +19,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
   exports.Set("hashFileBeneath", Napi::Function::New(env, HashFileBeneath, "hashFileBeneath"));
   exports.Set("DirStream", DirStreamWrap::Define(env));
-  exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
+  exports.Set("readFileBeneath", Napi::Function::New(env, ReadFileBeneath, "readFileBeneath"));
+  exports.Set("BpfSensor", BpfSensorWrap::Define(env));        // eBPF sensor (native/bpf)
+  exports.Set("WriteTracker", WriteTrackerWrap::Define(env));  // writers of dropped files (native/writer)
 #ifdef DRIFTGUARD_TEST_EXPORTS
   exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("vocabulary", Napi::Function::New(env, Vocabulary, "vocabulary"));

@@ -7,6 +7,7 @@ import { BaselineBuilder } from "../baseline/BaselineBuilder";
 import { componentLogger, type Logger } from "../log/logger";
 import { nativeBinding, type NativeExecGuard, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorStats } from "../native/bpfBinding";
+import type { WriteTrackerStats } from "../native/writeTrackerBinding";
 import type { PolicySource } from "../policy/PolicySource";
 import { PostureMonitor } from "../posture/PostureMonitor";
 import { apparmorEnabled, hostProcDir, readProcessFacts } from "../posture/processFacts";
@@ -17,7 +18,9 @@ import type { AgentConfig } from "./AgentConfig";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
 import { FilesystemMarks } from "./FilesystemMarks";
-import { detectHostView, hostPath } from "./HostView";
+import { FileWriters } from "./FileWriters";
+import { detectHostView, hostPath, type HostView } from "./HostView";
+import { LineageReader } from "./lineage/LineageReader";
 
 export class Agent {
   private readonly logger: Logger = componentLogger("agent");
@@ -26,6 +29,9 @@ export class Agent {
   private sensor?: EbpfSensor;
   private sourceStarted = false;
   private runtimeConnected = false;
+  private readonly lineage = new LineageReader();
+  private writers?: FileWriters;
+  private view?: HostView;
 
   constructor(
     private readonly config: AgentConfig,
@@ -38,7 +44,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config, source } = this;
-    const view = detectHostView();
+    const view = (this.view = detectHostView());
     const layout = source.layout((p) => fs.existsSync(hostPath(view, p)));
     fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
     const { ExecGuard } = nativeBinding();
@@ -51,6 +57,10 @@ export class Agent {
     const podsDir = hostPath(view, config.kubeletPodsDir);
     const volumeRoots = fs.existsSync(podsDir) ? [config.kubeletPodsDir] : [];
     if (volumeRoots.length > 0) marks.markFilesystem(podsDir, true);
+    if (config.writeTracking) {
+      const dirs = [...[...roots].map((r) => hostPath(view, r)), ...(volumeRoots.length > 0 ? [podsDir] : [])];
+      this.writers = FileWriters.start(dirs, view.mountNamespace, this.logger);
+    }
     guard.apply({
       snapshotRoots: [...roots],
       volumeRoots,
@@ -134,6 +144,16 @@ export class Agent {
     return this.guard?.stats();
   }
 
+  /** Findings given a lineage, and those over the lineage budget (src/agent/lineage/LineageReader.ts). */
+  lineageStats(): { read: number; skipped: number } {
+    return this.lineage.stats();
+  }
+
+  /** The write tracking's counters; undefined when it is off or unavailable. */
+  writeStats(): WriteTrackerStats | undefined {
+    return this.writers?.stats();
+  }
+
   /** The eBPF sensor's coverage and counters (undefined before start or without a sensor). */
   ebpf(): { coverage: BpfCoverage; stats: BpfSensorStats } | undefined {
     const coverage = this.sensor?.coverage();
@@ -147,6 +167,8 @@ export class Agent {
     this.sourceStarted = false;
     this.sensor?.close();
     this.sensor = undefined;
+    this.writers?.close();
+    this.writers = undefined;
     if (this.guard) {
       this.guard.flushVerdicts();
       this.guard.close();
@@ -160,7 +182,10 @@ export class Agent {
     for (const record of batch) {
       // The eBPF sensor does not know policy names; the attacher does.
       if (!record.policy && record.containerId) record.policy = this.attacher?.policy(record.containerId)?.name ?? "";
-      this.sinks.write(driftFinding(record, this.attacher?.record(record.containerId), node));
+      const container = this.attacher?.record(record.containerId);
+      const lineage = this.lineage.read(record, container?.pid ?? 0, record.timeMs);
+      const writer = this.writers?.writerOf(record.hostPath && hostPath(this.view!, record.hostPath)) ?? null;
+      this.sinks.write(driftFinding(record, container, node, lineage, writer));
     }
   }
 }

@@ -18,6 +18,8 @@ export interface AgentConfig extends RuntimeConfig {
   kubeletPodsDir: string;
   /** What one image's baseline may hold (src/baseline/budget.ts); an image over it is reported, its writable-layer execs refused. */
   imageBudget: ImageBudget;
+  /** Record who writes files on writable layers and volumes, for findings (native/writer). */
+  writeTracking: boolean;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -29,4 +31,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   nodeName: "",
   kubeletPodsDir: "/var/lib/kubelet/pods",
   imageBudget: { maxEntries: DEFAULT_LIMITS.maxEntries, maxManifestBytes: DEFAULT_LIMITS.maxManifestBytes },
+  writeTracking: true,
 };

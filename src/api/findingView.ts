@@ -1,5 +1,6 @@
 // A finding as people and tools read it: a flat form with domain values ("new_file") and
 // ISO times, shared by the CLI, the review page, the exports and the webhook.
+import { ATTACK_TECHNIQUE, isAttackTechniqueId } from "../domain/attackTechnique";
 import { postureOf } from "../domain/posture";
 import { actionOfVerdict } from "../domain/verdict";
 import {
@@ -10,7 +11,23 @@ import {
   triageFromName,
   verdictFromName,
 } from "./convert";
-import type { ApiFinding, ApiTriageEvent } from "./types";
+import type { ApiFinding, ApiLineage, ApiTriageEvent } from "./types";
+
+export interface LineageView {
+  processes: {
+    pid: number;
+    exe: string;
+    argv: string[];
+    uid: number;
+    gid: number;
+    user: string;
+    /** ISO time, "" when unknown. */
+    started: string;
+    inContainer: boolean;
+  }[];
+  execSession: boolean;
+  complete: boolean;
+}
 
 /** A posture finding's evidence, with what its reason means (src/domain/posture.ts). */
 export interface PostureView {
@@ -49,6 +66,12 @@ export interface FindingView {
   verdict: string;
   /** What was done to the exec: refused, killed or audited. */
   action: string;
+  /** MITRE ATT&CK techniques; name and tactic "" for an id this build does not know. */
+  attack: { id: string; name: string; tactic: string }[];
+  /** The exec'ing process and its ancestors; null from an agent before lineage. */
+  lineage: LineageView | null;
+  /** Who last wrote the executed file; null when none was seen. */
+  writer: { pid: number; uid: number; exe: string; cmdline: string; time: string } | null;
   policy: string;
   mode: string;
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
@@ -85,6 +108,17 @@ export function findingView(f: ApiFinding): FindingView {
     reason: reasonFromName(f.reason) ?? String(f.reason),
     verdict: verdictFromName(f.verdict) ?? String(f.verdict),
     action: actionOf(f),
+    attack: (f.attackTechniques ?? []).map(attackView),
+    lineage: f.lineage ? lineageView(f.lineage) : null,
+    writer: f.writer?.pid
+      ? {
+          pid: f.writer.pid,
+          uid: Number(f.writer.uid),
+          exe: f.writer.executable,
+          cmdline: f.writer.commandLine,
+          time: iso(f.writer.time),
+        }
+      : null,
     policy: f.policyName,
     mode: modeFromName(f.policyMode) ?? String(f.policyMode),
     process: {
@@ -146,4 +180,25 @@ function actionOf(f: ApiFinding): string {
   if (action) return action;
   const verdict = verdictFromName(f.verdict);
   return verdict ? actionOfVerdict(verdict) : "";
+}
+
+function attackView(id: string): FindingView["attack"][number] {
+  return isAttackTechniqueId(id) ? { id, ...ATTACK_TECHNIQUE[id] } : { id, name: "", tactic: "" };
+}
+
+function lineageView(l: ApiLineage): LineageView {
+  return {
+    processes: (l.processes ?? []).map((p) => ({
+      pid: p.pid,
+      exe: p.executable,
+      argv: p.argv ?? [],
+      uid: Number(p.uid),
+      gid: Number(p.gid),
+      user: p.user,
+      started: iso(p.startTime),
+      inContainer: p.inContainer,
+    })),
+    execSession: l.execSession,
+    complete: l.complete,
+  };
 }

@@ -32,6 +32,23 @@ export interface ApiProcess {
   commandLine: string;
 }
 
+export interface ApiLineageProcess {
+  pid: number;
+  executable: string;
+  argv: string[];
+  uid: number;
+  gid: number;
+  user: string;
+  startTime: Timestamp | null;
+  inContainer: boolean;
+}
+
+export interface ApiLineage {
+  processes: ApiLineageProcess[];
+  execSession: boolean;
+  complete: boolean;
+}
+
 export interface ApiKubernetesRef {
   namespace: string;
   pod: string;
@@ -84,6 +101,20 @@ export interface ApiFinding {
   action: ActionName;
   /** Set for posture reasons only (null otherwise, and in reports from agents before posture). */
   posture: ApiPostureEvidence | null;
+  /** Empty (or absent in a finding spooled by an older agent) before agents reported it. */
+  attackTechniques?: string[];
+  /** null (or absent) from an agent before lineage. */
+  lineage?: ApiLineage | null;
+  /** null (or absent) when no writer was seen, or from an agent before writers. */
+  writer?: ApiFileWriter | null;
+}
+
+export interface ApiFileWriter {
+  pid: number;
+  executable: string;
+  commandLine: string;
+  uid: number;
+  time: Timestamp | null;
 }
 
 export interface FindingBatch {

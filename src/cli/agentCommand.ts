@@ -28,6 +28,7 @@ const FLAGS: FlagSpec[] = [
   { name: "state-dir", default: d.stateDir, env: true },
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
+  { name: "write-tracking", default: d.writeTracking ? "on" : "off", env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -50,6 +51,8 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --state-dir DIR             baseline cache and spool [${d.stateDir}]
   --node-name NAME            reported in findings [hostname; env NODE_NAME too]
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
+  --write-tracking on|off     record who writes files on writable layers and volumes, named
+                              in findings (FAN_MODIFY; costs write-heavy containers) [on]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -110,6 +113,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
       maxEntries: positiveInt(flags, "image-budget-entries"),
       maxManifestBytes: positiveInt(flags, "image-budget-mib") * MiB,
     },
+    writeTracking: choice(flags, "write-tracking", ["on", "off"] as const) === "on",
   };
 }
 

@@ -69,12 +69,41 @@ export function details(v: FindingView, history: ReturnType<typeof eventView>[])
           `pid ${v.process.pid} uid ${v.process.uid}: ${v.process.exe} ${v.process.cmdline ? `(${v.process.cmdline})` : ""}`,
         ],
         ["parent", `pid ${v.process.ppid}: ${v.process.parentExe}`],
+        [
+          "written by",
+          v.writer ? writerText(v.writer) : "(no write seen: before the agent, through a mapping, or forgotten)",
+        ],
         policy,
+        ["att&ck", v.attack.map((t) => (t.name ? `${t.id} ${t.name}` : t.id)).join("; ") || "-"],
         ["host path", v.hostPath],
         triage,
       ];
   const out = lines.map(([k, value]) => `${k.padEnd(10)} ${value}`);
+  // A posture finding has no exec, so no lineage.
+  if (!p) out.push(...lineageLines(v.lineage));
   for (const e of history)
     out.push(`  ${e.time} ${e.from} → ${e.to} by ${e.actor}${e.comment ? `: ${e.comment}` : ""}`);
   return out.join("\n") + "\n";
+}
+
+/** The lineage, the exec'ing process first; one line per process. */
+export function lineageLines(lineage: FindingView["lineage"]): string[] {
+  if (!lineage || lineage.processes.length === 0) return [`${"lineage".padEnd(10)} (not reported)`];
+  const how = lineage.execSession
+    ? "exec session: entered the container through the runtime (runc / kubectl exec), not from its init"
+    : lineage.complete
+      ? "from the container's init"
+      : "incomplete: an ancestor had exited";
+  const out = [`${"lineage".padEnd(10)} ${how}`];
+  for (const p of lineage.processes) {
+    const who = p.inContainer ? `uid ${p.uid}${p.user ? ` (${p.user})` : ""} gid ${p.gid}` : "outside the container";
+    out.push(
+      `  pid ${p.pid} ${who}: ${p.exe || "(gone)"} [${p.argv.join(" ")}]${p.started ? ` since ${p.started}` : ""}`,
+    );
+  }
+  return out;
+}
+
+function writerText(w: NonNullable<FindingView["writer"]>): string {
+  return `pid ${w.pid} uid ${w.uid}: ${w.exe || "(exited before it was read)"}${w.cmdline ? ` [${w.cmdline}]` : ""} at ${w.time}`;
 }

@@ -1,4 +1,5 @@
 // Conversions between the API's messages and the store's records.
+import { techniquesOf } from "../domain/findingTechniques";
 import { actionOfVerdict } from "../domain/verdict";
 import {
   actionFromName,
@@ -14,7 +15,7 @@ import {
   verdictFromName,
   verdictName,
 } from "../api/convert";
-import type { ApiFinding, ApiTriageEvent, FindingFilter } from "../api/types";
+import type { ApiFileWriter, ApiFinding, ApiLineage, ApiTriageEvent, FindingFilter } from "../api/types";
 import type { FindingQuery, FindingRecord, StoredFinding, TriageEventRecord } from "./store/FindingStore";
 
 /** A finding that passed checkFinding(), as a record. */
@@ -52,6 +53,9 @@ export function recordFromApi(f: ApiFinding): FindingRecord {
     postureField: f.posture?.specField ?? "",
     postureValue: f.posture?.value ?? "",
     postureKey: f.posture?.key ?? "",
+    attackTechniques: (f.attackTechniques ?? []).join(","),
+    lineage: f.lineage?.processes?.length ? JSON.stringify(f.lineage) : "",
+    writer: f.writer?.pid ? JSON.stringify(f.writer) : "",
   };
 }
 
@@ -84,6 +88,10 @@ export function apiFromStored(s: StoredFinding): ApiFinding {
     reason: reasonName(s.reason),
     verdict: verdictName(s.verdict),
     action: actionName(s.action),
+    // A row from an agent before techniques were reported: the reason's, as this build knows them.
+    attackTechniques: s.attackTechniques ? s.attackTechniques.split(",") : techniquesOf(s.reason, s.copyOf),
+    lineage: s.lineage ? (JSON.parse(s.lineage) as ApiLineage) : null,
+    writer: s.writer ? (JSON.parse(s.writer) as ApiFileWriter) : null,
     policyName: s.policyName,
     policyMode: modeName(s.policyMode),
     copyOf: s.copyOf,

@@ -1,7 +1,8 @@
 // The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields.
 import { actionName, modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
-import type { ApiFinding } from "../api/types";
-import type { DriftFinding } from "./DriftFinding";
+import type { ApiFileWriter, ApiFinding, ApiLineage } from "../api/types";
+import type { DriftFinding, FileWriter } from "./DriftFinding";
+import type { ProcessLineage } from "./ProcessLineage";
 
 export interface AggregateFields {
   id: string;
@@ -52,5 +53,29 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     received: null,
     action: actionName(f.action),
     posture: f.posture ? { specField: f.posture.specField, value: f.posture.value, key: f.posture.key } : null,
+    attackTechniques: f.attackTechniques,
+    lineage: apiLineage(f.lineage),
+    writer: f.writer ? apiWriter(f.writer) : null,
   };
+}
+
+export function apiLineage(l: ProcessLineage): ApiLineage {
+  return {
+    processes: l.processes.map((p) => ({
+      pid: p.pid,
+      executable: p.exe,
+      argv: p.argv,
+      uid: p.uid,
+      gid: p.gid,
+      user: p.user,
+      startTime: p.startMs > 0 ? toTimestamp(p.startMs) : null,
+      inContainer: p.inContainer,
+    })),
+    execSession: l.execSession,
+    complete: l.complete,
+  };
+}
+
+export function apiWriter(w: FileWriter): ApiFileWriter {
+  return { pid: w.pid, executable: w.exe, commandLine: w.cmdline, uid: w.uid, time: toTimestamp(Date.parse(w.time)) };
 }

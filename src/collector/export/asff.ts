@@ -66,6 +66,10 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     "driftguard/PostureValue": f.posture?.value ?? "",
     "driftguard/PodSecurity": f.posture ? `${f.posture.pssLevel}: ${f.posture.pssControl}` : "",
     "driftguard/GuardDutyType": f.posture?.guardDutyType ?? "",
+    "driftguard/AttackTechniques": f.attack.map((t) => t.id).join(" "),
+    "driftguard/Lineage": (f.lineage?.processes ?? []).map((p) => `${p.pid}:${p.exe}`).join(" < "),
+    "driftguard/ExecSession": f.lineage?.execSession ? "true" : "",
+    "driftguard/WrittenBy": f.writer ? `${f.writer.pid}:${f.writer.exe} [${f.writer.cmdline}] at ${f.writer.time}` : "",
   };
   for (const [k, v] of Object.entries(productFields)) {
     if (v) productFields[k] = cut(v, 2048);
@@ -92,7 +96,7 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
         Region: o.region,
       };
   const severity = { Label: severityOf(f.reason, f.verdict), Original: `${f.verdict}/${f.reason}` };
-  const types = f.posture ? postureTypes(f.posture) : ["TTPs/Execution", "Unusual Behaviors/Process"];
+  const types = f.posture ? postureTypes(f.posture) : asffTypes(f);
   const workload = workloadOf(f);
   return {
     SchemaVersion: "2018-10-08",
@@ -138,4 +142,15 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     RecordState: f.triage.status === "resolved" || f.triage.status === "false_positive" ? "ARCHIVED" : "ACTIVE",
     Workflow: { Status: WORKFLOW[f.triage.status] ?? "NEW" },
   };
+}
+
+/**
+ * ASFF's "namespace/category/classifier" types: an exec of a program (always), and each
+ * ATT&CK technique under its tactic ("TTPs/Command and Control/T1105"). An id this build
+ * does not know keeps its place under the execution tactic.
+ */
+export function asffTypes(f: FindingView): string[] {
+  const types = ["TTPs/Execution", "Unusual Behaviors/Process"];
+  for (const t of f.attack) types.push(`TTPs/${t.tactic || "Execution"}/${t.id}`);
+  return [...new Set(types)];
 }

@@ -41,6 +41,12 @@ export interface FindingRecord {
   postureField: string;
   postureValue: string;
   postureKey: string;
+  /** ATT&CK technique ids, comma-separated, as reported (schema version 5; "" from older agents and rows). */
+  attackTechniques: string;
+  /** The reported lineage (driftguard.v1.Lineage as JSON, checked at ingest), "" when none was reported. */
+  lineage: string;
+  /** The reported writer (driftguard.v1.FileWriter as JSON, checked at ingest), "" when none. */
+  writer: string;
 }
 
 export interface StoredFinding extends FindingRecord {

@@ -114,6 +114,18 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE findings ADD COLUMN posture_key TEXT NOT NULL DEFAULT ''",
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // The investigation context (issue 16). ATT&CK technique ids as reported, comma-separated;
+      // "" for rows from before, which the API derives from their reason when read.
+      "ALTER TABLE findings ADD COLUMN attack_techniques TEXT NOT NULL DEFAULT ''",
+      // The exec'ing process and its ancestors (driftguard.v1.Lineage as JSON, at most ~25 KiB).
+      "ALTER TABLE findings ADD COLUMN lineage TEXT NOT NULL DEFAULT ''",
+      // Who last wrote the executed file (driftguard.v1.FileWriter as JSON).
+      "ALTER TABLE findings ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -154,8 +166,13 @@ export const RECORD_FIELDS: (keyof FindingRecord)[] = [
   "postureField",
   "postureValue",
   "postureKey",
+  "attackTechniques",
+  "lineage",
+  "writer",
 ];
 export const RECORD_COLUMNS = RECORD_FIELDS.map(snake);
+/** The fields schema version 5 added (the investigation context of issue 16). */
+export const CONTEXT_FIELDS: (keyof FindingRecord)[] = ["attackTechniques", "lineage", "writer"];
 const STORED_EXTRA: (keyof StoredFinding)[] = [
   "triageStatus",
   "triageActor",

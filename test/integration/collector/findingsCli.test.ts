@@ -73,6 +73,14 @@ describe("driftguard findings and certs (CLI)", function () {
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /triage\s+acknowledged by alice: on it/);
     assert.match(show.stdout, /new → acknowledged by alice: on it/);
+    assert.match(show.stdout, /att&ck\s+T1105 Ingress Tool Transfer/);
+    assert.match(show.stdout, /lineage\s+exec session/);
+    assert.match(
+      show.stdout,
+      /written by pid 108 uid 0: \/bin\/busybox \[cp \/bin\/busybox \/tmp\/x\/ls\] at 2025-12-31T23:59:59/,
+    );
+    assert.match(show.stdout, /pid 110 uid 0 \(root\) gid 0: \/bin\/sh \[sh -c x\]/);
+    assert.match(show.stdout, /pid 99 outside the container: \/usr\/bin\/containerd-shim-runc-v2/);
     const unknown = await cli(["findings", "show", "nope", ...conn()]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no finding nope/);

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import Database from "better-sqlite3";
 
 import { PostgresStore } from "../../../src/collector/store/PostgresStore";
-import { MIGRATIONS, RECORD_FIELDS } from "../../../src/collector/store/schema";
+import { CONTEXT_FIELDS, MIGRATIONS, RECORD_FIELDS } from "../../../src/collector/store/schema";
 import { SqliteStore } from "../../../src/collector/store/SqliteStore";
 import { findingRecord } from "../../testbed/findingFixtures";
 import { PostgresTestBed } from "../../testbed/PostgresTestBed";
@@ -39,7 +39,7 @@ describe("collector store: SQLite", function () {
       for (const statement of m.statements) db.exec(statement);
       db.prepare("INSERT INTO schema_migrations VALUES (?, 0)").run(m.version);
     }
-    const later = ["action", "postureField", "postureValue", "postureKey"]; // columns of versions 3 and 4
+    const later = ["action", "postureField", "postureValue", "postureKey", ...CONTEXT_FIELDS]; // of versions 3 to 5
     const oldFields = RECORD_FIELDS.filter((f) => !later.includes(f));
     const columns = oldFields.map((f) => f.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()));
     const insert = db.prepare(
@@ -55,6 +55,8 @@ describe("collector store: SQLite", function () {
       assert.equal((await store.get(audited.id))?.finding.action, "audited");
       await store.ingest([findingRecord(3, { action: "killed" })], Date.now());
       assert.equal((await store.get(findingRecord(3).id))?.finding.action, "killed");
+      // Nothing of the investigation context (schema version 4) was reported then.
+      assert.equal((await store.get(blocked.id))?.finding.attackTechniques, "");
     } finally {
       await store.close();
     }

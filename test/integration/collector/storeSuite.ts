@@ -1,7 +1,7 @@
 // The store behaviour both implementations share; run once per database by store.test.ts.
 import * as assert from "node:assert/strict";
 
-import { LATEST_SCHEMA_VERSION } from "../../../src/collector/store/schema";
+import { CONTEXT_FIELDS, LATEST_SCHEMA_VERSION } from "../../../src/collector/store/schema";
 import type { FindingStore, StoredFinding } from "../../../src/collector/store/FindingStore";
 import { FINDING_SORTS } from "../../../src/collector/store/query";
 import { FIXTURE_T0, findingRecord } from "../../testbed/findingFixtures";
@@ -25,6 +25,13 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     } finally {
       await again.close();
     }
+  });
+
+  it("keeps the investigation context as reported", async () => {
+    const reported = findingRecord(1, { attackTechniques: "T1105,T1036.003" });
+    await store.ingest([reported], Date.now());
+    const { finding } = (await store.get(reported.id))!;
+    for (const field of CONTEXT_FIELDS) assert.deepEqual(finding[field], reported[field], field);
   });
 
   it("ingests idempotently by id: a batch delivered twice stores each finding once", async () => {

@@ -152,6 +152,23 @@ describe("review page in Chromium", function () {
     for (const text of [target.path, target.sha256, target.cmdline, "/bin/busybox", target.parentExe, "enforce"]) {
       assert.ok(detail!.includes(text), `the detail shows ${text}`);
     }
+    // The investigation context: ATT&CK and the lineage (the fixture's is an exec session).
+    assert.ok(detail!.includes("T1105 Ingress Tool Transfer"), "the ATT&CK technique, named");
+    assert.match(
+      detail!,
+      /\/bin\/busybox \[cp \/bin\/busybox \/tmp\/x\/ls\], pid 108, uid 0, at 2025-12-31 23:59:59 UTC/,
+    );
+    assert.match(detail!, /Exec session: the chain entered the container through the runtime/);
+    const lineage = await page.$$eval(".lineage-table tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    );
+    assert.deepEqual(
+      lineage.map((r) => [r[0], r[1], r[2]]),
+      [
+        ["110", "0 (root) / 0", "/bin/sh"],
+        ["99", "outside the container", "/usr/bin/containerd-shim-runc-v2"],
+      ],
+    );
     assert.equal(await page.textContent("#triage-status"), "new");
     await page.fill("#triage-comment", "looking at it");
     await page.click("button[data-status=acknowledged]");

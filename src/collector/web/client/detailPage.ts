@@ -4,6 +4,7 @@
 import type { FindingDetailResponse, FindingView, SessionResponse } from "../webTypes.js";
 import { apiGet, apiPost } from "./api.js";
 import { announce, h } from "./dom.js";
+import { lineagePanel, writerText } from "./lineagePanel.js";
 import { ACTIONS as EXEC_ACTIONS, REASONS, STATUSES, utc, workload } from "./format.js";
 
 const ACTIONS: Record<string, string> = {
@@ -57,7 +58,9 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
     h(
       "div",
       { class: "detail-grid" },
-      ...(f.posture ? [postureSection(f, f.posture)] : [executionSection(f), processSection(f)]),
+      ...(f.posture
+        ? [postureSection(f, f.posture)]
+        : [executionSection(f), processSection(f), lineagePanel(f.lineage)]),
       section("Where", [
         ["Cluster / node", `${f.cluster || "—"} / ${f.node}`],
         ["Namespace / pod / container", workload(f)],
@@ -88,12 +91,14 @@ function executionSection(f: FindingView): HTMLElement {
     ["Reason", REASONS[f.reason] ?? f.reason],
     ["Verdict", f.verdict],
     ["Action", EXEC_ACTIONS[f.action] ?? f.action],
+    ["MITRE ATT&CK", f.attack.map((t) => (t.name ? `${t.id} ${t.name}` : t.id)).join("; ") || "—"],
+    ["Written by", writerText(f.writer)],
   ]);
 }
 
 function processSection(f: FindingView): HTMLElement {
   return section("Process", [
-    ["Program", f.process.exe || "(gone)"],
+    ["Calling program", f.process.exe || "(gone)"],
     ["Command line", f.process.cmdline || "(not readable)"],
     ["PID / UID", `${f.process.pid} / ${f.process.uid}`],
     ["Parent", f.process.parentExe || "(gone)"],
