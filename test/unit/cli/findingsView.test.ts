@@ -50,7 +50,7 @@ describe("findings in the terminal", () => {
     assert.doesNotMatch(details(mount, []), /^guardduty/m, "no GuardDuty line where there is no type");
   });
 
-  it("shows an exec finding as before", () => {
+  it("shows an exec finding as before, with its investigation context (writer, ATT&CK, lineage)", () => {
     const text = details(view({ copyOf: "/bin/busybox" }), []);
     assert.deepEqual(keys(text), [
       "id",
@@ -64,9 +64,14 @@ describe("findings in the terminal", () => {
       "node",
       "process",
       "parent",
+      "written",
       "policy",
+      "att&ck",
       "host",
       "triage",
+      "lineage",
+      "",
+      "",
     ]);
     assert.match(text, /^path {7}\/tmp\/drift\/1 {2}\(copy of \/bin\/busybox\)$/m);
     assert.match(tableRow(view()), /\/tmp\/drift\/1/);

@@ -140,7 +140,11 @@ describe("findings export", () => {
       "PrivilegeEscalation:Kubernetes/PrivilegedContainer",
     );
     const drift = asffFinding(findings[0], OPTIONS) as unknown as Asff;
-    assert.deepEqual(drift.FindingProviderFields.Types, ["TTPs/Execution", "Unusual Behaviors/Process"]);
+    assert.deepEqual(drift.FindingProviderFields.Types, [
+      "TTPs/Execution",
+      "Unusual Behaviors/Process",
+      "TTPs/Command and Control/T1105", // its ATT&CK technique (issue 16)
+    ]);
   });
 
   it("the schema refuses what Security Hub refuses", () => {

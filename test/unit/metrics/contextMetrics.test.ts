@@ -9,12 +9,12 @@ import type { WriteTrackerStats } from "../../../src/native/writeTrackerBinding"
 describe("context metrics", () => {
   it("reads the lineage budget and the write tracking's misses at scrape time", async () => {
     const registry = new Registry();
-    let writes: WriteTrackerStats | undefined;
-    registerContextMetrics(registry, { lineage: () => ({ read: 10, skipped: 3 }), writes: () => writes });
+    const tracker: { stats?: WriteTrackerStats } = {};
+    registerContextMetrics(registry, { lineage: () => ({ read: 10, skipped: 3 }), writes: () => tracker.stats });
     let text = await registry.metrics();
     assert.match(text, /^driftguard_finding_lineage_skipped_total 3$/m);
     assert.match(text, /^driftguard_write_events_overflow_total 0$/m, "off: nothing counted");
-    writes = { events: 9, recorded: 8, overflows: 1, writerGone: 2, evicted: 4, tracked: 5 };
+    tracker.stats = { events: 9, recorded: 8, overflows: 1, writerGone: 2, evicted: 4, tracked: 5 };
     text = await registry.metrics();
     assert.match(text, /^driftguard_write_events_overflow_total 1$/m);
     assert.match(text, /^driftguard_write_writer_gone_total 2$/m);
