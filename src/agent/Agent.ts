@@ -16,6 +16,8 @@ import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
 import { FilesystemMarks } from "./FilesystemMarks";
 import { detectHostView, hostPath } from "./HostView";
+import { PodOwners } from "./podOwners";
+import { containerKey } from "../runtime/containerKey";
 
 export class Agent {
   private readonly logger: Logger = componentLogger("agent");
@@ -24,6 +26,7 @@ export class Agent {
   private sensor?: EbpfSensor;
   private sourceStarted = false;
   private runtimeConnected = false;
+  private readonly owners = new PodOwners();
 
   constructor(
     private readonly config: AgentConfig,
@@ -80,12 +83,17 @@ export class Agent {
     // Containers found at start are awaited, so start() means "everything running is enforced".
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
+      this.owners.observe(record);
       const done = attacher.attach(record).catch((error: unknown) => {
         this.logger.error({ container: record.id, err: error }, "attach failed");
       });
       initial?.push(done);
     });
-    source.on("detach", (namespace, id) => attacher.detach(namespace, id));
+    source.on("detach", (namespace, id) => {
+      const record = attacher.record(containerKey(namespace, id));
+      if (record) this.owners.forget(record);
+      attacher.detach(namespace, id);
+    });
     source.on("connected", () => (this.runtimeConnected = true));
     source.on("disconnected", () => (this.runtimeConnected = false));
     this.sourceStarted = true;
@@ -143,7 +151,8 @@ export class Agent {
     for (const record of batch) {
       // The eBPF sensor does not know policy names; the attacher does.
       if (!record.policy && record.containerId) record.policy = this.attacher?.policy(record.containerId)?.name ?? "";
-      this.sinks.write(driftFinding(record, this.attacher?.record(record.containerId), node));
+      const container = this.attacher?.record(record.containerId);
+      this.sinks.write(driftFinding(record, container, node, this.owners.ownerOf(container)));
     }
   }
 }

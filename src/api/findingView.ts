@@ -1,6 +1,9 @@
 // A finding as people and tools read it: a flat form with domain values ("new_file") and
-// ISO times, shared by the CLI, the review page, the exports and the webhook.
+// ISO times, shared by the CLI, the review page, the exports and the webhook. Its severity
+// is the one model of src/domain/severity.ts, so every one of them shows the same.
+import { severityOf } from "../domain/severity";
 import { actionOfVerdict } from "../domain/verdict";
+import { workloadKindLabel } from "../domain/workload";
 import {
   actionFromName,
   fromTimestamp,
@@ -8,6 +11,7 @@ import {
   reasonFromName,
   triageFromName,
   verdictFromName,
+  workloadKindFromName,
 } from "./convert";
 import type { ApiFinding, ApiTriageEvent } from "./types";
 
@@ -33,10 +37,17 @@ export interface FindingView {
   verdict: string;
   /** What was done to the exec: refused, killed or audited. */
   action: string;
+  /** INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL (domain/severity.ts). */
+  severity: string;
+  /** The owning workload: kind as Kubernetes writes it ("Deployment"), "" when unknown. */
+  workload: { kind: string; name: string; inferredFrom: string };
+  /** Fields the agent cut to fit ("process.command_line"); they end with "…". */
+  truncated: string[];
   policy: string;
   mode: string;
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
-  triage: { status: string; actor: string; comment: string; updated: string };
+  /** recurred: the last change was a recurrence reopening the finding. */
+  triage: { status: string; actor: string; comment: string; updated: string; recurred: boolean };
   received: string;
 }
 
@@ -46,6 +57,9 @@ const iso = (ts: ApiFinding["firstSeen"]): string => {
 };
 
 export function findingView(f: ApiFinding): FindingView {
+  const reason = reasonFromName(f.reason) ?? String(f.reason);
+  const verdict = verdictFromName(f.verdict) ?? String(f.verdict);
+  const kind = f.workload ? workloadKindFromName(f.workload.kind) : undefined;
   return {
     id: f.id,
     firstSeen: iso(f.firstSeen),
@@ -64,9 +78,16 @@ export function findingView(f: ApiFinding): FindingView {
     hostPath: f.hostPath,
     sha256: f.sha256,
     copyOf: f.copyOf,
-    reason: reasonFromName(f.reason) ?? String(f.reason),
-    verdict: verdictFromName(f.verdict) ?? String(f.verdict),
+    reason,
+    verdict,
     action: actionOf(f),
+    severity: severityOf(reason, verdict),
+    workload: {
+      kind: kind ? workloadKindLabel(kind) : "",
+      name: f.workload?.name ?? "",
+      inferredFrom: f.workload?.inferredFrom ?? "",
+    },
+    truncated: [...(f.truncatedFields ?? [])],
     policy: f.policyName,
     mode: modeFromName(f.policyMode) ?? String(f.policyMode),
     process: {
@@ -82,6 +103,7 @@ export function findingView(f: ApiFinding): FindingView {
       actor: f.lastTriage?.actor ?? "",
       comment: f.lastTriage?.comment ?? "",
       updated: iso(f.lastTriage?.time ?? null),
+      recurred: f.lastTriage?.kind === "TRIAGE_EVENT_KIND_RECURRED",
     },
     received: iso(f.received),
   };
@@ -93,6 +115,8 @@ export function eventView(e: ApiTriageEvent): {
   to: string;
   actor: string;
   comment: string;
+  /** "recurred" when the collector reopened the finding, else "triage". */
+  kind: string;
 } {
   return {
     time: iso(e.time),
@@ -100,6 +124,7 @@ export function eventView(e: ApiTriageEvent): {
     to: triageFromName(e.to) ?? "",
     actor: e.actor,
     comment: e.comment,
+    kind: e.kind === "TRIAGE_EVENT_KIND_RECURRED" ? "recurred" : "triage",
   };
 }
 

@@ -5,12 +5,18 @@
 
 import type { DriftReason } from "../domain/driftReason";
 import type { Action, PolicyMode, Verdict } from "../domain/verdict";
+import type { WorkloadKind } from "../domain/workload";
 
 // The proto's enum names follow from the domain's values (test/unit/domain binds the numbers).
 export type DriftReasonName = "DRIFT_REASON_UNSPECIFIED" | `DRIFT_REASON_${Uppercase<DriftReason>}`;
 export type VerdictName = "VERDICT_UNSPECIFIED" | `VERDICT_${Uppercase<Verdict>}`;
 export type ActionName = "ACTION_UNSPECIFIED" | `ACTION_${Uppercase<Action>}`;
 export type PolicyModeName = "POLICY_MODE_UNSPECIFIED" | `POLICY_MODE_${Uppercase<PolicyMode>}`;
+export type WorkloadKindName = "WORKLOAD_KIND_UNSPECIFIED" | `WORKLOAD_KIND_${Uppercase<WorkloadKind>}`;
+export type TriageEventKindName =
+  "TRIAGE_EVENT_KIND_UNSPECIFIED" | "TRIAGE_EVENT_KIND_TRIAGE" | "TRIAGE_EVENT_KIND_RECURRED";
+export type WatchEventName = "WATCH_EVENT_UNSPECIFIED" | "WATCH_EVENT_NEW" | "WATCH_EVENT_RECURRED";
+export type GroupByName = "GROUP_BY_UNSPECIFIED" | "GROUP_BY_SHA256" | "GROUP_BY_WORKLOAD" | "GROUP_BY_IMAGE";
 export type TriageStatusName =
   | "TRIAGE_STATUS_UNSPECIFIED"
   | "TRIAGE_STATUS_NEW"
@@ -52,6 +58,13 @@ export interface ApiTriageEvent {
   actor: string;
   comment: string;
   time: Timestamp | null;
+  kind: TriageEventKindName;
+}
+
+export interface ApiWorkloadRef {
+  kind: WorkloadKindName;
+  name: string;
+  inferredFrom: string;
 }
 
 export interface ApiFinding {
@@ -76,6 +89,8 @@ export interface ApiFinding {
   lastTriage: ApiTriageEvent | null;
   received: Timestamp | null;
   action: ActionName;
+  workload: ApiWorkloadRef | null;
+  truncatedFields: string[];
 }
 
 export interface FindingBatch {
@@ -128,6 +143,19 @@ export interface FindingFilter {
   verdict: VerdictName;
   triageStatus: TriageStatusName;
   node: string;
+  podPrefix: string;
+  pathPrefix: string;
+  sha256: string;
+  workloadKind: WorkloadKindName;
+  workloadName: string;
+  imagePrefix: string;
+  container: string;
+  group: ApiGroupKey | null;
+}
+
+export interface ApiGroupKey {
+  by: GroupByName;
+  key: string[];
 }
 
 export interface ListFindingsRequest {
@@ -139,6 +167,8 @@ export interface ListFindingsRequest {
 export interface ListFindingsResponse {
   findings: ApiFinding[];
   nextPageToken: string;
+  totalSize: number;
+  totalIsLowerBound: boolean;
 }
 
 export interface GetFindingRequest {
@@ -156,6 +186,7 @@ export interface WatchFindingsRequest {
 
 export interface WatchFindingsResponse {
   finding: ApiFinding | null;
+  event: WatchEventName;
 }
 
 export interface UpdateTriageRequest {
@@ -166,4 +197,44 @@ export interface UpdateTriageRequest {
 
 export interface UpdateTriageResponse {
   finding: ApiFinding | null;
+}
+
+export interface UpdateTriageBulkRequest {
+  ids: string[];
+  filter: FindingFilter | null;
+  seenBefore: Timestamp | null;
+  status: TriageStatusName;
+  comment: string;
+}
+
+export interface UpdateTriageBulkResponse {
+  changed: number;
+  unchanged: number;
+  notAllowed: number;
+  notFound: string[];
+}
+
+export interface ListGroupsRequest {
+  filter: FindingFilter | null;
+  by: GroupByName;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ApiFindingGroup {
+  key: ApiGroupKey | null;
+  members: FindingFilter | null;
+  findings: number;
+  execs: number;
+  pods: number;
+  nodes: number;
+  namespaces: number;
+  open: number;
+  audited: number;
+  lastSeen: Timestamp | null;
+}
+
+export interface ListGroupsResponse {
+  groups: ApiFindingGroup[];
+  nextPageToken: string;
 }

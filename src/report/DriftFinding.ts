@@ -1,5 +1,6 @@
 // A blocked or audited exec, enriched with what the agent knows of its container.
 import type { VerdictRecord } from "../native/binding";
+import type { PodOwner } from "../runtime/podOwner";
 import type { ContainerRecord, KubernetesIdentity } from "../runtime/types";
 
 export interface DriftFinding {
@@ -20,12 +21,15 @@ export interface DriftFinding {
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
   container: { id: string; namespace: string; image: string; imageDigest: string };
   k8s: KubernetesIdentity;
+  /** The workload owning the pod, as its labels tell (runtime/podOwner.ts). */
+  workload?: PodOwner;
 }
 
 export function driftFinding(
   record: VerdictRecord,
   container: ContainerRecord | undefined,
   node: string,
+  workload?: PodOwner,
 ): DriftFinding {
   return {
     time: new Date(record.timeMs).toISOString(),
@@ -54,5 +58,6 @@ export function driftFinding(
       imageDigest: container?.imageDigest ?? "",
     },
     k8s: container?.k8s ?? {},
+    workload,
   };
 }

@@ -1,7 +1,10 @@
-// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields.
-import { actionName, modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
+// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields, cut to the
+// limits the collector accepts (fitFinding.ts): a hostile long value costs its tail, not
+// the finding.
+import { actionName, modeName, reasonName, toTimestamp, verdictName, workloadKindName } from "../api/convert";
 import type { ApiFinding } from "../api/types";
 import type { DriftFinding } from "./DriftFinding";
+import { fitFinding } from "./fitFinding";
 
 export interface AggregateFields {
   id: string;
@@ -12,7 +15,7 @@ export interface AggregateFields {
 }
 
 export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding {
-  return {
+  return fitFinding({
     id: agg.id,
     firstSeen: toTimestamp(agg.firstSeenMs),
     lastSeen: toTimestamp(agg.lastSeenMs),
@@ -51,5 +54,9 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     lastTriage: null,
     received: null,
     action: actionName(f.action),
-  };
+    workload: f.workload
+      ? { kind: workloadKindName(f.workload.kind), name: f.workload.name, inferredFrom: f.workload.inferredFrom }
+      : null,
+    truncatedFields: [],
+  });
 }

@@ -69,6 +69,10 @@ export function findingRecord(i: number, over: Partial<FindingRecord> = {}): Fin
     policyMode: "enforce",
     copyOf: "",
     action: over.verdict === "audited" ? "audited" : "refused",
+    workloadKind: "statefulset",
+    workloadName: "web",
+    workloadInferredFrom: "label statefulset.kubernetes.io/pod-name",
+    truncated: "",
     ...over,
   };
 }

@@ -1,13 +1,15 @@
 // Findings in the AWS Security Finding Format (ASFF, SchemaVersion 2018-10-08), the shape
 // Security Hub's BatchImportFindings accepts: {"Findings": [...]} with at most 100 findings
 // per request. Field limits are the API reference's (Title 256, Description 1024,
-// ProductFields 50 entries of 128/2048 characters). Security Hub keeps a provider's
-// Workflow only when it creates a finding; later triage reaches it through RecordState
-// (ARCHIVED once resolved or a false positive) and UpdatedAt.
+// ProductFields 50 entries of 128/2048 characters). Severity and Types are set through
+// FindingProviderFields, the fields a provider's later imports keep updating (top-level
+// Severity and Types stay the same values, for readers of the raw records). Security Hub
+// keeps a provider's Workflow only when it creates a finding; later triage reaches it
+// through RecordState (ARCHIVED once resolved or a false positive) and UpdatedAt, and in
+// full through BatchUpdateFindings (asffWorkflow.ts).
 import * as path from "node:path";
 
 import type { FindingView } from "../../api/findingView";
-import { severityOf } from "../../domain/severity";
 
 export const ASFF_BATCH = 100;
 
@@ -17,7 +19,9 @@ export interface AsffOptions {
   region: string;
 }
 
-const WORKFLOW: Record<string, string> = {
+export const TYPES = ["TTPs/Execution", "Unusual Behaviors/Process"];
+
+export const WORKFLOW: Record<string, string> = {
   new: "NEW",
   acknowledged: "NOTIFIED",
   resolved: "RESOLVED",
@@ -30,7 +34,7 @@ export function partitionOf(region: string): string {
   return "aws";
 }
 
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }
 
@@ -45,6 +49,9 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
   const productFields: Record<string, string> = {
     "driftguard/Reason": f.reason,
     "driftguard/Verdict": f.verdict,
+    "driftguard/Action": f.action,
+    "driftguard/Workload": f.workload.kind ? `${f.workload.kind}/${f.workload.name}` : "",
+    "driftguard/Truncated": f.truncated.join(","),
     "driftguard/Count": String(f.count),
     "driftguard/Path": f.path,
     "driftguard/HostPath": f.hostPath,
@@ -86,18 +93,20 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
         Partition: partition,
         Region: o.region,
       };
+  const severity = { Label: f.severity, Original: `${f.verdict}/${f.reason}` };
   return {
     SchemaVersion: "2018-10-08",
-    Id: cut(`driftguard/${f.cluster || "cluster"}/${f.id}`, 512),
-    ProductArn: `arn:${partition}:securityhub:${o.region}:${o.accountId}:product/${o.accountId}/default`,
+    Id: asffId(f),
+    ProductArn: productArn(o),
     GeneratorId: cut(`driftguard/${f.policy || "default-mode"}/${f.reason}`, 512),
     AwsAccountId: o.accountId,
-    Types: ["TTPs/Execution", "Unusual Behaviors/Process"],
+    Types: TYPES,
     CreatedAt: f.firstSeen,
     UpdatedAt: updated,
     FirstObservedAt: f.firstSeen,
     LastObservedAt: f.lastSeen,
-    Severity: { Label: severityOf(f.reason, f.verdict), Original: `${f.verdict}/${f.reason}` },
+    Severity: severity,
+    FindingProviderFields: { Severity: severity, Types: TYPES },
     Title: cut(`${f.verdict === "blocked" ? "Blocked" : "Audited"} drift exec (${reason}) in ${workloadOf(f)}`, 256),
     Description: cut(
       `${f.path} was executed ${f.count} time(s) in ${workloadOf(f)} (image ${f.image || "unknown"}) but is not ` +
@@ -116,4 +125,13 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     RecordState: f.triage.status === "resolved" || f.triage.status === "false_positive" ? "ARCHIVED" : "ACTIVE",
     Workflow: { Status: WORKFLOW[f.triage.status] ?? "NEW" },
   };
+}
+
+/** The finding's ASFF Id (BatchUpdateFindings names findings by it and the ProductArn). */
+export function asffId(f: FindingView): string {
+  return cut(`driftguard/${f.cluster || "cluster"}/${f.id}`, 512);
+}
+
+export function productArn(o: AsffOptions): string {
+  return `arn:${partitionOf(o.region)}:securityhub:${o.region}:${o.accountId}:product/${o.accountId}/default`;
 }

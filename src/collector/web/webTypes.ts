@@ -23,6 +23,7 @@ export interface TriageEventView {
   to: string;
   actor: string;
   comment: string;
+  kind: string;
 }
 
 export interface FindingDetailResponse {

@@ -14,9 +14,12 @@ import {
   reasonName,
   verdictFromName,
   verdictName,
+  workloadKindFromName,
+  workloadKindName,
 } from "../../../src/api/convert";
 import { DRIFT_REASON, DRIFT_REASONS, type Detector } from "../../../src/domain/driftReason";
 import { ACTION, ACTIONS, POLICY_MODE, POLICY_MODES, VERDICT, VERDICTS } from "../../../src/domain/verdict";
+import { WORKLOAD_KIND, WORKLOAD_KINDS } from "../../../src/domain/workload";
 import { nativeTestBinding } from "../../testbed/nativeTestBinding";
 
 /** name → number of a proto enum, UNSPECIFIED included. */
@@ -29,6 +32,7 @@ const ENUMS = [
   { proto: "Verdict", prefix: "VERDICT", table: VERDICT as Record<string, { proto: number }> },
   { proto: "PolicyMode", prefix: "POLICY_MODE", table: POLICY_MODE as Record<string, { proto: number }> },
   { proto: "Action", prefix: "ACTION", table: ACTION as Record<string, { proto: number }> },
+  { proto: "WorkloadKind", prefix: "WORKLOAD_KIND", table: WORKLOAD_KIND as Record<string, { proto: number }> },
 ];
 
 describe("domain vocabulary", () => {
@@ -45,6 +49,7 @@ describe("domain vocabulary", () => {
     for (const v of VERDICTS) assert.equal(verdictFromName(verdictName(v)), v);
     for (const m of POLICY_MODES) assert.equal(modeFromName(modeName(m)), m);
     for (const a of ACTIONS) assert.equal(actionFromName(actionName(a)), a);
+    for (const k of WORKLOAD_KINDS) assert.equal(workloadKindFromName(workloadKindName(k)), k);
     assert.equal(reasonFromName("DRIFT_REASON_UNSPECIFIED"), undefined);
   });
 
