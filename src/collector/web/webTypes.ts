@@ -15,6 +15,51 @@ export interface FindingsResponse {
   findings: FindingView[];
   /** "" on the last page. */
   nextPageToken: string;
+  /** On the first page: how many match (atLeast: more than count). */
+  total?: { count: number; atLeast: boolean };
+  /** The collector's time when the page was read: "all matching" bulk triage takes what was raised before it. */
+  asOfMs: number;
+}
+
+export interface GroupView {
+  /** sha256: [hash]; image: [image]; workload: [namespace, kind, name]. */
+  key: string[];
+  findings: number;
+  execs: number;
+  pods: number;
+  nodes: number;
+  namespaces: number;
+  open: number;
+  audited: number;
+  lastSeenMs: number;
+}
+
+export interface GroupsResponse {
+  groups: GroupView[];
+  nextPageToken: string;
+}
+
+/** POST /api/triage: ids, or every finding matching filter (a findings query string) raised by seenBeforeMs. */
+export interface BulkTriageBody {
+  ids?: string[];
+  filter?: string;
+  seenBeforeMs?: number;
+  status: string;
+  comment?: string;
+}
+
+export interface BulkTriageResponse {
+  changed: number;
+  unchanged: number;
+  notAllowed: number;
+  notFound: string[];
+}
+
+export interface ExceptionResponse {
+  /** Narrowest first. */
+  suggestions: { kind: string; summary: string; yaml: string }[];
+  /** How many findings the suggestions cover (a group's first ones when it is larger). */
+  findings: number;
 }
 
 export interface TriageEventView {
