@@ -149,6 +149,22 @@ describe("review workflow in Chromium (issue 17)", function () {
     assert.ok(((await cmd.textContent()) ?? "").includes(long), "expanded to the whole value");
   });
 
+  it("opens the findings behind a top namespace and behind a bar of the overview", async () => {
+    await page.goto(`${h.webUrl}/#/overview`);
+    await page.click('#top-namespaces a.bar-link:has(g.hbar[data-label="db"])');
+    await page.waitForFunction(() => document.getElementById("findings-status")?.dataset.for === location.hash);
+    assert.match(page.url(), /#\/findings\?namespace=db$/);
+    for (const w of await page.$$eval("td[data-col=workload]", (tds) => tds.map((td) => td.textContent)))
+      assert.match(w!, /^db\//);
+    await page.goto(`${h.webUrl}/#/overview`);
+    const bar = page.locator("#by-verdict a.bar-link").first();
+    const total = Number(await bar.locator("g.bar").getAttribute("data-total"));
+    await bar.click();
+    await page.waitForFunction(() => document.getElementById("findings-status")?.dataset.for === location.hash);
+    assert.match(page.url(), /#\/findings\?since=\d+&until=\d+$/);
+    assert.ok((await rows()).length >= total, "the bar's findings (and those still seen in it) are listed");
+  });
+
   it("makes an exception for a finding and for a group that policy check accepts", async () => {
     const target = seeded[5];
     await page.goto(`${h.webUrl}/#/finding/${target.id}`);
