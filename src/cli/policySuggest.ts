@@ -2,6 +2,7 @@
 // from the JSON `findings show ID --json` or `findings list --json ...` prints.
 import * as fs from "node:fs";
 
+import { parseExpiry } from "../policy/exceptionExpiry";
 import { errorsOf, formatIssue } from "../policy/issues";
 import { suggestExceptions, type ExceptionKind, type ExceptionSource } from "../policy/suggestException";
 import { errorMessage } from "../util/errorMessage";
@@ -10,7 +11,7 @@ import { UsageError } from "./command";
 import { parseFlags, type FlagSpec } from "./flags";
 import { loadPaths } from "./policyFiles";
 
-export const SUGGEST_USAGE = `       driftguard policy suggest --finding FILE|- [--kind KIND] [--reason TEXT] [--json] [DIR|FILE...]
+export const SUGGEST_USAGE = `       driftguard policy suggest --finding FILE|- [--kind KIND] [--reason TEXT] [--expires TIME] [--json] [DIR|FILE...]
 
 suggest   prints the DriftPolicy that would have allowed the findings in FILE (what
           "driftguard findings show ID --json" or "findings list --json --sha256 HEX" print),
@@ -20,9 +21,11 @@ suggest   prints the DriftPolicy that would have allowed the findings in FILE (w
 
   --finding FILE       the findings as JSON (- reads stdin)
   --kind KIND          digest, path, volume or parent [the narrowest that applies]
-  --reason TEXT        why the exception is right (kept in the policy) [the finding's id]`;
+  --reason TEXT        why the exception is right (kept in the policy) [the finding's id]
+  --expires TIME       break-glass: the entry stops applying then (2026-03-01T18:00:00Z)`;
 
 const FLAGS: FlagSpec[] = [
+  { name: "expires" },
   { name: "finding" },
   { name: "kind" },
   { name: "reason", default: "" },
@@ -81,7 +84,10 @@ export function suggest(argv: string[]): number {
       );
     }
   }
-  const suggestions = suggestExceptions(findings, flags.values.get("reason")!, base);
+  const expiresText = flags.values.get("expires");
+  const expires = expiresText === undefined ? undefined : parseExpiry(expiresText);
+  if (typeof expires === "string") throw new UsageError(`--expires ${visibleText(expiresText!)} ${expires}`);
+  const suggestions = suggestExceptions(findings, flags.values.get("reason")!, base, expires);
   if (flags.booleans.has("json")) {
     process.stdout.write(terminalJson(suggestions, 2) + "\n");
     return 0;

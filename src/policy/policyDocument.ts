@@ -8,14 +8,18 @@ import { Document, isScalar, visit } from "yaml";
 
 import { hasHiddenChars } from "../util/visibleText";
 
-import { API_VERSION, KIND, type DriftPolicy, type PolicyAllow } from "./types";
+import { API_VERSION, KIND, type DriftPolicy, type Expiry, type PolicyAllow } from "./types";
+
+/** An allow entry as written: its fields, and `expires` as its text. */
+function entry<T extends { expires?: Expiry }>(e: T): Record<string, unknown> {
+  const { expires, ...rest } = e;
+  return expires ? { ...rest, expires: expires.text } : rest;
+}
 
 function allowSpec(allow: PolicyAllow): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
-  if (allow.paths.length) out.paths = allow.paths.map((p) => ({ path: p.path, reason: p.reason }));
-  if (allow.digests.length) out.digests = allow.digests.map((d) => ({ sha256: d.sha256, reason: d.reason }));
-  if (allow.parents.length) out.parents = allow.parents.map((p) => ({ path: p.path, reason: p.reason }));
-  if (allow.volumes.length) out.volumes = allow.volumes.map((v) => ({ ...v }));
+  for (const list of ["paths", "digests", "parents", "volumes"] as const)
+    if (allow[list].length) out[list] = (allow[list] as { expires?: Expiry }[]).map(entry);
   return Object.keys(out).length ? out : undefined;
 }
 

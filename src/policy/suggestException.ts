@@ -12,7 +12,7 @@ import { escapeFnmatch } from "./glob";
 import { errorsOf, formatIssue } from "./issues";
 import { loadPolicyText } from "./loadPolicies";
 import { policyDocumentYaml } from "./policyDocument";
-import type { DriftPolicy, PolicyAllow, PolicySelector } from "./types";
+import type { DriftPolicy, Expiry, PolicyAllow, PolicySelector } from "./types";
 
 /** What a suggestion needs of a finding (a FindingView has it all). */
 export interface ExceptionSource {
@@ -78,7 +78,12 @@ function shared<T>(findings: ExceptionSource[], get: (f: ExceptionSource) => T):
   return findings.every((f) => get(f) === first) ? first : undefined;
 }
 
-function entries(findings: ExceptionSource[], reason: string): [ExceptionKind, string, Partial<PolicyAllow>][] {
+function entries(
+  findings: ExceptionSource[],
+  why: string,
+  expires: Expiry | undefined,
+): [ExceptionKind, string, Partial<PolicyAllow>][] {
+  const reason = { reason: why, ...(expires ? { expires } : {}) };
   const out: [ExceptionKind, string, Partial<PolicyAllow>][] = [];
   const f = {
     sha256: shared(findings, (x) => x.sha256) ?? "",
@@ -88,29 +93,39 @@ function entries(findings: ExceptionSource[], reason: string): [ExceptionKind, s
     dir: shared(findings, (x) => path.posix.dirname(x.path)) ?? "",
   };
   if (/^[0-9a-f]{64}$/.test(f.sha256))
-    out.push(["digest", `this content (sha256:${f.sha256}) at any path`, { digests: [{ sha256: f.sha256, reason }] }]);
+    out.push([
+      "digest",
+      `this content (sha256:${f.sha256}) at any path`,
+      { digests: [{ sha256: f.sha256, ...reason }] },
+    ]);
   if (f.path.startsWith("/") && f.reason !== "fileless")
-    out.push(["path", `any content at ${f.path}`, { paths: [{ path: escapeFnmatch(f.path), reason }] }]);
+    out.push(["path", `any content at ${f.path}`, { paths: [{ path: escapeFnmatch(f.path), ...reason }] }]);
   if (f.dir.startsWith("/") && f.reason === "volume")
-    out.push(["volume", `volume files under ${f.dir}`, { volumes: [{ path: escapeFnmatch(f.dir), reason }] }]);
+    out.push(["volume", `volume files under ${f.dir}`, { volumes: [{ path: escapeFnmatch(f.dir), ...reason }] }]);
   if (f.exe.startsWith("/"))
-    out.push(["parent", `any drift that ${f.exe} runs`, { parents: [{ path: escapeFnmatch(f.exe), reason }] }]);
+    out.push(["parent", `any drift that ${f.exe} runs`, { parents: [{ path: escapeFnmatch(f.exe), ...reason }] }]);
   return out;
 }
 
 /**
  * The exceptions that would have allowed every one of `findings`, narrowest first; `base`
- * is the policy in force when its text is known. Throws if the loader refuses a document
+ * is the policy in force when its text is known; `expires` makes the entry a break-glass
+ * one. Throws if the loader refuses a document
  * it made (a bug, never the findings' content).
  */
-export function suggestExceptions(findings: ExceptionSource[], why: string, base?: DriftPolicy): ExceptionSuggestion[] {
+export function suggestExceptions(
+  findings: ExceptionSource[],
+  why: string,
+  base?: DriftPolicy,
+  expires?: Expiry,
+): ExceptionSuggestion[] {
   if (findings.length === 0) return [];
   const what = findings.length === 1 ? `finding ${findings[0].id}` : `${findings.length} findings`;
   const reason = (why.trim() || `allowed after review of ${what}`).slice(0, MAX_REASON);
   const shortId = findings[0].id.replace(/[^a-z0-9]/g, "").slice(0, 12) || "finding";
   const inForce = visibleText(shared(findings, (f) => f.policy) || "the agent's default mode");
   const mode = base?.mode ?? (findings.some((f) => f.mode === "enforce") ? "enforce" : "audit");
-  return entries(findings, reason).map(([kind, summary, added]) => {
+  return entries(findings, reason, expires).map(([kind, summary, added]) => {
     const name = `${base?.name ?? "exception"}-${kind}-${shortId}`.slice(0, 253);
     const allow: PolicyAllow = {
       paths: [...(base?.allow.paths ?? []), ...(added.paths ?? [])],
