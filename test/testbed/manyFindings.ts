@@ -2,6 +2,9 @@
 // the review benchmark: the collector creates its schema, then the rows go in with one
 // INSERT ... SELECT over a recursive counter (no JavaScript per row) while the secondary
 // indexes are dropped, and the indexes are rebuilt once from the sorted data.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import Database from "better-sqlite3";
 
 import { SqliteStore } from "../../src/collector/store/SqliteStore";
@@ -50,3 +53,21 @@ export const manyFindingId = (i: number): string => `m${String(i).padStart(7, "0
 
 /** The SHA-256 of binary b (b < MANY_BINARIES) as the seeded rows hold it. */
 export const manyFindingSha256 = (b: number): string => b.toString(16).padStart(64, "0");
+
+/** A SqliteStore over a fresh database of n seeded findings in a temp dir, and its removal. */
+export async function manyFindingsStore(
+  n: number,
+  name: string,
+): Promise<{ store: SqliteStore; remove(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `driftguard-${name}-`));
+  const file = path.join(dir, "findings.db");
+  await seedManyFindings(file, n);
+  const store = new SqliteStore(file);
+  return {
+    store,
+    async remove() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // The JSON the review page's API answers with, shared by the server (web/*.ts) and the page
 // (web/client/*.ts, which imports these types only).
 import type { FindingView } from "../../api/findingView";
+import type { FindingGroupRow } from "../store/FindingStore";
 
 export type { FindingView };
 
@@ -21,18 +22,8 @@ export interface FindingsResponse {
   asOfMs: number;
 }
 
-export interface GroupView {
-  /** sha256: [hash]; image: [image]; workload: [namespace, kind, name]. */
-  key: string[];
-  findings: number;
-  execs: number;
-  pods: number;
-  nodes: number;
-  namespaces: number;
-  open: number;
-  audited: number;
-  lastSeenMs: number;
-}
+/** One group: the key its findings share ([hash], [image], [namespace, kind, name]) and their counts. */
+export type GroupView = FindingGroupRow;
 
 export interface GroupsResponse {
   groups: GroupView[];

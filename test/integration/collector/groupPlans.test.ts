@@ -3,33 +3,24 @@
 // table), and "all in this group" is a range of the same index, no sort. Asserted on
 // EXPLAIN QUERY PLAN and on the rows (timings: test/bench/review.bench.ts).
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
 import type { GroupBy } from "../../../src/collector/store/FindingStore";
 import { groupsSql } from "../../../src/collector/store/groups";
 import { SQLITE } from "../../../src/collector/store/query";
-import { SqliteStore } from "../../../src/collector/store/SqliteStore";
-import { MANY_BINARIES, MANY_WORKLOADS, manyFindingSha256, seedManyFindings } from "../../testbed/manyFindings";
+import type { SqliteStore } from "../../../src/collector/store/SqliteStore";
+import { MANY_BINARIES, MANY_WORKLOADS, manyFindingSha256, manyFindingsStore } from "../../testbed/manyFindings";
 
 const N = 1_000_000;
 
 describe("groups at 1 000 000 findings (SQLite)", function () {
   this.timeout(180_000);
-  let dir: string;
   let store: SqliteStore;
+  let remove: () => Promise<void>;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "driftguard-million-groups-"));
-    const file = path.join(dir, "findings.db");
-    await seedManyFindings(file, N);
-    store = new SqliteStore(file);
+    ({ store, remove } = await manyFindingsStore(N, "million-groups"));
   });
-  after(async () => {
-    await store?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => remove?.());
 
   const groupings: [GroupBy, string, number][] = [
     ["sha256", "findings_sha256_group", MANY_BINARIES],
