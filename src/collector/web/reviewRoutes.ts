@@ -4,7 +4,9 @@
 // suggestions as `driftguard policy suggest` (policy/suggestException.ts).
 import { triageFromName } from "../../api/convert";
 import { findingView, type FindingView } from "../../api/findingView";
+import { parseExpiry } from "../../policy/exceptionExpiry";
 import { suggestExceptions } from "../../policy/suggestException";
+import type { Expiry } from "../../policy/types";
 import { READ_ROLES, TRIAGE_ROLES } from "../auth/Authenticator";
 import { apiFromStored } from "../records";
 import { bulkTriage, listGroups } from "../reviewBulk";
@@ -21,14 +23,22 @@ const GROUP_BYS: readonly GroupBy[] = ["sha256", "workload", "image"];
 export const EXCEPTION_FINDINGS = 200;
 const MAX_REASON = 1024;
 
-function exceptionReason(url: URL): string {
+/** The reviewer's reason and, for a break-glass exception, when it expires. */
+function exceptionAsked(url: URL): { reason: string; expires?: Expiry } {
   const reason = url.searchParams.get("reason") ?? "";
   if (reason.length > MAX_REASON) throw new BodyError(400, `reason is longer than ${MAX_REASON} characters`);
-  return reason;
+  const text = url.searchParams.get("expires")?.trim();
+  if (!text) return { reason };
+  const expires = parseExpiry(text.slice(0, 64));
+  if (typeof expires === "string") throw new BodyError(400, `expires ${expires}`);
+  return { reason, expires };
 }
 
-function exceptionOf(findings: FindingView[], reason: string): ExceptionResponse {
-  return { suggestions: suggestExceptions(findings, reason), findings: findings.length };
+function exceptionOf(findings: FindingView[], asked: { reason: string; expires?: Expiry }): ExceptionResponse {
+  return {
+    suggestions: suggestExceptions(findings, asked.reason, undefined, asked.expires),
+    findings: findings.length,
+  };
 }
 
 export const REVIEW_ROUTES: Route[] = [
@@ -85,10 +95,10 @@ export const REVIEW_ROUTES: Route[] = [
     pattern: /^\/api\/findings\/([^/]+)\/exception$/,
     roles: READ_ROLES,
     handle: (deps, match) => async (_req, res, url) => {
-      const reason = exceptionReason(url);
+      const asked = exceptionAsked(url);
       const found = await getFinding(deps.store, decodeURIComponent(match[1]));
       if (isFailure(found)) return fail(res, found);
-      sendJson(res, 200, exceptionOf([findingView(apiFromStored(found.finding))], reason));
+      sendJson(res, 200, exceptionOf([findingView(apiFromStored(found.finding))], asked));
     },
   },
   {
@@ -96,7 +106,7 @@ export const REVIEW_ROUTES: Route[] = [
     pattern: /^\/api\/exception$/,
     roles: READ_ROLES,
     handle: (deps) => async (_req, res, url) => {
-      const reason = exceptionReason(url);
+      const asked = exceptionAsked(url);
       const request = tableRequest(url.searchParams);
       if (typeof request === "string") return sendError(res, 400, request);
       if (Object.values(request.query).every((v) => v === undefined))
@@ -109,7 +119,7 @@ export const REVIEW_ROUTES: Route[] = [
         200,
         exceptionOf(
           page.findings.map((f) => findingView(apiFromStored(f))),
-          reason,
+          asked,
         ),
       );
     },

@@ -170,9 +170,13 @@ describe("review workflow in Chromium (issue 17)", function () {
     await page.goto(`${h.webUrl}/#/finding/${target.id}`);
     await page.waitForSelector(".triage");
     await page.fill("#exception-reason", "our build tool");
+    await page.fill("#exception-expires", "not a time");
+    await page.click("button.make-exception");
+    await page.waitForSelector(".exception-out .error:has-text('must be a date')");
+    await page.fill("#exception-expires", "2099-03-01T18:00:00Z");
     await page.click("button.make-exception");
     const yaml = (await page.textContent(".suggestion[data-kind=digest] pre.yaml", { timeout: 10_000 }))!;
-    assert.match(yaml, /reason: our build tool/);
+    assert.match(yaml, /reason: our build tool\n\s+expires: 2099-03-01T18:00:00Z/);
     await page.goto(`${h.webUrl}/#/groups?by=image`);
     await page.waitForFunction(() => document.getElementById("groups-status")?.dataset.for === location.hash);
     await page.click(`table.groups tr[data-key="${target.image}"] button.group-exception-button`);

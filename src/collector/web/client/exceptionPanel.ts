@@ -9,12 +9,20 @@ import { safeText } from "./safeText.js";
 
 export function exceptionPanel(source: string, what: string): HTMLElement {
   const reason = h("input", { id: "exception-reason", type: "text", maxlength: 1024, autocomplete: "off" });
+  const expires = h("input", {
+    id: "exception-expires",
+    type: "text",
+    maxlength: 64,
+    autocomplete: "off",
+    placeholder: "2026-03-01T18:00:00Z",
+  });
   const make = h("button", { type: "button", class: "make-exception" }, "Make an exception");
   const out = h("div", { class: "exception-out", "aria-live": "polite" });
   make.addEventListener("click", () => {
     out.replaceChildren(h("p", { class: "loading" }, "Making…"));
     const sep = source.includes("?") ? "&" : "?";
-    apiGet<ExceptionResponse>(`${source}${sep}reason=${encodeURIComponent(reason.value)}`).then(
+    const asked = new URLSearchParams({ reason: reason.value, expires: expires.value });
+    apiGet<ExceptionResponse>(`${source}${sep}${asked}`).then(
       (answer) => out.replaceChildren(...suggestions(answer)),
       (error: Error) => out.replaceChildren(h("p", { class: "error", role: "alert" }, error.message)),
     );
@@ -26,6 +34,8 @@ export function exceptionPanel(source: string, what: string): HTMLElement {
     h("p", null, `A DriftPolicy that would have allowed ${what}, for the team to commit to its policy ConfigMap.`),
     h("label", { for: "exception-reason" }, "Why it is right (kept in the policy)"),
     reason,
+    h("label", { for: "exception-expires" }, "Break-glass: expires at (optional, UTC)"),
+    expires,
     h("div", { class: "actions" }, make),
     out,
   );
