@@ -8,6 +8,8 @@ import { componentLogger, type Logger } from "../log/logger";
 import { nativeBinding, type NativeExecGuard, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorStats } from "../native/bpfBinding";
 import type { PolicySource } from "../policy/PolicySource";
+import { PostureMonitor } from "../posture/PostureMonitor";
+import { apparmorEnabled, hostProcDir, readProcessFacts } from "../posture/processFacts";
 import { driftFinding, type DriftFinding } from "../report/DriftFinding";
 import type { ContainerSource } from "../runtime/ContainerSource";
 import type { FindingSinks } from "../sink/FindingSinks";
@@ -64,6 +66,21 @@ export class Agent {
     const sensor = (this.sensor = new EbpfSensor(componentLogger("bpf"), view, (record) => this.onVerdicts([record])));
     sensor.start();
     marks.follow(sensor); // before any container: its execs are judged against the marks
+    const runtimePaths = layout.runtimePaths ?? { sockets: [], state: [] };
+    const posture = new PostureMonitor({
+      policies: this.policies,
+      host: {
+        runtimeSockets: runtimePaths.sockets,
+        runtimeState: runtimePaths.state,
+        kubeletPodsDir: config.kubeletPodsDir,
+        apparmorEnabled: apparmorEnabled(),
+      },
+      processFacts: (pid) => readProcessFacts(pid, hostProcDir(view)),
+      stopTask: (record) => source.stopTask(record),
+      report: (finding) => this.sinks.write(finding),
+      node: config.nodeName || os.hostname(),
+      logger: componentLogger("posture"),
+    });
     const attacher = (this.attacher = new ContainerAttacher({
       guard,
       marks,
@@ -77,7 +94,7 @@ export class Agent {
       logger: componentLogger("attach"),
       snapshotRoots: roots,
       runtime: source,
-      followers: [sensor],
+      followers: [sensor, posture],
     }));
     this.policies.onChange(() => attacher.refreshPolicies());
     // Containers found at start are awaited, so start() means "everything running is enforced".

@@ -2,6 +2,7 @@
 // ISO times, shared by the CLI, the review page, the exports and the webhook. Its severity
 // is the one model of src/domain/severity.ts, so every one of them shows the same.
 import { severityOf } from "../domain/severity";
+import { postureOf } from "../domain/posture";
 import { actionOfVerdict } from "../domain/verdict";
 import { workloadKindLabel } from "../domain/workload";
 import {
@@ -14,6 +15,21 @@ import {
   workloadKindFromName,
 } from "./convert";
 import type { ApiFinding, ApiTriageEvent } from "./types";
+
+/** A posture finding's evidence, with what its reason means (src/domain/posture.ts). */
+export interface PostureView {
+  /** The policy's name of the property: privileged, host_pid, sensitive_mount, … */
+  property: string;
+  specField: string;
+  value: string;
+  key: string;
+  /** The Pod Security Standards level and control it breaks. */
+  pssLevel: string;
+  pssControl: string;
+  /** The GuardDuty finding type for the same condition, "" when there is none. */
+  guardDutyType: string;
+  meaning: string;
+}
 
 export interface FindingView {
   id: string;
@@ -49,6 +65,8 @@ export interface FindingView {
   /** recurred: the last change was a recurrence reopening the finding. */
   triage: { status: string; actor: string; comment: string; updated: string; recurred: boolean };
   received: string;
+  /** Only on posture findings. */
+  posture?: PostureView;
 }
 
 const iso = (ts: ApiFinding["firstSeen"]): string => {
@@ -106,6 +124,25 @@ export function findingView(f: ApiFinding): FindingView {
       recurred: f.lastTriage?.kind === "TRIAGE_EVENT_KIND_RECURRED",
     },
     received: iso(f.received),
+    ...postureView(f),
+  };
+}
+
+function postureView(f: ApiFinding): { posture?: PostureView } {
+  const reason = reasonFromName(f.reason);
+  const entry = reason && postureOf(reason);
+  if (!entry || !f.posture) return {};
+  return {
+    posture: {
+      property: entry.property,
+      specField: f.posture.specField,
+      value: f.posture.value,
+      key: f.posture.key,
+      pssLevel: entry.pss.level,
+      pssControl: entry.pss.control,
+      guardDutyType: entry.guardDuty ?? "",
+      meaning: entry.meaning,
+    },
   };
 }
 

@@ -52,6 +52,12 @@ export interface ApiContainerRef {
   imageDigest: string;
 }
 
+export interface ApiPostureEvidence {
+  specField: string;
+  value: string;
+  key: string;
+}
+
 export interface ApiTriageEvent {
   from: TriageStatusName;
   to: TriageStatusName;
@@ -89,6 +95,8 @@ export interface ApiFinding {
   lastTriage: ApiTriageEvent | null;
   received: Timestamp | null;
   action: ActionName;
+  /** Set for posture reasons only (null otherwise, and in reports from agents before posture). */
+  posture: ApiPostureEvidence | null;
   workload: ApiWorkloadRef | null;
   truncatedFields: string[];
 }
@@ -143,6 +151,8 @@ export interface FindingFilter {
   verdict: VerdictName;
   triageStatus: TriageStatusName;
   node: string;
+  /** Any of these (a glob the CLI expanded); empty matches any. */
+  reasons: DriftReasonName[];
   podPrefix: string;
   pathPrefix: string;
   sha256: string;

@@ -2,6 +2,7 @@
 // collector at ingest. Returns what is wrong (for INVALID_ARGUMENT details), or "". The
 // bounds on string fields are a table the agent also fits its findings to (fitFinding.ts),
 // so that a long value is cut rather than the finding dropped.
+import { isPostureReason } from "../domain/driftReason";
 import { actionFromName, fromTimestamp, modeFromName, reasonFromName, verdictFromName } from "./convert";
 import type { ApiFinding } from "./types";
 
@@ -45,6 +46,9 @@ export function stringAt(f: ApiFinding, field: string): string {
   return value === undefined || value === null ? "" : String(value);
 }
 
+/** The longest posture evidence a finding may carry (the agent clips to these: postureFinding.ts). */
+export const POSTURE_FIELD_MAX = { specField: 256, value: 4096, key: 4096 } as const;
+const POSTURE_LIMITS = Object.entries(POSTURE_FIELD_MAX);
 // Findings from before 2020 or more than a day ahead mean a broken clock or a forged report.
 const MIN_TIME_MS = Date.UTC(2020, 0, 1);
 const MAX_AHEAD_MS = 24 * 3600_000;
@@ -56,7 +60,8 @@ export function checkFinding(f: ApiFinding, now = Date.now()): string {
   if (first === undefined || last === undefined) return "first_seen and last_seen are required";
   if (first < MIN_TIME_MS || last > now + MAX_AHEAD_MS || last < first) return "first_seen/last_seen out of range";
   if (!Number.isSafeInteger(f.count) || f.count < 1) return "count must be at least 1";
-  if (!reasonFromName(f.reason)) return "reason is required (DRIFT_REASON_UNSPECIFIED or unknown)";
+  const reason = reasonFromName(f.reason);
+  if (!reason) return "reason is required (DRIFT_REASON_UNSPECIFIED or unknown)";
   if (!verdictFromName(f.verdict)) return "verdict is required (VERDICT_UNSPECIFIED or unknown)";
   if (!modeFromName(f.policyMode)) return "policy_mode is required (POLICY_MODE_UNSPECIFIED or unknown)";
   // ACTION_UNSPECIFIED: an agent from before actions; the verdict then says refused or audited.
@@ -64,10 +69,17 @@ export function checkFinding(f: ApiFinding, now = Date.now()): string {
   if (!action && f.action && f.action !== "ACTION_UNSPECIFIED") return `unknown action ${String(f.action)}`;
   if (action && (action === "audited") !== (verdictFromName(f.verdict) === "audited"))
     return "action contradicts the verdict (audited iff the verdict is audited)";
-  if (!f.path) return "path is required";
+  // A posture finding is about a container, not a file: its evidence says where instead.
+  if (isPostureReason(reason)) {
+    if (!f.posture?.specField) return "posture.spec_field is required for a posture reason";
+  } else if (!f.path) return "path is required";
   if (f.sha256 && !/^[0-9a-f]{64}$/.test(f.sha256)) return "sha256 must be 64 lowercase hex characters or empty";
   for (const { field, max } of STRING_LIMITS) {
     if (stringAt(f, field).length > max) return `${field} longer than ${max}`;
+  }
+  for (const [field, max] of POSTURE_LIMITS) {
+    const value = f.posture ? (f.posture as unknown as Record<string, unknown>)[field] : "";
+    if (String(value ?? "").length > max) return `posture.${field} longer than ${max}`;
   }
   const truncated = f.truncatedFields ?? [];
   if (truncated.length > STRING_LIMITS.length || truncated.some((name) => !/^[a-z_.]{1,64}$/.test(name)))

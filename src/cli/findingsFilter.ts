@@ -4,7 +4,7 @@ import { reasonName, toTimestamp, triageName, verdictName, workloadKindName, TRI
 import type { TriageStatus } from "../api/convert";
 import type { FindingFilter } from "../api/types";
 import { emptyFilter } from "../collector/records";
-import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
+import { DRIFT_REASONS, reasonsMatching } from "../domain/driftReason";
 import { VERDICTS, type Verdict } from "../domain/verdict";
 import { WORKLOAD_KIND, WORKLOAD_KINDS, type WorkloadKind } from "../domain/workload";
 import { UsageError } from "./command";
@@ -34,7 +34,7 @@ export const FILTER_USAGE = `Filters (list, watch, groups, export, triage --all-
   --image REF               exact image reference, or REF* for a prefix
   --path PREFIX             paths inside the container starting with it
   --sha256 HEX              the executed file's SHA-256
-  --reason ${DRIFT_REASONS.join("|")}
+  --reason REASON or a glob (posture_* for every posture finding): ${DRIFT_REASONS.join("|")}
   --verdict ${VERDICTS.join("|")}   --status ${TRIAGE_STATUSES.join("|")}
   --since/--until TIME      an ISO time (2026-01-05T12:00:00Z) or an age like 30m, 6h, 7d`;
 
@@ -48,7 +48,10 @@ function oneOf<T extends string>(flags: ParsedFlags, name: string, allowed: read
 
 export function filterFrom(flags: ParsedFlags, now = Date.now()): FindingFilter {
   const v = (name: string) => flags.values.get(name) ?? "";
-  const reason = oneOf<DriftReason>(flags, "reason", DRIFT_REASONS);
+  const reasons = flags.values.has("reason") ? reasonsMatching(v("reason")) : [];
+  if (flags.values.has("reason") && reasons.length === 0) {
+    throw new UsageError(`--reason matches no reason; reasons are ${DRIFT_REASONS.join(", ")}`);
+  }
   const verdict = oneOf<Verdict>(flags, "verdict", VERDICTS);
   const status = oneOf<TriageStatus>(flags, "status", TRIAGE_STATUSES);
   const since = flags.values.has("since") ? parseTime(v("since"), "since", now) : undefined;
@@ -75,7 +78,9 @@ export function filterFrom(flags: ParsedFlags, now = Date.now()): FindingFilter 
     sha256,
     workloadKind: workload.kind ? workloadKindName(workload.kind) : "WORKLOAD_KIND_UNSPECIFIED",
     workloadName: workload.name,
-    reason: reason ? reasonName(reason) : "DRIFT_REASON_UNSPECIFIED",
+    // One reason as before (collectors without `reasons` understand it); a glob as a list.
+    reason: reasons.length === 1 ? reasonName(reasons[0]) : "DRIFT_REASON_UNSPECIFIED",
+    reasons: reasons.length > 1 ? reasons.map(reasonName) : [],
     verdict: verdict ? verdictName(verdict) : "VERDICT_UNSPECIFIED",
     triageStatus: status ? triageName(status) : "TRIAGE_STATUS_UNSPECIFIED",
   };

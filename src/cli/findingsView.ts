@@ -18,13 +18,19 @@ const COLUMNS: [string, (v: FindingView) => string, number][] = [
   ["ID", (v) => v.id, 32],
   ["SEVERITY", (v) => v.severity, 8],
   ["VERDICT", (v) => v.verdict, 7],
-  ["REASON", (v) => v.reason, 15],
+  ["REASON", (v) => v.reason, 24],
   ["COUNT", (v) => String(v.count), 5],
   ["STATUS", (v) => v.triage.status + (v.triage.recurred ? "*" : ""), 14],
   ["NODE", (v) => v.node, 16],
   ["WORKLOAD", workloadText, 36],
   ["IMAGE", (v) => v.image, 36],
-  ["PATH", (v) => v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : ""), 0],
+  // A posture finding has no path: what its spec shows instead.
+  [
+    "PATH",
+    (v) =>
+      v.posture ? `${v.posture.specField}: ${v.posture.value}` : v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : ""),
+    0,
+  ],
 ];
 
 /** A cell of `width` characters (0: as long as it is), escaped first so that the cut never splits an escape. */
@@ -52,26 +58,48 @@ export function groupDigits(n: number): string {
 }
 
 export function details(v: FindingView, history: ReturnType<typeof eventView>[]): string {
-  const lines: [string, string][] = [
-    ["id", v.id],
-    ["severity", `${v.severity} (${v.verdict}, ${v.reason}): ${v.action}`],
-    ["path", v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : "")],
-    ["sha256", v.sha256],
+  const where: [string, string][] = [
     ["count", `${v.count}, first ${v.firstSeen}, last ${v.lastSeen}`],
     ["workload", v.workload.kind ? `${workloadText(v)} (inferred from ${v.workload.inferredFrom})` : "-"],
     ["pod", `${v.namespace}/${v.pod} (uid ${v.podUid || "-"}), container ${v.container || "-"}`],
     ["container", v.containerId],
     ["image", `${v.image} ${v.imageDigest}`.trim()],
     ["node", `${v.node} (cluster ${v.cluster || "-"})`],
-    [
-      "process",
-      `pid ${v.process.pid} uid ${v.process.uid}: ${v.process.exe} ${v.process.cmdline ? `(${v.process.cmdline})` : ""}`,
-    ],
-    ["parent", `pid ${v.process.ppid}: ${v.process.parentExe}`],
-    ["policy", `${v.policy || "(default)"} mode ${v.mode}`],
-    ["host path", v.hostPath],
-    ["triage", v.triage.status + (v.triage.actor ? ` by ${v.triage.actor}: ${v.triage.comment}` : "")],
   ];
+  const policy: [string, string] = ["policy", `${v.policy || "(default)"} mode ${v.mode}`];
+  const triage: [string, string] = [
+    "triage",
+    v.triage.status + (v.triage.actor ? ` by ${v.triage.actor}: ${v.triage.comment}` : ""),
+  ];
+  const p = v.posture;
+  const lines: [string, string][] = p
+    ? [
+        // A container's posture has no exec: no path, hash, process or host path.
+        ["id", v.id],
+        ["severity", `${v.severity} (${v.verdict}, ${v.reason}): ${v.action}`],
+        ["posture", `${p.property}: ${p.meaning}`],
+        ["spec", `${p.specField}: ${p.value}`],
+        ...where,
+        policy,
+        ["pod security", `${p.pssLevel}: ${p.pssControl}`],
+        ...(p.guardDutyType ? [["guardduty", p.guardDutyType] as [string, string]] : []),
+        triage,
+      ]
+    : [
+        ["id", v.id],
+        ["severity", `${v.severity} (${v.verdict}, ${v.reason}): ${v.action}`],
+        ["path", v.path + (v.copyOf ? `  (copy of ${v.copyOf})` : "")],
+        ["sha256", v.sha256],
+        ...where,
+        [
+          "process",
+          `pid ${v.process.pid} uid ${v.process.uid}: ${v.process.exe} ${v.process.cmdline ? `(${v.process.cmdline})` : ""}`,
+        ],
+        ["parent", `pid ${v.process.ppid}: ${v.process.parentExe}`],
+        policy,
+        ["host path", v.hostPath],
+        triage,
+      ];
   if (v.truncated.length > 0) lines.push(["truncated", `${v.truncated.join(", ")} (cut by the agent to fit)`]);
   const out = lines.map(([k, value]) => `${k.padEnd(10)} ${visibleText(value)}`);
   for (const e of history) {

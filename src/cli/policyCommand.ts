@@ -2,6 +2,7 @@
 import { componentLogger } from "../log/logger";
 import { FirstAppliedStore } from "../policy/FirstAppliedStore";
 import { errorsOf, formatIssue, warningsOf } from "../policy/issues";
+import { explainPosture, posturePolicyOf } from "../policy/posturePolicy";
 import { resolvePolicy, type Resolution } from "../policy/resolve";
 import { POLICY_MODES } from "../domain/verdict";
 import type { DriftPolicy, Workload } from "../policy/types";
@@ -18,7 +19,7 @@ ${SUGGEST_USAGE}
 check     validates DriftPolicy files exactly as the agent loads them; prints each error and
           warning as file:line:column: severity code field: message; exits 1 on errors.
 explain   prints which policy applies to a container with this identity, in which mode, why,
-          and its exceptions.
+          its exceptions, and how its posture is judged (which properties are allowed, why).
 
   --namespace NS       the pod's Kubernetes namespace
   --labels K=V,...     the pod's labels
@@ -95,7 +96,11 @@ function explain(argv: string[]): number {
   });
   if (flags.booleans.has("json")) {
     const { policy, ...rest } = resolution;
-    process.stdout.write(JSON.stringify({ ...rest, exceptions: policy && exceptions(policy) }, null, 2) + "\n");
+    const { level, stop, allow } = posturePolicyOf(resolution);
+    const posture = { level, stop, allow };
+    process.stdout.write(
+      JSON.stringify({ ...rest, exceptions: policy && exceptions(policy), posture }, null, 2) + "\n",
+    );
   } else {
     process.stdout.write(render(resolution, errorsOf(result).length));
   }
@@ -123,6 +128,7 @@ function render(r: Resolution, errors: number): string {
     const list = exceptions(r.policy);
     lines.push("exceptions:", ...(list.length > 0 ? list.map((e) => `  ${e}`) : ["  none"]));
   }
+  lines.push(...explainPosture(r));
   if (r.considered.length > 0) {
     lines.push("policies, in the order tried:");
     const width = Math.max(...r.considered.map((c) => c.name.length));

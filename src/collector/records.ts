@@ -75,6 +75,9 @@ export function recordFromApi(f: ApiFinding): FindingRecord {
     workloadName: f.workload?.name ?? "",
     workloadInferredFrom: f.workload?.inferredFrom ?? "",
     truncated: (f.truncatedFields ?? []).join(","),
+    postureField: f.posture?.specField ?? "",
+    postureValue: f.posture?.value ?? "",
+    postureKey: f.posture?.key ?? "",
   };
 }
 
@@ -128,6 +131,7 @@ export function apiFromStored(s: StoredFinding): ApiFinding {
       ? { kind: workloadKindName(s.workloadKind), name: s.workloadName, inferredFrom: s.workloadInferredFrom }
       : null,
     truncatedFields: s.truncated ? s.truncated.split(",") : [],
+    posture: s.postureField ? { specField: s.postureField, value: s.postureValue, key: s.postureKey } : null,
   };
 }
 
@@ -173,6 +177,13 @@ export function queryFromFilter(f: FindingFilter | null | undefined): FindingQue
   if (f.reason !== "DRIFT_REASON_UNSPECIFIED") {
     query.reason = reasonFromName(f.reason);
     if (!query.reason) return `unknown reason ${f.reason}`;
+  }
+  if (f.reasons && f.reasons.length > 0) {
+    const reasons = f.reasons.map((name) => reasonFromName(name));
+    const unknown = f.reasons.find((_, i) => !reasons[i]);
+    if (unknown !== undefined) return `unknown reason ${unknown} in reasons`;
+    // Each once: a caller repeating one reason must not grow the SQL's parameter list.
+    query.reasons = [...new Set(reasons)] as FindingQuery["reasons"];
   }
   if (f.verdict !== "VERDICT_UNSPECIFIED") {
     query.verdict = verdictFromName(f.verdict);
@@ -226,6 +237,7 @@ export function emptyFilter(): FindingFilter {
     pod: "",
     image: "",
     reason: "DRIFT_REASON_UNSPECIFIED",
+    reasons: [],
     verdict: "VERDICT_UNSPECIFIED",
     triageStatus: "TRIAGE_STATUS_UNSPECIFIED",
     node: "",

@@ -4,15 +4,20 @@
 // against it by the compiler and test/unit/domain/vocabulary.test.ts. How to add one:
 // src/domain/README.md.
 
-/** The native component that reports a reason under its name (native/decide, native/bpf). */
-export type Detector = "exec-guard" | "bpf-sensor";
+/**
+ * Who reports a reason: the native components under their own names (native/decide,
+ * native/bpf), or the agent's posture judgement of a container's spec (src/posture).
+ */
+export type Detector = "exec-guard" | "bpf-sensor" | "posture";
 
 /**
  * How a reason ranks as a signal, independent of the verdict (severity.ts turns class and
  * verdict into a severity): drift that ran or was tried, tampering with what the image
- * holds, or an operational failure of the guard.
+ * holds, an operational failure of the guard; for posture, an exposure that lets the
+ * container reach around the guard (Pod Security baseline) or missing hardening
+ * (restricted).
  */
-export type SeverityClass = "drift" | "tampering" | "operational";
+export type SeverityClass = "drift" | "tampering" | "operational" | "exposure" | "hardening";
 
 export interface DriftReasonEntry {
   /** Its number in driftguard.v1.DriftReason (src/api/driftguard/v1/finding.proto); never reused. */
@@ -48,6 +53,21 @@ export const DRIFT_REASON = {
   // baseline, a writer had it open or mapped, the hash missed its deadline); the
   // container's policy answered. Drift, not an operational miss: it is refused in enforce.
   unverified: { proto: 11, detectedBy: ["exec-guard"], severityClass: "drift" },
+  // Container posture, judged once per container from its spec (src/posture; what each
+  // means, its Pod Security rule and GuardDuty type: posture.ts). Named posture_*: the
+  // prefix is the family (src/domain/README.md says why these are reasons, not a kind).
+  posture_privileged: { proto: 12, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_host_pid: { proto: 13, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_host_ipc: { proto: 14, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_host_network: { proto: 15, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_capabilities: { proto: 16, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_sensitive_mount: { proto: 17, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_runtime_socket: { proto: 18, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_unconfined_lsm: { proto: 19, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_writable_proc_sys: { proto: 20, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_writable_sysfs: { proto: 21, detectedBy: ["posture"], severityClass: "exposure" },
+  posture_no_seccomp: { proto: 22, detectedBy: ["posture"], severityClass: "hardening" },
+  posture_root_escalation: { proto: 23, detectedBy: ["posture"], severityClass: "hardening" },
 } as const satisfies Record<string, DriftReasonEntry>;
 
 export type DriftReason = keyof typeof DRIFT_REASON;
@@ -62,4 +82,28 @@ export type ReasonDetectedBy<D extends Detector> = {
 
 export function isDriftReason(value: string): value is DriftReason {
   return Object.hasOwn(DRIFT_REASON, value);
+}
+
+/** Reasons about a container's posture rather than an exec: their names start with this. */
+export const POSTURE_PREFIX = "posture_";
+
+/** A reason the posture judgement reports, as a type. */
+export type PostureReason = ReasonDetectedBy<"posture">;
+
+/** Whether a reason (also one from a newer agent) is about posture: by its family prefix. */
+export function isPostureReason(reason: string): boolean {
+  return reason.startsWith(POSTURE_PREFIX);
+}
+
+/**
+ * The reasons a name or a glob stands for (`posture_*`, `*_mount`; `*` any run of
+ * characters, `?` one), in proto order; an unknown name matches none.
+ */
+export function reasonsMatching(pattern: string): DriftReason[] {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  const re = new RegExp(`^${source}$`);
+  return DRIFT_REASONS.filter((reason) => re.test(reason));
 }

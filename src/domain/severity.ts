@@ -15,6 +15,10 @@ const BY_CLASS: Record<SeverityClass, Record<Verdict, Severity>> = {
   tampering: { audited: "CRITICAL", blocked: "MEDIUM" },
   // Nobody decided in time: an operational problem more than an attack signal.
   operational: { audited: "LOW", blocked: "LOW" },
+  // A container that can reach around the guard; stopped (blocked), it is an attempt.
+  exposure: { audited: "HIGH", blocked: "MEDIUM" },
+  // Defence in depth missing (Pod Security restricted): worth fixing, not an attack.
+  hardening: { audited: "LOW", blocked: "LOW" },
 };
 
 /**
@@ -24,7 +28,7 @@ const BY_CLASS: Record<SeverityClass, Record<Verdict, Severity>> = {
 export function severityOf(reason: string, verdict: string): Severity {
   const severityClass = isDriftReason(reason) ? DRIFT_REASON[reason].severityClass : "drift";
   if (isVerdict(verdict)) return BY_CLASS[severityClass][verdict];
-  return severityClass === "operational" ? "LOW" : "MEDIUM";
+  return severityClass === "operational" || severityClass === "hardening" ? "LOW" : "MEDIUM";
 }
 
 /** 0 (INFORMATIONAL) to 4 (CRITICAL), for sorting; -1 for a value that is no severity. */

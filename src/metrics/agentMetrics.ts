@@ -2,7 +2,7 @@
 // held execs, watchdog timeouts, attached containers, cache hits, spool depth and drops,
 // policy load errors. Everything is read from the components' own counters at scrape time
 // (nothing on the exec path), except blocked and audited decisions, counted per finding
-// because only findings carry their reason.
+// because only findings carry their reason, and posture properties, counted apart.
 import { Counter, Gauge, type Registry } from "prom-client";
 
 import type { GuardStats } from "../native/binding";
@@ -26,6 +26,7 @@ export interface AgentMetricSources {
 
 export class AgentMetrics {
   private readonly decisions: Counter<"verdict" | "reason">;
+  private readonly posture: Counter<"verdict" | "reason">;
 
   constructor(registry: Registry, s: AgentMetricSources) {
     const guard = <T>(read: (g: GuardStats) => T): T | undefined => {
@@ -44,6 +45,14 @@ export class AgentMetrics {
           { labels: { verdict: "allowed", reason: "image" }, total: g.allowedImage },
           { labels: { verdict: "allowed", reason: "container" }, total: g.allowedContainer },
         ]),
+    });
+    this.posture = new Counter({
+      name: "driftguard_posture_findings_total",
+      help:
+        "Container posture properties reported (posture_* reasons, judged at attach): verdict audited, or blocked " +
+        "when posture.enforce stopped the container. Not exec decisions.",
+      labelNames: ["verdict", "reason"] as const,
+      registers: [registry],
     });
     registry.registerMetric(
       new Log2LatencyHistogram(
@@ -120,14 +129,14 @@ export class AgentMetrics {
     if (s.policies) this.policyMetrics(registry, s.policies);
   }
 
-  /** Counts every blocked or audited exec by verdict and reason: one of the agent's sinks. */
+  /** Counts every blocked or audited exec (and posture property) by verdict and reason: one of the agent's sinks. */
   readonly findingCounter: FindingSink<DriftFinding> = (() => {
     let written = 0;
     return {
       name: "metrics",
       write: (finding: DriftFinding) => {
         written++;
-        this.decisions.inc({ verdict: finding.verdict, reason: finding.reason });
+        (finding.posture ? this.posture : this.decisions).inc({ verdict: finding.verdict, reason: finding.reason });
       },
       stats: () => ({ written, dropped: 0 }),
       close: async () => undefined,

@@ -16,6 +16,7 @@ import { loadPolicyDir } from "./loadPolicies";
 import { SandboxLabelIndex } from "./podLabels";
 import type { PolicySource } from "./PolicySource";
 import { lapsedExceptions, nextExpiry } from "./exceptionExpiry";
+import { posturePolicyOf, type PosturePolicy } from "./posturePolicy";
 import { resolvePolicy, type Resolution } from "./resolve";
 import { toNativePolicy } from "./toNativePolicy";
 import type { DriftPolicy, Workload } from "./types";
@@ -148,6 +149,10 @@ export class DirectoryPolicySource implements PolicySource {
     const resolution = this.resolve(container);
     if (resolution.policy && this.firstApplied.record(resolution.name, Date.now())) this.scheduleFlip();
     return toNativePolicy(resolution, container.mounts, this.options.kubeletPodsDir);
+  }
+
+  postureFor(container: ContainerRecord): PosturePolicy {
+    return posturePolicyOf(this.resolve(container));
   }
 
   /** Which policy applies to a container and why (for logs and debugging). */

@@ -3,9 +3,12 @@
 import type { PolicyMode } from "../domain/verdict";
 import type { NativePolicy } from "../native/binding";
 import type { ContainerRecord } from "../runtime/types";
+import type { PosturePolicy } from "./posturePolicy";
 
 export interface PolicySource {
   policyFor(container: ContainerRecord): NativePolicy;
+  /** How the container's posture is judged; sources without it judge at baseline, without exceptions. */
+  postureFor?(container: ContainerRecord): PosturePolicy;
   /** Called with no arguments whenever policyFor may answer differently than before. */
   onChange(listener: () => void): void;
   /** Loads the policies (before any container attaches); sources without files need none. */

@@ -47,8 +47,10 @@ export function liveExceptions(policy: DriftPolicy, nowMs: number): DriftPolicy 
     digests: live(a.digests, nowMs),
     parents: live(a.parents, nowMs),
     volumes: live(a.volumes, nowMs),
+    ...(a.posture ? { posture: a.posture } : {}),
   };
-  const same = (Object.keys(a) as (keyof PolicyAllow)[]).every((k) => allow[k].length === a[k].length);
+  const lists = ["paths", "digests", "parents", "volumes"] as const;
+  const same = lists.every((k) => allow[k].length === a[k].length);
   return same ? policy : { ...policy, allow };
 }
 

@@ -27,6 +27,7 @@ export const WARNING_CODES = [
   "enforce_after_ignored",
   "exception_expired",
   "glob_double_star",
+  "posture_enforce_ignored",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

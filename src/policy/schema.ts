@@ -3,6 +3,7 @@
 // (src/policy/driftpolicy.schema.json) and the CRD (daemonset/crds/driftpolicy.yaml).
 // Patterns must be valid both as ECMAScript and as RE2 (the API server's regexp engine).
 import { POLICY_MODES } from "../domain/verdict";
+import { postureAllow, postureSettings } from "./postureSchema";
 import { API_VERSION, KIND, LABEL_OPERATORS, VOLUME_KINDS } from "./types";
 
 interface Described {
@@ -43,7 +44,11 @@ export interface IntegerSchema extends Described {
   maximum: number;
 }
 
-export type Schema = ObjectSchema | ArraySchema | StringSchema | IntegerSchema;
+export interface BooleanSchema extends Described {
+  type: "boolean";
+}
+
+export type Schema = ObjectSchema | ArraySchema | StringSchema | IntegerSchema | BooleanSchema;
 
 const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 /** A label key: optional DNS subdomain prefix and "/", then a name. */
@@ -68,7 +73,7 @@ const expires: StringSchema = {
     "When this exception stops applying (UTC unless the time has an offset), for break-glass debugging: the agent drops it then and logs `exception expired`.",
 };
 
-function list(items: Schema, description: string, maxItems = 1024): ArraySchema {
+export function list(items: Schema, description: string, maxItems = 1024): ArraySchema {
   return { type: "array", items, maxItems, description };
 }
 
@@ -141,7 +146,7 @@ const selector: ObjectSchema = {
 
 const allow: ObjectSchema = {
   type: "object",
-  description: "Drift that stays allowed, each entry with a reason.",
+  description: "Drift and posture that stay allowed, each entry with a reason.",
   properties: {
     paths: list(
       {
@@ -200,6 +205,7 @@ const allow: ObjectSchema = {
       },
       "Volumes where executing is expected, by kind or by mount path.",
     ),
+    posture: postureAllow(reason),
   },
 };
 
@@ -229,6 +235,7 @@ export const SPEC_SCHEMA: ObjectSchema = {
         "For mode audit: enforce from this date (UTC), or this long after the policy first applied to a container.",
     },
     selector,
+    posture: postureSettings,
     allow,
     deny: list(
       {

@@ -54,6 +54,9 @@ export function checkSchema(
       if (typeof value !== "string") wrongType("a string");
       else checkString(schema, value, path, out);
       break;
+    case "boolean":
+      if (typeof value !== "boolean") wrongType("true or false");
+      break;
     case "integer":
       if (typeof value !== "number" || !Number.isInteger(value)) wrongType("an integer");
       else if (value < schema.minimum || value > schema.maximum) {

@@ -1,6 +1,7 @@
 // A DriftPolicy as the agent uses it, after parsing and validation. The YAML format is
 // described by schema.ts (the one source of the JSON Schema and the CRD) and by
 // daemonset/policies/README.md.
+import type { PssLevel } from "../domain/posture";
 import type { PolicyMode } from "../domain/verdict";
 
 export const API_VERSION = "driftguard.dev/v1";
@@ -72,6 +73,27 @@ export interface DenyRule {
   reason: string;
 }
 
+/** A posture property allowed for the selected containers (allow.posture). */
+export interface PostureException {
+  /** The property's name (privileged, host_pid, sensitive_mount, ...: src/domain/posture.ts). */
+  property: string;
+  reason: string;
+  /** Mount properties only: globs of host paths (mount sources) this allows; absent: every one. */
+  paths?: string[];
+  /** capabilities only: the added capabilities this allows (CAP_ names); absent: every one. */
+  capabilities?: string[];
+}
+
+/** spec.posture: which Pod Security level posture is judged against, and whether to stop containers. */
+export interface PostureSettings {
+  /** baseline (default) reports baseline's properties; restricted adds restricted's. */
+  level: PssLevel;
+  /** Stop (kill the task of) a container with a property no exception allows: mode enforce only. */
+  enforce: boolean;
+}
+
+export const DEFAULT_POSTURE: PostureSettings = { level: "baseline", enforce: false };
+
 export interface PolicyAllow {
   /** Globs of paths inside the container whose drift is allowed. */
   paths: PathException[];
@@ -79,6 +101,8 @@ export interface PolicyAllow {
   /** Programs allowed to create and run new binaries (a JIT, a build tool). */
   parents: PathException[];
   volumes: VolumeException[];
+  /** Posture properties allowed; absent: none. */
+  posture?: PostureException[];
 }
 
 export interface DriftPolicy {
@@ -91,6 +115,8 @@ export interface DriftPolicy {
   selector: PolicySelector;
   allow: PolicyAllow;
   deny: DenyRule[];
+  /** Absent: DEFAULT_POSTURE. */
+  posture?: PostureSettings;
 }
 
 /** What a policy is matched against: one container of one pod. */

@@ -6,6 +6,7 @@ import { DIGEST_PATTERN } from "./imageRef";
 import { parseEnforceAfter } from "./enforceAfter";
 import { parseExpiry } from "./exceptionExpiry";
 import type { ParsedDocument } from "./parse";
+import { postureOfSpec } from "./postureValidate";
 import { DOCUMENT_SCHEMA, LABEL_KEY_PATTERN } from "./schema";
 import { checkSchema, isMapping } from "./schemaCheck";
 import { API_VERSION, KIND, type DriftPolicy, type LabelExpression, type PolicySelector } from "./types";
@@ -67,6 +68,7 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
   const enforceAfter = checkEnforceAfter(spec, report);
   checkGlobs(spec, report);
   const allow = checkExpiries(spec, report);
+  const posture = postureOfSpec(spec, report);
   if (report.errors > 0) return { issues };
   const policy: DriftPolicy = {
     name: policyName!,
@@ -83,11 +85,13 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
       })),
       parents: (allow.parents ?? []) as DriftPolicy["allow"]["parents"],
       volumes: (allow.volumes ?? []) as DriftPolicy["allow"]["volumes"],
+      ...(posture.exceptions ? { posture: posture.exceptions } : {}),
     },
     deny: ((spec.deny ?? []) as { path: string; reason?: string }[]).map((d) => ({
       path: d.path,
       reason: d.reason ?? "",
     })),
+    ...(posture.settings ? { posture: posture.settings } : {}),
   };
   return { policy, issues };
 }

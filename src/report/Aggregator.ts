@@ -2,12 +2,13 @@
 // a window that opens at the first exec, as GuardDuty counts repeated events. The first
 // exec is reported at once (a blocked attack must not wait for a window to close); count
 // updates follow at most every flushIntervalMs, and a last one when the window closes.
+// Posture findings are not execs: each is reported at once, alone, under its stable id.
 //
 // Called on the agent's JS thread only; no I/O here, reports go to `emit`.
 import { toApiFinding } from "./apiFinding";
 import type { ApiFinding } from "../api/types";
 import type { DriftFinding } from "./DriftFinding";
-import { aggregateKey, findingId } from "./findingId";
+import { aggregateKey, findingId, postureFindingId } from "./findingId";
 
 export interface AggregatorOptions {
   /** Length of a window from its first exec. Default 5 min. */
@@ -48,6 +49,7 @@ export class Aggregator {
 
   observe(finding: DriftFinding): void {
     const at = Date.parse(finding.time) || Date.now();
+    if (finding.posture) return this.reportPosture(finding, at);
     const key = aggregateKey({
       containerNamespace: finding.container.namespace,
       containerId: finding.container.id,
@@ -102,6 +104,19 @@ export class Aggregator {
   private close(key: string, agg: Open): void {
     if (agg.count > agg.reportedCount) this.report(agg);
     this.open.delete(key);
+  }
+
+  private reportPosture(finding: DriftFinding, at: number): void {
+    const id = postureFindingId({
+      cluster: this.options.cluster,
+      node: finding.node,
+      containerNamespace: finding.container.namespace,
+      containerId: finding.container.id,
+      reason: finding.reason,
+      key: finding.posture?.key ?? "",
+      verdict: finding.verdict,
+    });
+    this.emit(toApiFinding(finding, { id, cluster: this.options.cluster, firstSeenMs: at, lastSeenMs: at, count: 1 }));
   }
 
   private report(agg: Open): void {

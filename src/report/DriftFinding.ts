@@ -1,4 +1,6 @@
-// A blocked or audited exec, enriched with what the agent knows of its container.
+// A blocked or audited exec, enriched with what the agent knows of its container; or a
+// container's posture property (reason posture_*, src/posture/postureFinding.ts), which has
+// no file (path, hostPath, sha256 and copyOf are "") and carries `posture` instead.
 import type { VerdictRecord } from "../native/binding";
 import type { PodOwner } from "../runtime/podOwner";
 import type { ContainerRecord, KubernetesIdentity } from "../runtime/types";
@@ -23,6 +25,19 @@ export interface DriftFinding {
   k8s: KubernetesIdentity;
   /** The workload owning the pod, as its labels tell (runtime/podOwner.ts). */
   workload?: PodOwner;
+  /** Posture findings only: the spec field that shows the property, and what it says. */
+  posture?: PostureEvidence;
+}
+
+export interface PostureEvidence {
+  specField: string;
+  value: string;
+  /** Tells findings of one reason in one container apart (a mount's destination), "" otherwise. */
+  key: string;
+  /** What it means for drift, the Pod Security rule and the GuardDuty type (for the log line). */
+  meaning: string;
+  pss: string;
+  guardDuty: string;
 }
 
 export function driftFinding(

@@ -57,6 +57,7 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     workload: f.workload
       ? { kind: workloadKindName(f.workload.kind), name: f.workload.name, inferredFrom: f.workload.inferredFrom }
       : null,
+    posture: f.posture ? { specField: f.posture.specField, value: f.posture.value, key: f.posture.key } : null,
     truncatedFields: [],
   });
 }

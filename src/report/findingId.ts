@@ -42,3 +42,24 @@ export function findingId(parts: {
     .digest("hex")
     .slice(0, 32);
 }
+
+/**
+ * A posture finding's id: stable per container, property and verdict, with no incarnation,
+ * so that an agent restart re-reports the property under the id the collector already
+ * holds (it merges, and notifies nobody again), while a collector that lost it stores it anew.
+ */
+export function postureFindingId(parts: {
+  cluster: string;
+  node: string;
+  containerNamespace: string;
+  containerId: string;
+  reason: string;
+  key: string;
+  verdict: string;
+}): string {
+  const { cluster, node, containerNamespace, containerId, reason, key, verdict } = parts;
+  return createHash("sha256")
+    .update(["posture-v1", cluster, node, containerNamespace, containerId, reason, key, verdict].join("\0"))
+    .digest("hex")
+    .slice(0, 32);
+}

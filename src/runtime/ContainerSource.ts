@@ -12,6 +12,8 @@ export interface ContainerLayout {
   snapshotRoots: string[];
   /** cgroup path fragments that mark a process as being in some container (held until attached). */
   cgroupMarkers: string[];
+  /** The runtime's sockets and state dirs: a container that mounts them controls the runtime. */
+  runtimePaths?: { sockets: string[]; state: string[] };
 }
 
 /** Per-container facts that follow from the runtime's conventions. */
@@ -31,6 +33,11 @@ export interface ContainerSource extends RuntimeConventions {
    */
   layout(exists: (path: string) => boolean): ContainerLayout;
   on<E extends keyof ContainerSourceEvents>(event: E, listener: ContainerSourceEvents[E]): void;
+  /**
+   * Kills every process of the container's task (SIGKILL): how a policy stops a container
+   * whose posture it forbids. The runtime then reports the exit (`detach`).
+   */
+  stopTask(record: ContainerRecord): Promise<void>;
   /** Resolves once every container running now was reported with `attach`. */
   start(): Promise<void>;
   /** No event after it resolves. Idempotent. */

@@ -94,6 +94,7 @@ const RPCS = {
   "Containers.List": rpc("containers.v1.Containers", "List", "ListContainersRequest", "ListContainersResponse"),
   "Tasks.Get": rpc("tasks.v1.Tasks", "Get", "GetRequest", "GetResponse"),
   "Tasks.List": rpc("tasks.v1.Tasks", "List", "ListTasksRequest", "ListTasksResponse"),
+  "Tasks.Kill": rpc("tasks.v1.Tasks", "Kill", "KillRequest", "KillResponse"),
   "Snapshots.Mounts": rpc("snapshots.v1.Snapshots", "Mounts", "MountsRequest", "MountsResponse"),
   "Snapshots.Stat": rpc("snapshots.v1.Snapshots", "Stat", "StatSnapshotRequest", "StatSnapshotResponse"),
   "Images.Get": rpc("images.v1.Images", "Get", "GetImageRequest", "GetImageResponse"),
@@ -168,6 +169,11 @@ export class ContainerdClient {
       throw new ContainerdError("Tasks.Get", namespace, grpc.status.NOT_FOUND, this.address, `no task ${containerId}`);
     }
     return toTask(res.process);
+  }
+
+  /** Sends `signal` to every process of the container's task, as `ctr task kill --all` does. */
+  async killTask(namespace: string, containerId: string, signal: number): Promise<void> {
+    await this.unary("Tasks.Kill", namespace, { container_id: containerId, signal, all: true });
   }
 
   async snapshotMounts(namespace: string, snapshotter: string, key: string): Promise<SnapshotMount[]> {

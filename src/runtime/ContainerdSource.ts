@@ -4,6 +4,7 @@ import * as path from "node:path";
 
 import type { Logger } from "../log/logger";
 import { cgroupLeaf, containerCgroupMarkers } from "./cgroupLeaf";
+import { ContainerdClient } from "./ContainerdClient";
 import type { ContainerLayout, ContainerSource, ContainerSourceEvents } from "./ContainerSource";
 import { RuntimeWatcher } from "./RuntimeWatcher";
 import type { ContainerRecord } from "./types";
@@ -27,6 +28,8 @@ export const OVERLAY_SNAPSHOTTER_DIR = "io.containerd.snapshotter.v1.overlayfs";
 export class ContainerdSource implements ContainerSource {
   readonly runtime = "containerd";
   private readonly watcher: RuntimeWatcher;
+  /** For kills only (the watcher's client follows events); made at the first kill. */
+  private client?: ContainerdClient;
 
   constructor(
     private readonly config: ContainerdConfig,
@@ -42,7 +45,19 @@ export class ContainerdSource implements ContainerSource {
         `no overlayfs snapshots under ${snapshotRoot}: is --containerd-root right, and does containerd use the overlayfs snapshotter?`,
       );
     }
-    return { snapshotRoots: [snapshotRoot], cgroupMarkers: containerCgroupMarkers(this.config.namespaces) };
+    return {
+      snapshotRoots: [snapshotRoot],
+      cgroupMarkers: containerCgroupMarkers(this.config.namespaces),
+      runtimePaths: {
+        sockets: [this.config.containerdAddress.replace(/^unix:\/\//, "")],
+        state: [this.config.containerdRoot],
+      },
+    };
+  }
+
+  async stopTask(record: ContainerRecord): Promise<void> {
+    this.client ??= new ContainerdClient({ address: this.config.containerdAddress });
+    await this.client.killTask(record.namespace, record.id, 9); // SIGKILL
   }
 
   cgroupLeaf(record: ContainerRecord): string {
@@ -68,6 +83,8 @@ export class ContainerdSource implements ContainerSource {
   }
 
   stop(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
     return this.watcher.stop();
   }
 }

@@ -62,6 +62,7 @@ export async function readContainerRecord(
       mounts: spec.mounts,
       cgroupsPath: spec.cgroupsPath,
       pid,
+      security: spec.security,
     },
     warnings,
   };

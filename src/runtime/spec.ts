@@ -1,6 +1,7 @@
 // Reads what the agent needs from a container's OCI runtime spec and labels. The spec is
 // written by whoever created the container, so it is parsed as hostile input: any
 // malformed part is a SpecError naming the container, never an exception of another kind.
+import { parseSecuritySpec, type SecuritySpec } from "./securitySpec";
 import type { KubernetesIdentity, OciMount } from "./types";
 import { errorMessage } from "../util/errorMessage";
 
@@ -23,6 +24,8 @@ export interface SpecFacts {
   mounts: OciMount[];
   /** linux.cgroupsPath, "" if absent. */
   cgroupsPath: string;
+  /** What the posture judgement reads (never fails the parse). */
+  security: SecuritySpec;
 }
 
 /** Parses the spec Any of container `containerId`. Throws SpecError. */
@@ -38,7 +41,11 @@ export function parseOciSpec(containerId: string, spec: { typeUrl: string; value
     throw new SpecError(containerId, `spec is not JSON (${errorMessage(err)})`);
   }
   if (!isObject(json)) throw new SpecError(containerId, "spec is not a JSON object");
-  return { mounts: parseMounts(containerId, json.mounts), cgroupsPath: parseCgroupsPath(containerId, json.linux) };
+  return {
+    mounts: parseMounts(containerId, json.mounts),
+    cgroupsPath: parseCgroupsPath(containerId, json.linux),
+    security: parseSecuritySpec(json),
+  };
 }
 
 function parseMounts(containerId: string, value: unknown): OciMount[] {

@@ -1,4 +1,5 @@
 // What the agent learns about a container from containerd.
+import type { SecuritySpec } from "./securitySpec";
 
 /** A mount from the container's OCI runtime spec. */
 export interface OciMount {
@@ -44,6 +45,8 @@ export interface ContainerRecord {
   cgroupsPath: string;
   /** Pid of the task's init process. */
   pid: number;
+  /** The spec's security facts, for the posture judgement; absent when not read (tests). */
+  security?: SecuritySpec;
 }
 
 export interface RuntimeWatcherEvents {

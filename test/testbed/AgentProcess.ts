@@ -97,6 +97,11 @@ export class AgentProcess {
     }
   }
 
+  /** The "posture" log lines' findings (a container's posture properties, judged at attach). */
+  postureFindings(): Finding[] {
+    return this.lines.filter((l) => l.msg === "posture" && l.finding).map((l) => l.finding!);
+  }
+
   /** Waits for n findings in total and returns them all. */
   async waitForFindings(n: number, timeoutMs = 10000): Promise<Finding[]> {
     await this.waitFor(() => this.findings().length >= n, timeoutMs);

@@ -27,6 +27,8 @@ export interface RunOptions {
   labels?: Record<string, string>;
   mounts?: BindMountSpec[];
   namespace?: string;
+  /** More `ctr run` flags: --privileged, --cap-add CAP_X, --with-ns pid:PATH, --net-host, ... */
+  flags?: string[];
 }
 
 export type ExecResult = CommandResult;
@@ -176,7 +178,8 @@ export class ContainerdTestBed {
       `type=${m.type},src=${m.source},dst=${m.destination},options=${m.options.join(":")}`,
     ]);
     this.created.add(`${namespace}/${id}`); // before: a failed run may leave a container behind
-    await this.ctr(["run", "-d", "--null-io", ...labels, ...mounts, image, id, ...argv], namespace);
+    const flags = options.flags ?? [];
+    await this.ctr(["run", "-d", "--null-io", ...labels, ...mounts, ...flags, image, id, ...argv], namespace);
   }
 
   /** Runs argv in the container's task and returns its exit code and output (never throws on exit code). */

@@ -73,6 +73,9 @@ export function findingRecord(i: number, over: Partial<FindingRecord> = {}): Fin
     workloadName: "web",
     workloadInferredFrom: "label statefulset.kubernetes.io/pod-name",
     truncated: "",
+    postureField: "",
+    postureValue: "",
+    postureKey: "",
     ...over,
   };
 }

@@ -10,6 +10,7 @@
 import * as path from "node:path";
 
 import type { FindingView } from "../../api/findingView";
+import { postureDescription, postureTitle, postureTypes } from "./asffPosture";
 
 export const ASFF_BATCH = 100;
 
@@ -68,6 +69,10 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     "driftguard/TriageStatus": f.triage.status,
     "driftguard/TriageActor": f.triage.actor,
     "driftguard/TriageComment": f.triage.comment,
+    "driftguard/PostureField": f.posture?.specField ?? "",
+    "driftguard/PostureValue": f.posture?.value ?? "",
+    "driftguard/PodSecurity": f.posture ? `${f.posture.pssLevel}: ${f.posture.pssControl}` : "",
+    "driftguard/GuardDutyType": f.posture?.guardDutyType ?? "",
   };
   for (const [k, v] of Object.entries(productFields)) {
     if (v) productFields[k] = cut(v, 2048);
@@ -94,33 +99,48 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
         Region: o.region,
       };
   const severity = { Label: f.severity, Original: `${f.verdict}/${f.reason}` };
+  const types = f.posture ? postureTypes(f.posture) : TYPES;
+  const workload = workloadOf(f);
   return {
     SchemaVersion: "2018-10-08",
     Id: asffId(f),
     ProductArn: productArn(o),
     GeneratorId: cut(`driftguard/${f.policy || "default-mode"}/${f.reason}`, 512),
     AwsAccountId: o.accountId,
-    Types: TYPES,
+    Types: types,
     CreatedAt: f.firstSeen,
     UpdatedAt: updated,
     FirstObservedAt: f.firstSeen,
     LastObservedAt: f.lastSeen,
     Severity: severity,
-    FindingProviderFields: { Severity: severity, Types: TYPES },
-    Title: cut(`${f.verdict === "blocked" ? "Blocked" : "Audited"} drift exec (${reason}) in ${workloadOf(f)}`, 256),
+    // What the provider says, kept by Security Hub apart from what reviewers change there.
+    FindingProviderFields: { Severity: severity, Types: types },
+    Title: cut(
+      f.posture
+        ? postureTitle(f, f.posture, workload)
+        : `${f.verdict === "blocked" ? "Blocked" : "Audited"} drift exec (${reason}) in ${workload}`,
+      256,
+    ),
     Description: cut(
-      `${f.path} was executed ${f.count} time(s) in ${workloadOf(f)} (image ${f.image || "unknown"}) but is not ` +
-        `part of the container's image (${reason})${f.copyOf ? `; it is a copy of ${f.copyOf}` : ""}. ` +
-        `Verdict ${f.verdict} under ${f.policy ? `policy ${f.policy}` : "the agent's default"} in ${f.mode} mode.`,
+      f.posture
+        ? postureDescription(f, f.posture, workload)
+        : `${f.path} was executed ${f.count} time(s) in ${workload} (image ${f.image || "unknown"}) but is not ` +
+            `part of the container's image (${reason})${f.copyOf ? `; it is a copy of ${f.copyOf}` : ""}. ` +
+            `Verdict ${f.verdict} under ${f.policy ? `policy ${f.policy}` : "the agent's default"} in ${f.mode} mode.`,
       1024,
     ),
     ProductFields: productFields,
-    Process: {
-      Name: cut(path.posix.basename(f.path) || f.path, 64),
-      Path: cut(f.path, 512),
-      ...(f.process.pid > 0 ? { Pid: f.process.pid } : {}),
-      ...(f.process.ppid > 0 ? { ParentPid: f.process.ppid } : {}),
-    },
+    // A posture finding is about a container, not an exec: no process.
+    ...(f.path
+      ? {
+          Process: {
+            Name: cut(path.posix.basename(f.path) || f.path, 64),
+            Path: cut(f.path, 512),
+            ...(f.process.pid > 0 ? { Pid: f.process.pid } : {}),
+            ...(f.process.ppid > 0 ? { ParentPid: f.process.ppid } : {}),
+          },
+        }
+      : {}),
     Resources: [resource],
     RecordState: f.triage.status === "resolved" || f.triage.status === "false_positive" ? "ARCHIVED" : "ACTIVE",
     Workflow: { Status: WORKFLOW[f.triage.status] ?? "NEW" },

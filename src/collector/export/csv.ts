@@ -43,6 +43,13 @@ const COLUMNS: [string, (f: FindingView) => string | number][] = [
   ["triage_comment", (f) => f.triage.comment],
   ["triage_updated", (f) => f.triage.updated],
   ["received", (f) => f.received],
+  // Posture findings' evidence (empty for exec findings): appended, so that earlier columns keep their places.
+  ["posture_property", (f) => f.posture?.property ?? ""],
+  ["posture_spec_field", (f) => f.posture?.specField ?? ""],
+  ["posture_value", (f) => f.posture?.value ?? ""],
+  ["posture_key", (f) => f.posture?.key ?? ""],
+  ["pod_security_rule", (f) => (f.posture ? `${f.posture.pssLevel}: ${f.posture.pssControl}` : "")],
+  ["guardduty_type", (f) => f.posture?.guardDutyType ?? ""],
 ];
 
 export function csvCell(value: string | number): string {

@@ -38,13 +38,17 @@ export interface FindingRecord {
   copyOf: string;
   /** What was done to the exec (stored since schema version 3; older rows follow their verdict). */
   action: Action;
-  /** The owning workload as the agent inferred it; "" when unknown (schema version 4). */
+  /** The owning workload as the agent inferred it; "" when unknown (schema version 5). */
   workloadKind: WorkloadKind | "";
   workloadName: string;
   /** What the agent inferred the workload from (a label). */
   workloadInferredFrom: string;
   /** Fields the agent cut to fit, comma-separated ("process.command_line"); "" for none. */
   truncated: string;
+  /** Posture findings: the spec field, its value and the key (schema version 4; "" otherwise). */
+  postureField: string;
+  postureValue: string;
+  postureKey: string;
 }
 
 export interface StoredFinding extends FindingRecord {
@@ -99,6 +103,8 @@ export interface FindingQuery {
   image?: string;
   node?: string;
   reason?: DriftReason;
+  /** Any of these reasons (a glob expanded by the caller); empty matches none. */
+  reasons?: DriftReason[];
   verdict?: Verdict;
   triageStatus?: TriageStatus;
   /** Path inside the container starts with this. */

@@ -89,6 +89,11 @@ export function whereClause(q: FindingQuery, dialect: Dialect): SqlPart {
       parts.push(`${column} = ${dialect.placeholder(params.length)}`);
     });
   }
+  if (q.reasons) {
+    // Any of them (a glob the caller expanded); an empty list matches nothing.
+    const marks = q.reasons.map((reason) => (params.push(reason), dialect.placeholder(params.length)));
+    parts.push(marks.length > 0 ? `reason IN (${marks.join(", ")})` : "1 = 0");
+  }
   return { where: parts.join(" AND "), params };
 }
 

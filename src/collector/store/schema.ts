@@ -116,6 +116,15 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 4,
     statements: [
+      // Posture findings' evidence: the spec field, what it holds, the key within the reason.
+      "ALTER TABLE findings ADD COLUMN posture_field TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN posture_value TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN posture_key TEXT NOT NULL DEFAULT ''",
+    ],
+  },
+  {
+    version: 5,
+    statements: [
       // The owning workload as the agent inferred it, and the fields it cut to fit.
       "ALTER TABLE findings ADD COLUMN workload_kind TEXT NOT NULL DEFAULT ''",
       "ALTER TABLE findings ADD COLUMN workload_name TEXT NOT NULL DEFAULT ''",
@@ -189,6 +198,9 @@ export const RECORD_FIELDS: (keyof FindingRecord)[] = [
   "policyMode",
   "copyOf",
   "action",
+  "postureField",
+  "postureValue",
+  "postureKey",
   "workloadKind",
   "workloadName",
   "workloadInferredFrom",

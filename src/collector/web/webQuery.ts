@@ -1,6 +1,6 @@
 // The findings table's query string as a FindingQuery, sort and page; checked here once.
 import { TRIAGE_STATUSES, type TriageStatus } from "../../api/convert";
-import { DRIFT_REASONS, type DriftReason } from "../../domain/driftReason";
+import { DRIFT_REASONS, reasonsMatching } from "../../domain/driftReason";
 import { VERDICTS, type Verdict } from "../../domain/verdict";
 import { WORKLOAD_KINDS, type WorkloadKind } from "../../domain/workload";
 import type { FindingQuery, FindingSort } from "../store/FindingStore";
@@ -39,7 +39,7 @@ function oneOf<T extends string>(params: URLSearchParams, name: string, allowed:
 export function tableRequest(params: URLSearchParams): TableRequest | string {
   try {
     const query: FindingQuery = {
-      reason: oneOf<DriftReason>(params, "reason", DRIFT_REASONS),
+      ...reasonFilter(params),
       verdict: oneOf<Verdict>(params, "verdict", VERDICTS),
       triageStatus: oneOf<TriageStatus>(params, "status", TRIAGE_STATUSES),
       sinceMs: time(params, "since"),
@@ -63,6 +63,16 @@ export function tableRequest(params: URLSearchParams): TableRequest | string {
     if (error instanceof BadParameter) return error.message;
     throw error;
   }
+}
+
+/** reason: one reason, or a glob of them (posture_*). */
+function reasonFilter(params: URLSearchParams): Pick<FindingQuery, "reason" | "reasons"> {
+  const value = params.get("reason");
+  if (!value) return {};
+  const reasons = reasonsMatching(value);
+  if (reasons.length === 0)
+    throw new BadParameter(`reason must be one of ${DRIFT_REASONS.join(", ")}, or a glob of them`);
+  return /[*?]/.test(value) ? { reasons } : { reason: reasons[0] };
 }
 
 function time(params: URLSearchParams, name: string): number | undefined {

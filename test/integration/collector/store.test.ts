@@ -41,7 +41,16 @@ describe("collector store: SQLite", function () {
       for (const statement of m.statements) db.exec(statementFor(statement, "sqlite"));
       db.prepare("INSERT INTO schema_migrations VALUES (?, 0)").run(m.version);
     }
-    const later = ["action", "workloadKind", "workloadName", "workloadInferredFrom", "truncated"];
+    const later = [
+      "action",
+      "postureField",
+      "postureValue",
+      "postureKey",
+      "workloadKind",
+      "workloadName",
+      "workloadInferredFrom",
+      "truncated",
+    ]; // columns of versions 3 to 5
     const oldFields = RECORD_FIELDS.filter((f) => !later.includes(f));
     const columns = oldFields.map((f) => f.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()));
     const insert = db.prepare(

@@ -108,6 +108,34 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     assert.deepEqual(await ids({ untilMs: FIXTURE_T0 + 2500 }), ["f000001", "f000002"]);
   });
 
+  it("filters by any of several reasons (a glob), and keeps a posture finding's evidence", async () => {
+    const posture = { path: "", sha256: "", postureField: "mounts[5]", postureValue: "/ -> /host (read-only)" };
+    await store.ingest(
+      [
+        findingRecord(1),
+        findingRecord(2, { reason: "posture_privileged", ...posture }),
+        findingRecord(3, { reason: "posture_sensitive_mount", ...posture, postureKey: "/host" }),
+      ],
+      Date.now(),
+    );
+    const ids = async (q: Parameters<FindingStore["list"]>[0]) =>
+      (await store.list(q, 100, "")).findings.map((f) => f.id).sort();
+    assert.deepEqual(await ids({ reasons: ["posture_privileged", "posture_sensitive_mount"] }), ["f000002", "f000003"]);
+    assert.deepEqual(await ids({ reasons: ["posture_privileged"], namespace: "shop" }), ["f000002"]);
+    assert.deepEqual(await ids({ reasons: [] }), [], "an empty list matches nothing");
+    const watched = await store.raisedAfter({ reasons: ["posture_sensitive_mount"] }, { raisedMs: 0, id: "" }, 10);
+    assert.deepEqual(
+      watched.map((f) => f.id),
+      ["f000003"],
+    );
+    const stored = (await store.get("f000003"))!.finding;
+    assert.deepEqual(
+      [stored.postureField, stored.postureValue, stored.postureKey],
+      ["mounts[5]", "/ -> /host (read-only)", "/host"],
+    );
+    assert.equal((await store.get("f000001"))!.finding.postureField, "", "an exec finding has none");
+  });
+
   it("moves findings through triage and keeps who did what", async () => {
     await store.ingest([findingRecord(1)], Date.now());
     const skip = await store.updateTriage("f000001", "resolved", "alice", "", 1);

@@ -79,6 +79,9 @@ export function sandboxConfig(pod: Pod, id: PodIdentity): object {
         runAsGroup: podContext.runAsGroup === undefined ? undefined : { value: podContext.runAsGroup },
         supplementalGroups: podContext.fsGroup === undefined ? [] : [podContext.fsGroup],
         seccomp: seccomp(podContext),
+        // As the kubelet: a pod with a privileged container has a privileged sandbox
+        // (containerd refuses a privileged container in any other).
+        privileged: pod.spec.containers.some((c) => c.securityContext?.privileged === true),
       },
     },
   };

@@ -59,6 +59,7 @@ const FULL_FINDING: ApiFinding = {
   action: "ACTION_KILLED",
   workload: { kind: "WORKLOAD_KIND_DEPLOYMENT", name: "web", inferredFrom: "label pod-template-hash" },
   truncatedFields: ["process.command_line"],
+  posture: { specField: "mounts[7]", value: "/ -> /host (read-only)", key: "/host" },
 };
 
 function roundTrip<T extends object>(type: string, value: T): void {
@@ -102,6 +103,7 @@ describe("driftguard.v1 API types", () => {
         imagePrefix: "registry/",
         container: "web",
         group: { by: "GROUP_BY_WORKLOAD", key: ["shop", "deployment", "web"] },
+        reasons: ["DRIFT_REASON_NEW_FILE", "DRIFT_REASON_POSTURE_PRIVILEGED"],
       },
       pageSize: 10,
       pageToken: "t",
@@ -142,5 +144,12 @@ describe("driftguard.v1 API types", () => {
     for (const [change, expected] of cases) assert.match(checkFinding({ ...ok, ...change }, now), expected);
     // An agent from before actions: no action, the verdict says what happened.
     assert.equal(checkFinding({ ...ok, action: "ACTION_UNSPECIFIED" }, now), "");
+    // A posture finding is about a container: no path, but the spec field that shows it.
+    const posture: ApiFinding = { ...ok, reason: "DRIFT_REASON_POSTURE_PRIVILEGED", path: "", sha256: "", copyOf: "" };
+    assert.equal(checkFinding(posture, now), "");
+    assert.match(checkFinding({ ...posture, posture: null }, now), /posture\.spec_field is required/);
+    assert.match(checkFinding({ ...ok, posture: null, path: "" }, now), /path is required/);
+    const long = { ...posture.posture!, value: "x".repeat(5000) };
+    assert.match(checkFinding({ ...posture, posture: long }, now), /posture\.value longer/);
   });
 });

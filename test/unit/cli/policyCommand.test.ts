@@ -26,7 +26,7 @@ describe("driftguard policy", function () {
   it("check: the example policies are clean", () => {
     const run = driftguard("check", EXAMPLES);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.stdout, "5 policies, 0 errors, 0 warnings\n");
+    assert.equal(run.stdout, "10 policies, 0 errors, 0 warnings\n");
   });
 
   it("check: prints each problem as file:line:column and exits 1 on errors", () => {
@@ -39,7 +39,7 @@ describe("driftguard policy", function () {
       run.stdout,
       [
         `${file}:6:9: error invalid_value spec.mode: must be one of enforce, audit, disabled (got "block") [policy bad]`,
-        `${file}:7:3: warning unknown_field spec.priorty: unknown field "priorty" is ignored (did you mean priority?); known: priority, mode, enforceAfter, selector, allow, deny [policy bad]`,
+        `${file}:7:3: warning unknown_field spec.priorty: unknown field "priorty" is ignored (did you mean priority?); known: priority, mode, enforceAfter, selector, posture, allow, deny [policy bad]`,
         "1 policies, 1 errors, 1 warnings",
         "",
       ].join("\n"),

@@ -61,7 +61,7 @@ describe("driftguard policy suggest", function () {
     assert.match(text, /sha256: abab/);
     assert.match(text, /path: \/usr\/bin\/nc\*/, "the deny list of production-enforce is kept");
     assert.match(run.stderr, /also: --kind path \(any content at \/tmp\/\\e\[2J\\e\]0;owned\\x07rtl-\\u202etxt\.exe\)/);
-    assert.deepEqual(check(run.stdout), { code: 0, stdout: "6 policies, 0 errors, 0 warnings\n" });
+    assert.deepEqual(check(run.stdout), { code: 0, stdout: "11 policies, 0 errors, 0 warnings\n" });
   });
 
   it("prints a hostile path escaped, and the policy still allows exactly that path", () => {

@@ -5,6 +5,18 @@
 const TIME = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$";
 const NON_BLANK = ".*\\S.*";
 
+/** "namespace/category/classifier": a classifier has no "/", so GuardDuty's types carry "-" there. */
+const TYPES = {
+  type: "array",
+  minItems: 1,
+  maxItems: 50,
+  items: {
+    type: "string",
+    pattern:
+      "^(Software and Configuration Checks|TTPs|Effects|Unusual Behaviors|Sensitive Data Identifications)(/[^/]+){0,2}$",
+  },
+};
+
 const finding = {
   type: "object",
   required: [
@@ -30,15 +42,24 @@ const finding = {
     },
     GeneratorId: { type: "string", minLength: 1, maxLength: 512, pattern: NON_BLANK },
     AwsAccountId: { type: "string", pattern: "^\\d{12}$" },
-    Types: {
-      type: "array",
-      minItems: 1,
-      maxItems: 50,
-      items: {
-        type: "string",
-        pattern:
-          "^(Software and Configuration Checks|TTPs|Effects|Unusual Behaviors|Sensitive Data Identifications)(/[^/]+){0,2}$",
+    Types: TYPES,
+    // What the provider says, which Security Hub keeps apart from changes made in it.
+    FindingProviderFields: {
+      type: "object",
+      properties: {
+        Confidence: { type: "integer", minimum: 0, maximum: 100 },
+        Criticality: { type: "integer", minimum: 0, maximum: 100 },
+        Severity: {
+          type: "object",
+          properties: {
+            Label: { enum: ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] },
+            Original: { type: "string" },
+          },
+          additionalProperties: false,
+        },
+        Types: TYPES,
       },
+      additionalProperties: false,
     },
     CreatedAt: { type: "string", pattern: TIME },
     UpdatedAt: { type: "string", pattern: TIME },

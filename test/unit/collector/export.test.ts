@@ -75,6 +75,57 @@ describe("findings export", () => {
     assert.equal(partitionOf("us-gov-west-1"), "aws-us-gov");
   });
 
+  it("writes a posture finding with its GuardDuty-equivalent type, Pod Security check and no process", () => {
+    const posture = (reason: StoredFinding["reason"], field: string, value: string, key = "") =>
+      view(10, {
+        reason,
+        path: "",
+        sha256: "",
+        hostPath: "",
+        verdict: "audited",
+        action: "audited",
+        postureField: field,
+        postureValue: value,
+        postureKey: key,
+      });
+    const privileged = posture(
+      "posture_privileged",
+      "process.capabilities.bounding, linux.resources.devices",
+      "40 capabilities",
+    );
+    const mount = posture("posture_sensitive_mount", "mounts[7]", "/ -> /host (read-only)", "/host");
+    const pid = posture("posture_host_pid", "linux.namespaces", "no pid namespace of its own: the host's");
+    const request = { Findings: [privileged, mount, pid].map((f) => asffFinding(f, OPTIONS)) };
+    assert.ok(validate(request), JSON.stringify(validate.errors, null, 2));
+    type Asff = Record<string, unknown> & {
+      Types: string[];
+      FindingProviderFields: { Types: string[]; Severity: { Label: string } };
+    };
+    const [p, m, h] = request.Findings as unknown as Asff[];
+    assert.deepEqual(p.Types, [
+      "TTPs/Privilege Escalation/PrivilegeEscalation:Kubernetes-PrivilegedContainer",
+      "Software and Configuration Checks/Industry and Regulatory Standards/Kubernetes Pod Security Standards baseline",
+    ]);
+    assert.deepEqual(p.FindingProviderFields.Types, p.Types);
+    assert.equal(p.FindingProviderFields.Severity.Label, "HIGH");
+    assert.equal(m.Types[0], "TTPs/Persistence/Persistence:Kubernetes-ContainerWithSensitiveMount");
+    assert.deepEqual(h.Types, [
+      "Software and Configuration Checks/Industry and Regulatory Standards/Kubernetes Pod Security Standards baseline",
+    ]);
+    assert.equal(p.Process, undefined, "a posture finding is about a container, not an exec");
+    assert.match(String(p.Title), /^Container with risky posture \(privileged\) in shop\/web-0\/web$/);
+    assert.match(
+      String(p.Description),
+      /can mount filesystems.*drift prevention cannot be complete.*Privileged Containers/,
+    );
+    assert.equal(
+      (p.ProductFields as Record<string, string>)["driftguard/GuardDutyType"],
+      "PrivilegeEscalation:Kubernetes/PrivilegedContainer",
+    );
+    const drift = asffFinding(findings[0], OPTIONS) as unknown as Asff;
+    assert.deepEqual(drift.FindingProviderFields.Types, ["TTPs/Execution", "Unusual Behaviors/Process"]);
+  });
+
   it("the schema refuses what Security Hub refuses", () => {
     const good = asffFinding(findings[0], OPTIONS);
     for (const [what, bad] of [
@@ -103,5 +154,23 @@ describe("findings export", () => {
     assert.equal(header[0], "id");
     assert.match(row, /^f000009,2026-01-01T00:00:09\.000Z,/);
     assert.match(row, /"'@SUM\(A1\)"/);
+    assert.ok(row.endsWith(",,,,,,\r\n"), "an exec finding has no posture evidence");
+    const columns = (line: string) => Object.fromEntries(header.map((name, i) => [name, line.trimEnd().split(",")[i]]));
+    const posture = columns(
+      csvRow(
+        view(10, {
+          reason: "posture_runtime_socket",
+          path: "",
+          postureField: "mounts[8]",
+          postureValue: "/run/containerd (writable): the container runtime's socket /run/containerd/containerd.sock",
+          postureKey: "/rc",
+        }),
+      ),
+    );
+    assert.deepEqual(
+      [posture.posture_property, posture.posture_spec_field, posture.posture_key, posture.pod_security_rule],
+      ["runtime_socket", "mounts[8]", "/rc", "baseline: HostPath Volumes"],
+    );
+    assert.equal(posture.guardduty_type, "Persistence:Kubernetes/ContainerWithSensitiveMount");
   });
 });

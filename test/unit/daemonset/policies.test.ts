@@ -1,6 +1,7 @@
 // The policies each install hands the agent: all of the starter set reaches the ConfigMap,
-// each set passes the agent's own loader, "audit" blocks nothing now or later, and
-// "enforce" blocks everywhere but the system namespaces.
+// each set passes the agent's own loader, "audit" blocks nothing now or later, "enforce"
+// blocks everywhere but the system namespaces, and the node daemons' posture exceptions are
+// by name and labels, never by namespace.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -46,6 +47,24 @@ describe("daemonset: policies", function () {
     });
   }
 
+  it("exempts the node daemons' posture by namespace and labels, each property with a reason", () => {
+    const policies = installedPolicies(rendered("audit"));
+    const exempting = policies.filter((p) => (p.allow.posture ?? []).length > 0);
+    assert.deepEqual(exempting.map((p) => p.name).sort(), [
+      "driftguard-agent-node",
+      "ebs-csi-node",
+      "eks-pod-identity-agent-node",
+      "kube-proxy-node",
+      "vpc-cni-node",
+    ]);
+    for (const p of exempting) {
+      assert.ok(Object.keys(p.selector.matchLabels ?? {}).length > 0, `${p.name}: selected by its labels`);
+      for (const ns of p.selector.namespaces ?? []) assert.doesNotMatch(ns, /[*?]/, `${p.name}: no namespace glob`);
+      assert.equal(p.posture?.enforce ?? false, false, `${p.name}: never stops its daemon`);
+      for (const e of p.allow.posture ?? []) assert.ok(e.reason.length > 10, `${p.name} ${e.property}: a reason`);
+    }
+  });
+
   it("overlays/enforce: enforces by default, keeps production's denials, audits the system namespaces", () => {
     const policies = installedPolicies(rendered("enforce"));
     const agent = onlyContainer(podOf(agentDaemonSet(rendered("enforce"))));
@@ -59,7 +78,10 @@ describe("daemonset: policies", function () {
     const system = policies.find((p) => p.name === "system-namespaces-audit");
     assert.equal(system?.mode, "audit");
     for (const ns of ["kube-system", "driftguard"]) assert.ok(system?.selector.namespaces?.includes(ns), ns);
-    const highest = Math.max(...policies.map((p) => p.priority));
-    assert.equal(system?.priority, highest);
+    // Only the node daemons' own policies outrank it: audit as well, each for pods with its labels.
+    for (const p of policies.filter((p) => p.priority >= system!.priority && p !== system)) {
+      assert.equal(p.mode, "audit", p.name);
+      assert.ok(Object.keys(p.selector.matchLabels ?? {}).length > 0, `${p.name} selects by labels`);
+    }
   });
 });

@@ -13,6 +13,12 @@ const EXPECTED: Record<string, { audited: string; blocked: string; unknown: stri
   deadline_exceeded: { audited: "LOW", blocked: "LOW", unknown: "LOW" },
   hold_overflow: { audited: "LOW", blocked: "LOW", unknown: "LOW" },
   library: { audited: "HIGH", blocked: "MEDIUM", unknown: "MEDIUM" },
+  // A container that can reach around the guard: reported HIGH, stopped MEDIUM.
+  posture_privileged: { audited: "HIGH", blocked: "MEDIUM", unknown: "MEDIUM" },
+  posture_runtime_socket: { audited: "HIGH", blocked: "MEDIUM", unknown: "MEDIUM" },
+  // Pod Security restricted's hardening: worth fixing, no attack.
+  posture_no_seccomp: { audited: "LOW", blocked: "LOW", unknown: "LOW" },
+  posture_root_escalation: { audited: "LOW", blocked: "LOW", unknown: "LOW" },
   // A reason from a newer agent ranks as plain drift.
   from_a_newer_agent: { audited: "HIGH", blocked: "MEDIUM", unknown: "MEDIUM" },
 };

@@ -17,7 +17,14 @@ import {
   workloadKindFromName,
   workloadKindName,
 } from "../../../src/api/convert";
-import { DRIFT_REASON, DRIFT_REASONS, type Detector } from "../../../src/domain/driftReason";
+import {
+  DRIFT_REASON,
+  DRIFT_REASONS,
+  isPostureReason,
+  POSTURE_PREFIX,
+  type Detector,
+} from "../../../src/domain/driftReason";
+import { POSTURE, POSTURE_PROPERTIES, postureOf } from "../../../src/domain/posture";
 import { ACTION, ACTIONS, POLICY_MODE, POLICY_MODES, VERDICT, VERDICTS } from "../../../src/domain/verdict";
 import { WORKLOAD_KIND, WORKLOAD_KINDS } from "../../../src/domain/workload";
 import { nativeTestBinding } from "../../testbed/nativeTestBinding";
@@ -51,6 +58,24 @@ describe("domain vocabulary", () => {
     for (const a of ACTIONS) assert.equal(actionFromName(actionName(a)), a);
     for (const k of WORKLOAD_KINDS) assert.equal(workloadKindFromName(workloadKindName(k)), k);
     assert.equal(reasonFromName("DRIFT_REASON_UNSPECIFIED"), undefined);
+  });
+
+  it('posture reasons are exactly the posture_* family, reported by "posture" alone, each with its words', () => {
+    const posture = DRIFT_REASONS.filter((r) =>
+      (DRIFT_REASON[r].detectedBy as readonly Detector[]).includes("posture"),
+    );
+    assert.deepEqual(
+      posture,
+      DRIFT_REASONS.filter((r) => r.startsWith(POSTURE_PREFIX)),
+    );
+    assert.deepEqual(posture, Object.keys(POSTURE));
+    for (const r of posture) {
+      assert.deepEqual(DRIFT_REASON[r].detectedBy, ["posture"], r);
+      assert.equal(postureOf(r)?.property, r.slice(POSTURE_PREFIX.length), r);
+      assert.ok(isPostureReason(r));
+    }
+    assert.equal(new Set(POSTURE_PROPERTIES).size, posture.length);
+    assert.ok(!DRIFT_REASONS.filter((r) => !posture.includes(r)).some(isPostureReason));
   });
 
   describe("names of the native addon", () => {

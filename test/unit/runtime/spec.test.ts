@@ -30,7 +30,8 @@ describe("parseOciSpec", () => {
   });
 
   it("accepts a spec without mounts or linux section", () => {
-    assert.deepEqual(parseOciSpec("c1", specAny({ ociVersion: "1.0.2" })), { mounts: [], cgroupsPath: "" });
+    const { mounts, cgroupsPath } = parseOciSpec("c1", specAny({ ociVersion: "1.0.2" }));
+    assert.deepEqual({ mounts, cgroupsPath }, { mounts: [], cgroupsPath: "" });
   });
 
   const hostile: [string, { typeUrl: string; value: Buffer } | undefined, RegExp][] = [

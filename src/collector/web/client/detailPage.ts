@@ -43,8 +43,9 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
   const title = h(
     "h1",
     { tabindex: "-1" },
-    `${f.verdict === "blocked" ? "Blocked" : "Audited"}: `,
-    safeText(f.path, LONG),
+    ...(f.posture
+      ? [`${f.verdict === "blocked" ? "Stopped" : "Posture"}: ${REASONS[f.reason] ?? f.reason}`]
+      : [`${f.verdict === "blocked" ? "Blocked" : "Audited"}: `, safeText(f.path, LONG)]),
   );
   main.replaceChildren(
     back(),
@@ -66,24 +67,7 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
     h(
       "div",
       { class: "detail-grid" },
-      section("Execution", [
-        ["Path", f.path],
-        ["Copy of (image file)", f.copyOf || "—"],
-        ["SHA-256", f.sha256 || "(not computed)"],
-        ["Host path", f.hostPath],
-        ["Reason", REASONS[f.reason] ?? f.reason],
-        ["Verdict", f.verdict],
-        ["Action", EXEC_ACTIONS[f.action] ?? f.action],
-        ["Severity", f.severity],
-        ...(f.truncated.length ? [["Cut by the agent", f.truncated.join(", ")] as [string, string]] : []),
-      ]),
-      section("Process", [
-        ["Program", f.process.exe || "(gone)"],
-        ["Command line", f.process.cmdline || "(not readable)"],
-        ["PID / UID", `${f.process.pid} / ${f.process.uid}`],
-        ["Parent", f.process.parentExe || "(gone)"],
-        ["Parent PID", String(f.process.ppid)],
-      ]),
+      ...(f.posture ? [postureSection(f, f.posture)] : [executionSection(f), processSection(f)]),
       section("Where", [
         ["Cluster / node", `${f.cluster || "—"} / ${f.node}`],
         ["Namespace / pod / container", workload(f)],
@@ -105,6 +89,44 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
     ),
   );
   title.focus();
+}
+
+function executionSection(f: FindingView): HTMLElement {
+  return section("Execution", [
+    ["Path", f.path],
+    ["Copy of (image file)", f.copyOf || "—"],
+    ["SHA-256", f.sha256 || "(not computed)"],
+    ["Host path", f.hostPath],
+    ["Reason", REASONS[f.reason] ?? f.reason],
+    ["Verdict", f.verdict],
+    ["Action", EXEC_ACTIONS[f.action] ?? f.action],
+    ["Severity", f.severity],
+    ...(f.truncated.length ? [["Cut by the agent", f.truncated.join(", ")] as [string, string]] : []),
+  ]);
+}
+
+function processSection(f: FindingView): HTMLElement {
+  return section("Process", [
+    ["Program", f.process.exe || "(gone)"],
+    ["Command line", f.process.cmdline || "(not readable)"],
+    ["PID / UID", `${f.process.pid} / ${f.process.uid}`],
+    ["Parent", f.process.parentExe || "(gone)"],
+    ["Parent PID", String(f.process.ppid)],
+  ]);
+}
+
+/** A container's posture has no exec: the property, what the spec shows, the rule it breaks. */
+function postureSection(f: FindingView, p: NonNullable<FindingView["posture"]>): HTMLElement {
+  return section("Posture", [
+    ["Property", REASONS[f.reason] ?? f.reason],
+    ["What it means", p.meaning],
+    ["Spec field", p.specField],
+    ["Spec shows", p.value],
+    ["Pod Security rule", `${p.pssLevel}: ${p.pssControl}`],
+    ["GuardDuty type", p.guardDutyType || "—"],
+    ["Verdict", f.verdict === "blocked" ? "stopped (the task was killed)" : f.verdict],
+    ["Init process PID / UID", `${f.process.pid} / ${f.process.uid}`],
+  ]);
 }
 
 function section(name: string, rows: [string, string][]): HTMLElement {

@@ -70,7 +70,12 @@ export function filtersForm(state: URLSearchParams, onApply: (state: URLSearchPa
     { class: "filters", role: "search", "aria-label": "Filter findings" },
     select("range", "Time", state.get("range") ?? "", RANGES),
     ...TEXT_FILTERS.map(([name, label]) => input(name, label, state.get(name) ?? "")),
-    select("reason", "Reason", state.get("reason") ?? "", [["", "Any"], ...Object.entries(REASONS)]),
+    // posture_*: every posture property at once (the posture view links to it).
+    select("reason", "Reason", state.get("reason") ?? "", [
+      ["", "Any"],
+      ["posture_*", "any posture"],
+      ...Object.entries(REASONS),
+    ]),
     select("verdict", "Verdict", state.get("verdict") ?? "", [
       ["", "Any"],
       ["blocked", "blocked"],

@@ -10,7 +10,7 @@ import { bulkBar } from "./bulkBar.js";
 import { announce, h } from "./dom.js";
 import { apiFilters, filtersForm } from "./filtersForm.js";
 import { COLUMNS, findingRow } from "./findingsRow.js";
-import { REASONS } from "./format.js";
+import { REASONS, workload } from "./format.js";
 
 const SORTABLE = new Set(["first_seen", "last_seen", "count"]);
 
@@ -139,7 +139,8 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams, sessio
         tr.classList.add("fresh");
         tbody.prepend(tr);
         while (tbody.rows.length > pageSize) tbody.lastElementChild!.remove();
-        announce(`New finding: ${f.verdict} ${REASONS[f.reason] ?? f.reason} ${f.path}`);
+        // A posture finding has no path: the workload it is about.
+        announce(`New finding: ${f.verdict} ${REASONS[f.reason] ?? f.reason} ${f.posture ? workload(f) : f.path}`);
         if (!status.textContent?.startsWith("Findings")) status.textContent = "New findings arrived.";
       } else {
         freshCount++;

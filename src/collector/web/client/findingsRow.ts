@@ -24,7 +24,9 @@ export const COLUMNS: [string, string][] = [
 const cut = 60; // characters of a cell before its expander
 
 function pathCell(f: FindingView, href: string): HTMLElement {
-  const link = h("a", { href, title: "Open the finding" }, safeText(f.path, cut));
+  // A posture finding has no path: what its spec shows instead.
+  const shown = f.posture ? `${f.posture.specField}: ${f.posture.value}` : f.path;
+  const link = h("a", { href, title: "Open the finding" }, safeText(shown, cut));
   const copy = f.copyOf ? h("span", { class: "copy-of" }, " copy of ", safeText(f.copyOf, cut)) : null;
   return h("td", { class: "path", "data-col": "path" }, link, copy);
 }

@@ -16,6 +16,18 @@ const REASON_WORDS: Record<DriftReason, string> = {
   library: "drifted library",
   unwatched_filesystem: "unwatched filesystem",
   unverified: "unverified content",
+  posture_privileged: "privileged",
+  posture_host_pid: "host PID namespace",
+  posture_host_ipc: "host IPC namespace",
+  posture_host_network: "host network",
+  posture_capabilities: "added capabilities",
+  posture_sensitive_mount: "sensitive host mount",
+  posture_runtime_socket: "runtime socket mounted",
+  posture_unconfined_lsm: "unconfined AppArmor/SELinux",
+  posture_writable_proc_sys: "writable /proc/sys",
+  posture_writable_sysfs: "writable /sys",
+  posture_no_seccomp: "no seccomp",
+  posture_root_escalation: "root, no_new_privs off",
 };
 const ACTION_WORDS: Record<Action, string> = {
   refused: "refused (Operation not permitted)",

@@ -1,5 +1,5 @@
-// The review page: session check, then a hash router over three views (#/findings?...,
-// #/finding/ID, #/overview). Every view returns a cleanup that stops its requests and
+// The review page: session check, then a hash router over four views (#/findings?...,
+// #/finding/ID, #/overview, #/posture). Every view returns a cleanup that stops its requests and
 // live updates when the reader moves on.
 import type { SessionResponse } from "../webTypes.js";
 import { ApiError, apiGet, token } from "./api.js";
@@ -9,6 +9,7 @@ import { renderFindings } from "./findingsPage.js";
 import { renderGroups } from "./groupsPage.js";
 import { renderLogin } from "./loginPage.js";
 import { renderOverview } from "./overviewPage.js";
+import { renderPosture } from "./posturePage.js";
 
 const main = document.getElementById("main") as HTMLElement;
 const nav = document.getElementById("nav") as HTMLElement;
@@ -35,6 +36,9 @@ function route(): void {
   } else if (path === "/overview") {
     document.title = "Overview · driftguard";
     cleanup = renderOverview(main);
+  } else if (path === "/posture") {
+    document.title = "Posture · driftguard";
+    cleanup = renderPosture(main);
   } else {
     document.title = "Findings · driftguard";
     sessionStorage.setItem("driftguard.lastList", hash);
@@ -53,6 +57,7 @@ function start(s: SessionResponse): void {
     h("a", { href: "#/findings", "data-view": "/finding" }, "Findings"),
     h("a", { href: "#/groups?by=sha256", "data-view": "/groups" }, "Groups"),
     h("a", { href: "#/overview", "data-view": "/overview" }, "Overview"),
+    h("a", { href: "#/posture", "data-view": "/posture" }, "Posture"),
     h("span", { class: "who" }, `${s.name} (${s.role})`),
     ...(s.via === "token" ? [signOut] : []),
   );

@@ -22,11 +22,11 @@ const REASON_COLORS = [
   "#000000",
   "#882255",
 ];
-const REASON_SERIES: Series[] = Object.entries(REASONS).map(([key, label], i) => ({
-  key,
-  label,
-  color: REASON_COLORS[i],
-}));
+// Posture findings are about containers, not execs: counted in a panel of their own.
+const isPosture = (reason: string) => reason.startsWith("posture_");
+const REASON_SERIES: Series[] = Object.entries(REASONS)
+  .filter(([key]) => !isPosture(key))
+  .map(([key, label], i) => ({ key, label, color: REASON_COLORS[i] }));
 const RANGES: [string, string][] = [
   ["1h", "Last hour"],
   ["6h", "Last 6 hours"],
@@ -76,11 +76,16 @@ function sections(d: OverviewResponse): HTMLElement[] {
     const startMs = d.sinceMs + i * d.bucketMs;
     return { startMs, label: bucketLabel(startMs, d.bucketMs) };
   });
+  // The time charts count execs; a container's posture has its own panel below them.
+  const execs = d.buckets.filter((b) => !isPosture(b.reason));
   const count = (key: "verdict" | "reason") => (i: number, value: string) =>
-    d.buckets
-      .filter((b) => b.startMs === buckets[i].startMs && b[key] === value)
-      .reduce((sum, b) => sum + b.findings, 0);
-  const total = d.buckets.reduce((sum, b) => sum + b.findings, 0);
+    execs.filter((b) => b.startMs === buckets[i].startMs && b[key] === value).reduce((sum, b) => sum + b.findings, 0);
+  const total = execs.reduce((sum, b) => sum + b.findings, 0);
+  const posture = new Map<string, number>();
+  for (const b of d.buckets.filter((b) => isPosture(b.reason))) {
+    posture.set(b.reason, (posture.get(b.reason) ?? 0) + b.findings);
+  }
+  const postureTotal = [...posture.values()].reduce((sum, n) => sum + n, 0);
   return [
     figure(
       "by-verdict",
@@ -103,6 +108,22 @@ function sections(d: OverviewResponse): HTMLElement[] {
         value: count("reason"),
         href: (i) => bucketHref(buckets[i].startMs, d.bucketMs),
       }),
+    ),
+    figure(
+      "posture",
+      `Containers with a risky posture: ${postureTotal} posture findings first seen in range`,
+      postureTotal === 0
+        ? h("p", { class: "empty" }, "No container with a risky posture in this range.")
+        : h(
+            "div",
+            null,
+            horizontalBars({
+              label: "Posture findings per property",
+              color: "#882255",
+              items: [...posture].sort((a, b) => b[1] - a[1]).map(([r, n]) => ({ label: REASONS[r] ?? r, value: n })),
+            }),
+            h("a", { href: "#/posture" }, "Which workloads, which rule, since when"),
+          ),
     ),
     h(
       "div",
