@@ -21,6 +21,8 @@ import { FilesystemMarks } from "./FilesystemMarks";
 import { FileWriters } from "./FileWriters";
 import { detectHostView, hostPath, type HostView } from "./HostView";
 import { LineageReader } from "./lineage/LineageReader";
+import { PodOwners } from "./podOwners";
+import { containerKey } from "../runtime/containerKey";
 
 export class Agent {
   private readonly logger: Logger = componentLogger("agent");
@@ -32,6 +34,7 @@ export class Agent {
   private readonly lineage = new LineageReader();
   private writers?: FileWriters;
   private view?: HostView;
+  private readonly owners = new PodOwners();
 
   constructor(
     private readonly config: AgentConfig,
@@ -107,12 +110,17 @@ export class Agent {
     // Containers found at start are awaited, so start() means "everything running is enforced".
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
+      this.owners.observe(record);
       const done = attacher.attach(record).catch((error: unknown) => {
         this.logger.error({ container: record.id, err: error }, "attach failed");
       });
       initial?.push(done);
     });
-    source.on("detach", (namespace, id) => attacher.detach(namespace, id));
+    source.on("detach", (namespace, id) => {
+      const record = attacher.record(containerKey(namespace, id));
+      if (record) this.owners.forget(record);
+      attacher.detach(namespace, id);
+    });
     source.on("connected", () => (this.runtimeConnected = true));
     source.on("disconnected", () => (this.runtimeConnected = false));
     this.sourceStarted = true;
@@ -185,7 +193,7 @@ export class Agent {
       const container = this.attacher?.record(record.containerId);
       const lineage = this.lineage.read(record, container?.pid ?? 0, record.timeMs);
       const writer = this.writers?.writerOf(record.hostPath && hostPath(this.view!, record.hostPath)) ?? null;
-      this.sinks.write(driftFinding(record, container, node, lineage, writer));
+      this.sinks.write(driftFinding(record, container, node, this.owners.ownerOf(container), lineage, writer));
     }
   }
 }

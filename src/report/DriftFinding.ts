@@ -4,6 +4,7 @@
 import { techniquesOf } from "../domain/findingTechniques";
 import type { VerdictRecord } from "../native/binding";
 import { NO_LINEAGE, type ProcessLineage } from "./ProcessLineage";
+import type { PodOwner } from "../runtime/podOwner";
 import type { ContainerRecord, KubernetesIdentity } from "../runtime/types";
 
 /** The process that last wrote the exec'd file, as the write tracker saw it. */
@@ -41,6 +42,8 @@ export interface DriftFinding {
   lineage: ProcessLineage;
   /** Who last wrote the file; null when no write was seen (before the agent, through a mapping, evicted, untracked). */
   writer: FileWriter | null;
+  /** The workload owning the pod, as its labels tell (runtime/podOwner.ts). */
+  workload?: PodOwner;
   /** Posture findings only: the spec field that shows the property, and what it says. */
   posture?: PostureEvidence;
 }
@@ -60,6 +63,7 @@ export function driftFinding(
   record: VerdictRecord,
   container: ContainerRecord | undefined,
   node: string,
+  workload?: PodOwner,
   lineage: ProcessLineage = NO_LINEAGE,
   writer: FileWriter | null = null,
 ): DriftFinding {
@@ -93,5 +97,6 @@ export function driftFinding(
     k8s: container?.k8s ?? {},
     lineage,
     writer,
+    workload,
   };
 }

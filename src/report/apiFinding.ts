@@ -1,7 +1,10 @@
-// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields.
-import { actionName, modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
+// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields, cut to the
+// limits the collector accepts (fitFinding.ts): a hostile long value costs its tail, not
+// the finding.
+import { actionName, modeName, reasonName, toTimestamp, verdictName, workloadKindName } from "../api/convert";
 import type { ApiFileWriter, ApiFinding, ApiLineage } from "../api/types";
 import type { DriftFinding, FileWriter } from "./DriftFinding";
+import { fitFinding } from "./fitFinding";
 import type { ProcessLineage } from "./ProcessLineage";
 
 export interface AggregateFields {
@@ -13,7 +16,7 @@ export interface AggregateFields {
 }
 
 export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding {
-  return {
+  return fitFinding({
     id: agg.id,
     firstSeen: toTimestamp(agg.firstSeenMs),
     lastSeen: toTimestamp(agg.lastSeenMs),
@@ -52,11 +55,15 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     lastTriage: null,
     received: null,
     action: actionName(f.action),
+    workload: f.workload
+      ? { kind: workloadKindName(f.workload.kind), name: f.workload.name, inferredFrom: f.workload.inferredFrom }
+      : null,
     posture: f.posture ? { specField: f.posture.specField, value: f.posture.value, key: f.posture.key } : null,
     attackTechniques: f.attackTechniques,
     lineage: apiLineage(f.lineage),
     writer: f.writer ? apiWriter(f.writer) : null,
-  };
+    truncatedFields: [],
+  });
 }
 
 export function apiLineage(l: ProcessLineage): ApiLineage {

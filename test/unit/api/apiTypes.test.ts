@@ -32,6 +32,7 @@ const TRIAGE: ApiTriageEvent = {
   actor: "alice",
   comment: "c",
   time: ts,
+  kind: "TRIAGE_EVENT_KIND_TRIAGE",
 };
 
 const FULL_FINDING: ApiFinding = {
@@ -56,6 +57,8 @@ const FULL_FINDING: ApiFinding = {
   lastTriage: TRIAGE,
   received: ts,
   action: "ACTION_KILLED",
+  workload: { kind: "WORKLOAD_KIND_DEPLOYMENT", name: "web", inferredFrom: "label pod-template-hash" },
+  truncatedFields: ["process.command_line"],
   posture: { specField: "mounts[7]", value: "/ -> /host (read-only)", key: "/host" },
   attackTechniques: ["T1105", "T1036.003"],
   lineage: {
@@ -113,6 +116,14 @@ describe("driftguard.v1 API types", () => {
         verdict: "VERDICT_AUDITED",
         triageStatus: "TRIAGE_STATUS_NEW",
         node: "x",
+        podPrefix: "pp",
+        pathPrefix: "/tmp/",
+        sha256: "ab".repeat(32),
+        workloadKind: "WORKLOAD_KIND_CRONJOB",
+        workloadName: "nightly",
+        imagePrefix: "registry/",
+        container: "web",
+        group: { by: "GROUP_BY_WORKLOAD", key: ["shop", "deployment", "web"] },
         reasons: ["DRIFT_REASON_NEW_FILE", "DRIFT_REASON_POSTURE_PRIVILEGED"],
       },
       pageSize: 10,

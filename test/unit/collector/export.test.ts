@@ -20,6 +20,7 @@ function view(i: number, over: Partial<StoredFinding> = {}): FindingView {
       triageComment: "",
       triageUpdatedMs: 0,
       receivedMs: Date.UTC(2026, 0, 2),
+      raisedMs: Date.UTC(2026, 0, 2),
       ...over,
     }),
   );
@@ -166,7 +167,8 @@ describe("findings export", () => {
     assert.equal(csvCell('say "hi", then'), '"say ""hi"", then"');
     assert.equal(csvCell('=HYPERLINK("http://x")'), '"\'=HYPERLINK(""http://x"")"');
     assert.equal(csvCell("-c 'curl x'"), "\"'-c 'curl x'\"");
-    assert.equal(csvCell("a\nb"), '"a\nb"');
+    assert.equal(csvCell("a\nb"), "a\\nb", "a newline is shown, not a line break");
+    assert.equal(csvCell("/tmp/\x1b[2Jx\u202etxt.exe"), "/tmp/\\e[2Jx\\u202etxt.exe");
     assert.equal(csvCell(-1), "-1", "numbers stay numbers");
     const header = csvHeader().trimEnd().split(",");
     const row = csvRow(view(9, { cmdline: "@SUM(A1)" }));
