@@ -8,7 +8,9 @@
 #include "fs/DirStreamWrap.hh"
 #include "fs/FileLock.hh"
 #include "fs/FsFunctions.hh"
+#include "fs/ReadBeneath.hh"
 #include "guard/ExecGuardWrap.hh"
+#include "writer/WriteTrackerWrap.hh"
 #ifdef DRIFTGUARD_TEST_EXPORTS
 #include "testing/TestExports.hh"
 #endif
@@ -20,7 +22,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
   exports.Set("hashFileBeneath", Napi::Function::New(env, HashFileBeneath, "hashFileBeneath"));
   exports.Set("DirStream", DirStreamWrap::Define(env));
-  exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
+  exports.Set("readFileBeneath", Napi::Function::New(env, ReadFileBeneath, "readFileBeneath"));
+  exports.Set("BpfSensor", BpfSensorWrap::Define(env));        // eBPF sensor (native/bpf)
+  exports.Set("WriteTracker", WriteTrackerWrap::Define(env));  // writers of dropped files (native/writer)
   // The start-up self-test (src/agent/capabilitySelfTest.ts).
   exports.Set("probeFanotify", Napi::Function::New(env, ProbeFanotify, "probeFanotify"));
   exports.Set("probeFileHandle", Napi::Function::New(env, ProbeFileHandle, "probeFileHandle"));

@@ -8,6 +8,7 @@ import { BaselineBuilder } from "../baseline/BaselineBuilder";
 import { componentLogger, type Logger } from "../log/logger";
 import { nativeBinding, type NativeExecGuard, type VerdictRecord } from "../native/binding";
 import type { BpfCoverage, BpfSensorStats } from "../native/bpfBinding";
+import type { WriteTrackerStats } from "../native/writeTrackerBinding";
 import type { PolicySource } from "../policy/PolicySource";
 import { PostureMonitor } from "../posture/PostureMonitor";
 import { apparmorEnabled, hostProcDir, readProcessFacts } from "../posture/processFacts";
@@ -20,7 +21,11 @@ import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
 import { ExecCanary, type CanaryResult } from "./ExecCanary";
 import { FilesystemMarks } from "./FilesystemMarks";
+import { FileWriters } from "./FileWriters";
 import { detectHostView, hostPath, type HostView } from "./HostView";
+import { LineageReader } from "./lineage/LineageReader";
+import { PodOwners } from "./podOwners";
+import { containerKey } from "../runtime/containerKey";
 
 interface Preflight {
   view: HostView;
@@ -38,6 +43,10 @@ export class Agent {
   private prepared?: Preflight;
   private sourceStarted = false;
   private runtimeConnected = false;
+  private readonly lineage = new LineageReader();
+  private writers?: FileWriters;
+  private view?: HostView;
+  private readonly owners = new PodOwners();
 
   constructor(
     private readonly config: AgentConfig,
@@ -56,7 +65,7 @@ export class Agent {
   preflight(): Preflight {
     if (this.prepared) return this.prepared;
     const { config, source } = this;
-    const view = detectHostView();
+    const view = (this.view = detectHostView());
     const layout = source.layout((p) => fs.existsSync(hostPath(view, p)));
     const roots = new Set(layout.snapshotRoots);
     const volumeRoots = fs.existsSync(hostPath(view, config.kubeletPodsDir)) ? [config.kubeletPodsDir] : [];
@@ -86,6 +95,10 @@ export class Agent {
     const marks = new FilesystemMarks(guard);
     for (const root of roots) marks.markFilesystem(hostPath(view, root), true);
     if (volumeRoots.length > 0) marks.markFilesystem(podsDir, true);
+    if (config.writeTracking) {
+      const dirs = [...[...roots].map((r) => hostPath(view, r)), ...(volumeRoots.length > 0 ? [podsDir] : [])];
+      this.writers = FileWriters.start(dirs, view.mountNamespace, this.logger);
+    }
     guard.apply({
       snapshotRoots: [...roots],
       volumeRoots,
@@ -133,12 +146,17 @@ export class Agent {
     // Containers found at start are awaited, so start() means "everything running is enforced".
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
+      this.owners.observe(record);
       const done = attacher.attach(record).catch((error: unknown) => {
         this.logger.error({ container: record.id, err: error }, "attach failed");
       });
       initial?.push(done);
     });
-    source.on("detach", (namespace, id) => attacher.detach(namespace, id));
+    source.on("detach", (namespace, id) => {
+      const record = attacher.record(containerKey(namespace, id));
+      if (record) this.owners.forget(record);
+      attacher.detach(namespace, id);
+    });
     source.on("connected", () => (this.runtimeConnected = true));
     source.on("disconnected", () => (this.runtimeConnected = false));
     this.sourceStarted = true;
@@ -178,6 +196,16 @@ export class Agent {
     return this.guard?.stats();
   }
 
+  /** Findings given a lineage, and those over the lineage budget (src/agent/lineage/LineageReader.ts). */
+  lineageStats(): { read: number; skipped: number } {
+    return this.lineage.stats();
+  }
+
+  /** The write tracking's counters; undefined when it is off or unavailable. */
+  writeStats(): WriteTrackerStats | undefined {
+    return this.writers?.stats();
+  }
+
   /** The eBPF sensor's coverage and counters (undefined before start or without a sensor). */
   ebpf(): { coverage: BpfCoverage; stats: BpfSensorStats } | undefined {
     const coverage = this.sensor?.coverage();
@@ -191,6 +219,8 @@ export class Agent {
     this.sourceStarted = false;
     this.sensor?.close();
     this.sensor = undefined;
+    this.writers?.close();
+    this.writers = undefined;
     if (this.guard) {
       this.guard.flushVerdicts();
       this.guard.close();
@@ -206,7 +236,10 @@ export class Agent {
     for (const record of batch) {
       // The eBPF sensor does not know policy names; the attacher does.
       if (!record.policy && record.containerId) record.policy = this.attacher?.policy(record.containerId)?.name ?? "";
-      this.sinks.write(driftFinding(record, this.attacher?.record(record.containerId), node));
+      const container = this.attacher?.record(record.containerId);
+      const lineage = this.lineage.read(record, container?.pid ?? 0, record.timeMs);
+      const writer = this.writers?.writerOf(record.hostPath && hostPath(this.view!, record.hostPath)) ?? null;
+      this.sinks.write(driftFinding(record, container, node, this.owners.ownerOf(container), lineage, writer));
     }
   }
 }

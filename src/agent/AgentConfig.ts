@@ -20,6 +20,8 @@ export interface AgentConfig extends RuntimeConfig {
   imageBudget: ImageBudget;
   /** How often the exec canary proves the guard refuses. */
   canaryIntervalMs: number;
+  /** Record who writes files on writable layers and volumes, for findings (native/writer). */
+  writeTracking: boolean;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -32,4 +34,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   kubeletPodsDir: "/var/lib/kubelet/pods",
   imageBudget: { maxEntries: DEFAULT_LIMITS.maxEntries, maxManifestBytes: DEFAULT_LIMITS.maxManifestBytes },
   canaryIntervalMs: 30_000,
+  writeTracking: true,
 };

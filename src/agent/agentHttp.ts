@@ -15,6 +15,7 @@ import type { DriftFinding } from "../report/DriftFinding";
 import type { Reporter } from "../report/Reporter";
 import type { FindingSink } from "../sink/FindingSink";
 import type { Agent } from "./Agent";
+import { registerContextMetrics } from "../metrics/contextMetrics";
 
 export interface AgentHttpOptions {
   address: ListenAddress;
@@ -47,6 +48,7 @@ export class AgentHttp {
       ebpf: () => o.agent.ebpf(),
       canary: () => o.agent.canaryResult(),
     });
+    registerContextMetrics(registry, { lineage: () => o.agent.lineageStats(), writes: () => o.agent.writeStats() });
     const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
     const server = await MetricsServer.start({
       address: o.address,

@@ -31,6 +31,7 @@ const FLAGS: FlagSpec[] = [
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
   { name: "canary-interval-ms", default: String(d.canaryIntervalMs), env: true },
+  { name: "write-tracking", default: d.writeTracking ? "on" : "off", env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -54,6 +55,8 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --node-name NAME            reported in findings [hostname; env NODE_NAME too]
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
   --canary-interval-ms N      how often a staged drift exec must be refused (/readyz) [${d.canaryIntervalMs}]
+  --write-tracking on|off     record who writes files on writable layers and volumes, named
+                              in findings (FAN_MODIFY; costs write-heavy containers) [on]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -115,6 +118,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
       maxManifestBytes: positiveInt(flags, "image-budget-mib") * MiB,
     },
     canaryIntervalMs: positiveInt(flags, "canary-interval-ms"),
+    writeTracking: choice(flags, "write-tracking", ["on", "off"] as const) === "on",
   };
 }
 

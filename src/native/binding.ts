@@ -9,6 +9,7 @@ import { errorMessage } from "../util/errorMessage";
 import { packageRoot } from "../util/packageRoot";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 import type { HashBeneathOptions, HashFileResult, NativeDirStream } from "./fsBinding";
+import type { NativeWriteTracker } from "./writeTrackerBinding";
 
 /** Options of the exec guard. Every field has a default. */
 export interface ExecGuardOptions {
@@ -232,6 +233,13 @@ export interface NativeBinding {
   hashFileBeneath(root: string, rel: string, options: HashBeneathOptions): Promise<HashFileResult>;
   /** One directory beneath `root`, opened like hashFileBeneath; throws with `code` (ELOOP, ENOENT...). */
   DirStream: new (root: string, rel: string) => NativeDirStream;
+  /**
+   * A regular file of at most maxBytes (<= 64 KiB) beneath root (itself followed), resolved
+   * without following any symlink or ".." out of root; null otherwise (src/agent/lineage).
+   */
+  readFileBeneath(root: string, path: string, maxBytes: number): Buffer | null;
+  /** Writers of files on writable layers and volumes; the host mount namespace's own writes are ignored (0: none are). */
+  WriteTracker: new (options: { hostMountNamespace: number; capacity: number }) => NativeWriteTracker;
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
   BpfSensor: new (options: BpfSensorOptions, onFindings: (batch: SensorFinding[]) => void) => NativeBpfSensor;
   /** fanotify_init as the exec guard calls it; throws the syscall's error (code: EPERM, ...). */
