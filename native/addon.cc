@@ -1,11 +1,16 @@
-// Module entry: the exec guard class, the eBPF sensor class and the file functions of the
-// baseline builder. The test build (DRIFTGUARD_TEST_EXPORTS) adds the test-only functions.
+// Module entry: the exec guard class, the eBPF sensor class, the file functions of the
+// baseline builder and the start-up self-test's probes. The test build
+// (DRIFTGUARD_TEST_EXPORTS) adds the test-only functions.
 #include <napi.h>
 
 #include "bpf/BpfSensorWrap.hh"
+#include "fs/CapabilityProbes.hh"
 #include "fs/DirStreamWrap.hh"
+#include "fs/FileLock.hh"
 #include "fs/FsFunctions.hh"
+#include "fs/ReadBeneath.hh"
 #include "guard/ExecGuardWrap.hh"
+#include "writer/WriteTrackerWrap.hh"
 #ifdef DRIFTGUARD_TEST_EXPORTS
 #include "testing/TestExports.hh"
 #endif
@@ -17,7 +22,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hashFile", Napi::Function::New(env, HashFile, "hashFile"));
   exports.Set("hashFileBeneath", Napi::Function::New(env, HashFileBeneath, "hashFileBeneath"));
   exports.Set("DirStream", DirStreamWrap::Define(env));
-  exports.Set("BpfSensor", BpfSensorWrap::Define(env));  // eBPF sensor (native/bpf)
+  exports.Set("readFileBeneath", Napi::Function::New(env, ReadFileBeneath, "readFileBeneath"));
+  exports.Set("BpfSensor", BpfSensorWrap::Define(env));        // eBPF sensor (native/bpf)
+  exports.Set("WriteTracker", WriteTrackerWrap::Define(env));  // writers of dropped files (native/writer)
+  // The start-up self-test (src/agent/capabilitySelfTest.ts).
+  exports.Set("probeFanotify", Napi::Function::New(env, ProbeFanotify, "probeFanotify"));
+  exports.Set("probeFileHandle", Napi::Function::New(env, ProbeFileHandle, "probeFileHandle"));
+  // The agent's spool slot (src/report/spool/spoolSlot.ts).
+  exports.Set("holdFileLock", Napi::Function::New(env, HoldFileLock, "holdFileLock"));
 #ifdef DRIFTGUARD_TEST_EXPORTS
   exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("vocabulary", Napi::Function::New(env, Vocabulary, "vocabulary"));

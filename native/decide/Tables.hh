@@ -132,6 +132,9 @@ class Tables {
 
   uint64_t generation = 0;
   uint64_t hostMountNamespace = 0;
+  // st_dev of the agent's canary tmpfs (src/agent/ExecCanary.ts): every exec from it is
+  // refused, without a finding; 0: none.
+  uint64_t canaryDev = 0;
   std::string hostRootPrefix;              // makes a host path openable: "" or "/proc/1/root"
   std::vector<std::string> snapshotRoots;  // no trailing '/'
   std::vector<std::string> volumeRoots;    // e.g. /var/lib/kubelet/pods

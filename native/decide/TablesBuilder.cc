@@ -36,6 +36,7 @@ std::shared_ptr<const Tables> TablesBuilder::apply(const TablesChange& change) {
   if (change.volumeRoots) volumeRoots_ = *change.volumeRoots;
   if (change.containerCgroupMarkers) cgroupMarkers_ = *change.containerCgroupMarkers;
   if (change.hostMountNamespace) hostMountNamespace_ = *change.hostMountNamespace;
+  if (change.canaryDev) canaryDev_ = *change.canaryDev;
   if (change.hostRootPrefix) hostRootPrefix_ = withoutTrailingSlash(*change.hostRootPrefix);
   if (change.loadedDenyPaths) loadedDenyPaths_ = *change.loadedDenyPaths;
   generation_++;
@@ -46,6 +47,7 @@ std::shared_ptr<const Tables> TablesBuilder::build() const {
   auto tables = std::make_shared<Tables>();
   tables->generation = generation_;
   tables->hostMountNamespace = hostMountNamespace_;
+  tables->canaryDev = canaryDev_;
   tables->hostRootPrefix = hostRootPrefix_;
   for (const std::string& root : snapshotRoots_) tables->snapshotRoots.push_back(withoutTrailingSlash(root));
   for (const std::string& root : volumeRoots_) tables->volumeRoots.push_back(withoutTrailingSlash(root));

@@ -37,6 +37,7 @@ struct TablesChange {
   std::vector<std::string> removeContainers;
   std::optional<std::vector<std::string>> snapshotRoots, volumeRoots, containerCgroupMarkers;
   std::optional<uint64_t> hostMountNamespace;
+  std::optional<uint64_t> canaryDev;
   std::optional<std::string> hostRootPrefix;
   // Deny globs of every loaded policy, also those of no attached container yet.
   std::optional<std::vector<std::string>> loadedDenyPaths;
@@ -58,6 +59,7 @@ class TablesBuilder {
   StringMap<ContainerSpec> containers_;
   std::vector<std::string> snapshotRoots_, volumeRoots_, cgroupMarkers_, loadedDenyPaths_;
   uint64_t hostMountNamespace_ = 0;
+  uint64_t canaryDev_ = 0;
   std::string hostRootPrefix_;
   uint64_t generation_ = 0;
 };

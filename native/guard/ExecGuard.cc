@@ -167,6 +167,7 @@ GuardStats ExecGuard::stats() const {
   s.stalledDrained = counters_.stalledDrained;
   s.unverified = counters_.unverified;
   s.leaseRefused = counters_.leaseRefused;
+  s.canaryRefused = counters_.canaryRefused;
   s.racyNotCached = counters_.racyNotCached;
   s.commitHolds = commitWatch_.held();
   s.commitHoldTimeouts = commitWatch_.timedOut();

@@ -22,6 +22,12 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   work.start = Clock::now();
   work.tables = currentTables();
   const Tables& tables = *work.tables;
+  if (tables.canaryDev != 0 && work.facts.dev == tables.canaryDev) {
+    counters_.canaryRefused++;  // the agent's own proof that it refuses: no finding
+    pending_.answer(id, false);
+    recordLatency(work.start);
+    return;
+  }
   Owner owner = owners_.ownerOf(tables, pid);
   if (owner.kind == OwnerKind::Host || !statEventFile(eventFd, pid, &work.facts)) {
     counters_.allowedHost++;  // a host process, or an event fd we cannot fstat: nothing to decide on

@@ -22,6 +22,7 @@ struct GuardStats {
   uint64_t unverified = 0, leaseRefused = 0, racyNotCached = 0, commitHolds = 0, commitHoldTimeouts = 0;
   // Digests computed for findings after the answer, and findings sent without one (queue full).
   uint64_t findingHashes = 0, findingHashesSkipped = 0;
+  uint64_t canaryRefused = 0;  // the agent's own canary execs (no finding)
   uint64_t pendingNow = 0, heldNow = 0, marks = 0, tablesGeneration = 0, containers = 0, images = 0;
   // Exec ignore marks (IgnoreMarks): now, added, evicted for room, clears of all, refused.
   uint64_t ignoreMarks = 0, ignoreMarksAdded = 0, ignoreMarkEvictions = 0, ignoreMarkFlushes = 0;
@@ -33,7 +34,7 @@ struct GuardStats {
 struct Counters {
   std::atomic<uint64_t> events{0}, allowedHost{0}, allowedImage{0}, allowedContainer{0};
   std::atomic<uint64_t> blocked{0}, audited{0}, heldTotal{0}, holdOverflow{0}, deadlineExceeded{0};
-  std::atomic<uint64_t> hashed{0}, hashErrors{0}, stalledDrained{0};
+  std::atomic<uint64_t> hashed{0}, hashErrors{0}, stalledDrained{0}, canaryRefused{0};
   std::atomic<uint64_t> unverified{0}, leaseRefused{0}, racyNotCached{0}, findingHashes{0}, findingHashesSkipped{0};
   std::array<std::atomic<uint64_t>, kLatencyBuckets> latency{};
 };

@@ -141,6 +141,7 @@ TablesChange tablesChangeFromJs(const Napi::Object& o) {
   if (!o.Get("loadedDenyPaths").IsUndefined()) {
     change.loadedDenyPaths = js::stringArray(o.Get("loadedDenyPaths"), where + ".loadedDenyPaths");
   }
+  if (!o.Get("canaryDev").IsUndefined()) change.canaryDev = js::integerField(o, "canaryDev", 0, where);
   if (!o.Get("hostMountNamespace").IsUndefined()) {
     change.hostMountNamespace = js::integerField(o, "hostMountNamespace", 0, where);
   }
@@ -168,6 +169,7 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("verdictsDelivered", s.verdictsDelivered);
   set("unverified", s.unverified);
   set("leaseRefused", s.leaseRefused);
+  set("canaryRefused", s.canaryRefused);
   set("racyNotCached", s.racyNotCached);
   set("commitHolds", s.commitHolds);
   set("commitHoldTimeouts", s.commitHoldTimeouts);

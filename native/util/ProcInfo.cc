@@ -101,18 +101,30 @@ std::string readProcLink(int32_t pid, const char* name) {
   ssize_t n = readlink(path, target, sizeof target);
   return n > 0 && n < static_cast<ssize_t>(sizeof target) ? std::string(target, static_cast<size_t>(n)) : "";
 }
+// Bounds what a verdict record carries (records queue up under an exec flood). A longer
+// command line is cut at a UTF-8 character boundary and ends with "…", which the reporter
+// (src/report/fitFinding.ts, NATIVE_CMDLINE_BYTES) names in the finding's truncated_fields.
 constexpr size_t kMaxCmdline = 4096;
+constexpr char kEllipsis[] = "\xE2\x80\xA6";
+
+void cutCommandLine(std::string& cmdline) {
+  if (cmdline.size() <= kMaxCmdline) return;
+  size_t end = kMaxCmdline - (sizeof kEllipsis - 1);
+  while (end > 0 && (static_cast<unsigned char>(cmdline[end]) & 0xC0) == 0x80) end--;  // not inside a character
+  cmdline.resize(end);
+  cmdline += kEllipsis;
+}
 }  // namespace
 
 ProcessFacts processFacts(int32_t pid) {
   ProcessFacts facts;
   facts.exe = readProcLink(pid, "exe");
   facts.cmdline = readProcFile(pid, "cmdline");
-  if (facts.cmdline.size() > kMaxCmdline) facts.cmdline.resize(kMaxCmdline);
   while (!facts.cmdline.empty() && facts.cmdline.back() == '\0') facts.cmdline.pop_back();
   for (char& c : facts.cmdline) {
     if (c == '\0') c = ' ';
   }
+  cutCommandLine(facts.cmdline);
   std::string status = readProcFile(pid, "status");
   size_t at = status.find("\nPPid:");
   if (at != std::string::npos) facts.ppid = static_cast<int32_t>(strtol(status.c_str() + at + 6, nullptr, 10));

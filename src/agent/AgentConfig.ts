@@ -20,6 +20,10 @@ export interface AgentConfig extends RuntimeConfig {
   imageBudget: ImageBudget;
   /** Exec ignore marks at most (image files whose later execs raise no event); 0 turns them off. */
   execIgnoreMarks: number;
+  /** How often the exec canary proves the guard refuses. */
+  canaryIntervalMs: number;
+  /** Record who writes files on writable layers and volumes, for findings (native/writer). */
+  writeTracking: boolean;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -34,4 +38,6 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   // Off by default: with it on, a new container's marked entrypoint is not held until the
   // container is attached (native/README.md, "A new container sharing layers").
   execIgnoreMarks: 0,
+  canaryIntervalMs: 30_000,
+  writeTracking: true,
 };

@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { hasEffectiveCapability, missingCapability } from "./capabilities";
+
 export interface HostView {
   /** Prefix that turns a host path into a path the agent can open ("" or "/proc/1/root"). */
   rootPrefix: string;
@@ -37,9 +39,13 @@ export function detectHostView(procDir = "/proc", hostPid = process.env.DRIFTGUA
     // Without CAP_SYS_PTRACE, the node's init (hostPID) is a more privileged process we may
     // not inspect: our own files are then not the node's, and every host path would miss.
     // (With it, a pid 1 that still refuses is a sandbox's init: our view is the host's.)
-    if ((code === "EACCES" || code === "EPERM") && !hasEffectiveCapability(procDir, CAP_SYS_PTRACE)) {
+    if ((code === "EACCES" || code === "EPERM") && !hasEffectiveCapability("SYS_PTRACE", procDir)) {
       throw new Error(
-        `cannot read ${path.join(procDir, hostPid, "root")} (${code}): the agent opens the node's files through the root of pid ${hostPid} (hostPID) and needs the capability CAP_SYS_PTRACE for that; add SYS_PTRACE to the container's securityContext.capabilities`,
+        missingCapability(
+          `cannot read ${path.join(procDir, hostPid, "root")} (${code})`,
+          `opens the node's files through the root of pid ${hostPid} (hostPID)`,
+          "SYS_PTRACE",
+        ),
       );
     }
     // No pid 1 to look at, or one even CAP_SYS_PTRACE may not inspect: our view is the host's.
@@ -50,15 +56,6 @@ export function detectHostView(procDir = "/proc", hostPid = process.env.DRIFTGUA
       source: "self",
     };
   }
-}
-
-const CAP_SYS_PTRACE = 19;
-
-/** Whether this process has the capability in its effective set (CapEff of /proc/self/status). */
-function hasEffectiveCapability(procDir: string, capability: number): boolean {
-  const status = fs.readFileSync(path.join(procDir, "self/status"), "utf8");
-  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
-  return ((BigInt(`0x${hex}`) >> BigInt(capability)) & 1n) === 1n;
 }
 
 /** A host path as the agent can open it. */

@@ -15,6 +15,7 @@ import type { DriftFinding } from "../report/DriftFinding";
 import type { Reporter } from "../report/Reporter";
 import type { FindingSink } from "../sink/FindingSink";
 import type { Agent } from "./Agent";
+import { registerContextMetrics } from "../metrics/contextMetrics";
 
 export interface AgentHttpOptions {
   address: ListenAddress;
@@ -45,7 +46,9 @@ export class AgentHttp {
       policies: policies instanceof DirectoryPolicySource ? () => policies.stats() : undefined,
       layerCache: layerCacheStats,
       ebpf: () => o.agent.ebpf(),
+      canary: () => o.agent.canaryResult(),
     });
+    registerContextMetrics(registry, { lineage: () => o.agent.lineageStats(), writes: () => o.agent.writeStats() });
     const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
     const server = await MetricsServer.start({
       address: o.address,
@@ -78,6 +81,8 @@ export class AgentHttp {
     if (!runtimeConnected) {
       return { ready: false, detail: `${runtime} unreachable: known containers stay enforced, new ones wait` };
     }
-    return { ready: true, detail: `exec guard running, ${stats.containers} containers attached` };
+    const canary = agent.canaryResult();
+    if (!canary?.ok) return { ready: false, detail: `exec canary: ${canary?.detail ?? "not checked yet"}` };
+    return { ready: true, detail: `exec guard running, ${stats.containers} containers attached; ${canary.detail}` };
   }
 }

@@ -2,7 +2,16 @@
 // ("new_file", milliseconds since the epoch), used by the agent and the collector alike.
 import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
 import { ACTIONS, POLICY_MODES, VERDICTS, type Action, type PolicyMode, type Verdict } from "../domain/verdict";
-import type { ActionName, DriftReasonName, PolicyModeName, Timestamp, TriageStatusName, VerdictName } from "./types";
+import { WORKLOAD_KINDS, type WorkloadKind } from "../domain/workload";
+import type {
+  ActionName,
+  DriftReasonName,
+  PolicyModeName,
+  Timestamp,
+  TriageStatusName,
+  VerdictName,
+  WorkloadKindName,
+} from "./types";
 
 export type TriageStatus = "new" | "acknowledged" | "resolved" | "false_positive";
 
@@ -28,6 +37,9 @@ export const actionName = (a: Action): ActionName => toName("ACTION", a);
 export const actionFromName = (n: string | number): Action | undefined => fromName("ACTION", ACTIONS, n);
 export const modeName = (m: PolicyMode): PolicyModeName => toName("POLICY_MODE", m);
 export const modeFromName = (n: string | number): PolicyMode | undefined => fromName("POLICY_MODE", POLICY_MODES, n);
+export const workloadKindName = (k: WorkloadKind): WorkloadKindName => toName("WORKLOAD_KIND", k);
+export const workloadKindFromName = (n: string | number): WorkloadKind | undefined =>
+  fromName("WORKLOAD_KIND", WORKLOAD_KINDS, n);
 export const triageName = (s: TriageStatus): TriageStatusName => toName("TRIAGE_STATUS", s);
 export const triageFromName = (n: string | number): TriageStatus | undefined =>
   fromName("TRIAGE_STATUS", TRIAGE_STATUSES, n);

@@ -1,7 +1,11 @@
 // A finding as people and tools read it: a flat form with domain values ("new_file") and
-// ISO times, shared by the CLI, the review page, the exports and the webhook.
+// ISO times, shared by the CLI, the review page, the exports and the webhook. Its severity
+// is the one model of src/domain/severity.ts, so every one of them shows the same.
+import { severityOf } from "../domain/severity";
+import { ATTACK_TECHNIQUE, isAttackTechniqueId } from "../domain/attackTechnique";
 import { postureOf } from "../domain/posture";
 import { actionOfVerdict } from "../domain/verdict";
+import { workloadKindLabel } from "../domain/workload";
 import {
   actionFromName,
   fromTimestamp,
@@ -9,8 +13,25 @@ import {
   reasonFromName,
   triageFromName,
   verdictFromName,
+  workloadKindFromName,
 } from "./convert";
-import type { ApiFinding, ApiTriageEvent } from "./types";
+import type { ApiFinding, ApiLineage, ApiTriageEvent } from "./types";
+
+export interface LineageView {
+  processes: {
+    pid: number;
+    exe: string;
+    argv: string[];
+    uid: number;
+    gid: number;
+    user: string;
+    /** ISO time, "" when unknown. */
+    started: string;
+    inContainer: boolean;
+  }[];
+  execSession: boolean;
+  complete: boolean;
+}
 
 /** A posture finding's evidence, with what its reason means (src/domain/posture.ts). */
 export interface PostureView {
@@ -49,10 +70,23 @@ export interface FindingView {
   verdict: string;
   /** What was done to the exec: refused, killed or audited. */
   action: string;
+  /** INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL (domain/severity.ts). */
+  severity: string;
+  /** The owning workload: kind as Kubernetes writes it ("Deployment"), "" when unknown. */
+  workload: { kind: string; name: string; inferredFrom: string };
+  /** Fields the agent cut to fit ("process.command_line"); they end with "…". */
+  truncated: string[];
+  /** MITRE ATT&CK techniques; name and tactic "" for an id this build does not know. */
+  attack: { id: string; name: string; tactic: string }[];
+  /** The exec'ing process and its ancestors; null from an agent before lineage. */
+  lineage: LineageView | null;
+  /** Who last wrote the executed file; null when none was seen. */
+  writer: { pid: number; uid: number; exe: string; cmdline: string; time: string } | null;
   policy: string;
   mode: string;
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
-  triage: { status: string; actor: string; comment: string; updated: string };
+  /** recurred: the last change was a recurrence reopening the finding. */
+  triage: { status: string; actor: string; comment: string; updated: string; recurred: boolean };
   received: string;
   /** Only on posture findings. */
   posture?: PostureView;
@@ -64,6 +98,9 @@ const iso = (ts: ApiFinding["firstSeen"]): string => {
 };
 
 export function findingView(f: ApiFinding): FindingView {
+  const reason = reasonFromName(f.reason) ?? String(f.reason);
+  const verdict = verdictFromName(f.verdict) ?? String(f.verdict);
+  const kind = f.workload ? workloadKindFromName(f.workload.kind) : undefined;
   return {
     id: f.id,
     firstSeen: iso(f.firstSeen),
@@ -82,9 +119,27 @@ export function findingView(f: ApiFinding): FindingView {
     hostPath: f.hostPath,
     sha256: f.sha256,
     copyOf: f.copyOf,
-    reason: reasonFromName(f.reason) ?? String(f.reason),
-    verdict: verdictFromName(f.verdict) ?? String(f.verdict),
+    reason,
+    verdict,
     action: actionOf(f),
+    severity: severityOf(reason, verdict),
+    workload: {
+      kind: kind ? workloadKindLabel(kind) : "",
+      name: f.workload?.name ?? "",
+      inferredFrom: f.workload?.inferredFrom ?? "",
+    },
+    truncated: [...(f.truncatedFields ?? [])],
+    attack: (f.attackTechniques ?? []).map(attackView),
+    lineage: f.lineage ? lineageView(f.lineage) : null,
+    writer: f.writer?.pid
+      ? {
+          pid: f.writer.pid,
+          uid: Number(f.writer.uid),
+          exe: f.writer.executable,
+          cmdline: f.writer.commandLine,
+          time: iso(f.writer.time),
+        }
+      : null,
     policy: f.policyName,
     mode: modeFromName(f.policyMode) ?? String(f.policyMode),
     process: {
@@ -100,6 +155,7 @@ export function findingView(f: ApiFinding): FindingView {
       actor: f.lastTriage?.actor ?? "",
       comment: f.lastTriage?.comment ?? "",
       updated: iso(f.lastTriage?.time ?? null),
+      recurred: f.lastTriage?.kind === "TRIAGE_EVENT_KIND_RECURRED",
     },
     received: iso(f.received),
     ...postureView(f),
@@ -130,6 +186,8 @@ export function eventView(e: ApiTriageEvent): {
   to: string;
   actor: string;
   comment: string;
+  /** "recurred" when the collector reopened the finding, else "triage". */
+  kind: string;
 } {
   return {
     time: iso(e.time),
@@ -137,6 +195,7 @@ export function eventView(e: ApiTriageEvent): {
     to: triageFromName(e.to) ?? "",
     actor: e.actor,
     comment: e.comment,
+    kind: e.kind === "TRIAGE_EVENT_KIND_RECURRED" ? "recurred" : "triage",
   };
 }
 
@@ -146,4 +205,25 @@ function actionOf(f: ApiFinding): string {
   if (action) return action;
   const verdict = verdictFromName(f.verdict);
   return verdict ? actionOfVerdict(verdict) : "";
+}
+
+function attackView(id: string): FindingView["attack"][number] {
+  return isAttackTechniqueId(id) ? { id, ...ATTACK_TECHNIQUE[id] } : { id, name: "", tactic: "" };
+}
+
+function lineageView(l: ApiLineage): LineageView {
+  return {
+    processes: (l.processes ?? []).map((p) => ({
+      pid: p.pid,
+      exe: p.executable,
+      argv: p.argv ?? [],
+      uid: Number(p.uid),
+      gid: Number(p.gid),
+      user: p.user,
+      started: iso(p.startTime),
+      inContainer: p.inContainer,
+    })),
+    execSession: l.execSession,
+    complete: l.complete,
+  };
 }

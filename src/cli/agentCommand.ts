@@ -5,11 +5,13 @@ import { registerAgentSinks } from "../agent/agentSinks";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { POLICY_MODES } from "../domain/verdict";
 import { componentLogger } from "../log/logger";
+import { nativeBinding } from "../native/binding";
 import { parseListenAddress, type ListenAddress } from "../metrics/listenAddress";
 import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
 import { FixedModePolicy, type PolicySource } from "../policy/PolicySource";
 import type { DriftFinding } from "../report/DriftFinding";
 import { startReporter, type ReporterConfig } from "../report/Reporter";
+import { takeSpoolSlot, type SpoolSlot } from "../report/spool/spoolSlot";
 import { openContainerSource } from "../runtime/openContainerSource";
 import { FindingSinks } from "../sink/FindingSinks";
 import { UsageError, type Command } from "./command";
@@ -29,6 +31,8 @@ const FLAGS: FlagSpec[] = [
   { name: "node-name", default: "", env: true },
   { name: "kubelet-pods-dir", default: d.kubeletPodsDir, env: true },
   { name: "exec-ignore-marks", default: String(d.execIgnoreMarks), env: true },
+  { name: "canary-interval-ms", default: String(d.canaryIntervalMs), env: true },
+  { name: "write-tracking", default: d.writeTracking ? "on" : "off", env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -53,6 +57,9 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --kubelet-pods-dir DIR      kubelet's pods dir, pod volumes [${d.kubeletPodsDir}]
   --exec-ignore-marks N       image files whose later execs raise no event, at most; 0 turns the
                               fast path off (native/README.md) [${d.execIgnoreMarks}]
+  --canary-interval-ms N      how often a staged drift exec must be refused (/readyz) [${d.canaryIntervalMs}]
+  --write-tracking on|off     record who writes files on writable layers and volumes, named
+                              in findings (FAN_MODIFY; costs write-heavy containers) [on]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -118,6 +125,8 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
       maxManifestBytes: positiveInt(flags, "image-budget-mib") * MiB,
     },
     execIgnoreMarks,
+    canaryIntervalMs: positiveInt(flags, "canary-interval-ms"),
+    writeTracking: choice(flags, "write-tracking", ["on", "off"] as const) === "on",
   };
 }
 
@@ -139,10 +148,19 @@ export const agentCommand: Command = {
       : new FixedModePolicy(config.mode);
     const sinks = new FindingSinks<DriftFinding>(logger);
     const agent = new Agent(config, policies, openContainerSource(config), sinks);
+    let spoolSlot: SpoolSlot | undefined; // this agent's own, beside another agent's in a rollout
+    try {
+      agent.preflight(); // an agent that cannot guard says so before it takes anything shared
+      spoolSlot = reporterConfig && takeSpoolSlot(config.stateDir, (file) => nativeBinding().holdFileLock(file));
+    } catch (error) {
+      logger.fatal({ err: error }, "agent failed to start");
+      return 1;
+    }
+    if (spoolSlot) logger.info({ slot: spoolSlot.slot, dir: spoolSlot.dir }, "spool slot taken");
     // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&
-      startReporter(reporterConfig, componentLogger("reporter"), () => ({
+      startReporter({ ...reporterConfig, spoolDir: spoolSlot?.dir }, componentLogger("reporter"), () => ({
         mode: config.mode,
         containers: agent.stats()?.containers ?? 0,
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,

@@ -1,18 +1,22 @@
-// `driftguard findings list|show|watch|triage`: the security team's view of the collector.
+// `driftguard findings list|show|watch|triage|groups|export`: the security team's view of
+// the collector. Everything printed from a finding is escaped (findingsView.ts); a failed
+// call is one line with its fix (collectorErrors.ts).
 import * as fs from "node:fs";
 
-import { reasonName, triageName, verdictName, TRIAGE_STATUSES, toTimestamp } from "../api/convert";
-import type { ApiFinding, FindingFilter } from "../api/types";
+import type { ApiFinding, WatchEventName } from "../api/types";
 import { FindingsClient } from "../collector/findingsClient";
-import { DRIFT_REASONS, reasonsMatching } from "../domain/driftReason";
-import { VERDICTS, type Verdict } from "../domain/verdict";
-import type { TriageStatus } from "../api/convert";
-import { UsageError, type Command } from "./command";
-import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";
-import { EXPORT_USAGE, exportFindings } from "./findingsExport";
-import { eventView, findingView } from "../api/findingView";
-import { details, tableHeader, tableRow } from "./findingsView";
 import { errorMessage } from "../util/errorMessage";
+import { terminalJson, visibleText } from "../util/visibleText";
+import { UsageError, type Command } from "./command";
+import { collectorErrorLine, isCallError } from "./collectorErrors";
+import { EXPORT_USAGE, exportFindings } from "./findingsExport";
+import { FILTER_FLAGS, FILTER_USAGE, filterFrom } from "./findingsFilter";
+import { GROUPS_USAGE, listGroups } from "./findingsGroups";
+import { TRIAGE_USAGE, triage } from "./findingsTriage";
+import { eventView, findingView } from "../api/findingView";
+import { details, groupDigits, tableHeader, tableRow } from "./findingsView";
+import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";
+import { serverAddress } from "./serverAddress";
 
 const FLAGS: FlagSpec[] = [
   { name: "server", default: "localhost:7443", env: true },
@@ -22,61 +26,47 @@ const FLAGS: FlagSpec[] = [
   { name: "key", env: true },
   { name: "insecure", boolean: true },
   { name: "json", boolean: true },
-  { name: "cluster" },
-  { name: "namespace" },
-  { name: "pod" },
-  { name: "image" },
-  { name: "node" },
-  { name: "reason" },
-  { name: "verdict" },
-  { name: "status" },
-  { name: "since" },
-  { name: "until" },
+  ...FILTER_FLAGS,
   { name: "limit" },
   { name: "comment", default: "" },
+  { name: "all-matching", boolean: true },
+  { name: "yes", boolean: true },
+  { name: "by" },
   { name: "format" },
   { name: "output" },
   { name: "aws-account", env: true },
   { name: "aws-region", env: true },
 ];
 
-const USAGE = `usage: driftguard findings <list|show ID|watch|triage ID STATUS|export> [options]
+const USAGE = `usage: driftguard findings <list|show ID|watch|triage|groups|export> [options]
 
   list                      findings, most recent first
   show ID                   one finding with its triage history
-  watch                     new findings as the collector stores them (Ctrl-C ends)
-  triage ID STATUS          STATUS acknowledged | resolved | false_positive | new [--comment TEXT]
+  watch                     new and recurring findings as the collector stores them (Ctrl-C ends)
+${TRIAGE_USAGE}
+${GROUPS_USAGE}
 ${EXPORT_USAGE}
 
 Connection (also DRIFTGUARD_SERVER, _CA, _TOKEN_FILE, _CERT, _KEY; or DRIFTGUARD_TOKEN):
-  --server HOST:PORT        the collector [localhost:7443]
+  --server HOST[:PORT]      the collector's gRPC port [localhost:7443; a HOST alone means port 7443]
   --ca FILE                 CA that signed the collector's certificate
   --token-file FILE         a file holding your bearer token
   --cert FILE --key FILE    or a client certificate (OU = your role)
   --insecure                plaintext, for a collector started with --insecure
 
-Filters (list, watch, export): --cluster --namespace --pod --image --node (exact),
-  --reason REASON or a glob (posture_* for every posture finding): ${DRIFT_REASONS.join("|")}
-  --verdict ${VERDICTS.join("|")}   --status ${TRIAGE_STATUSES.join("|")}
-  --since/--until TIME      ISO time or an age like 30m, 6h, 7d
+${FILTER_USAGE}
   --limit N                 list at most N [50]; export at most N [all]
   --json                    JSON instead of a table (list: an array; watch: one line per finding)`;
 
 export const findingsCommand: Command = {
   name: "findings",
-  summary: "list, show, watch and triage findings on the collector",
+  summary: "list, show, watch, group and triage findings on the collector",
   usage: USAGE,
   async run(argv) {
     const flags = parseFlags(argv, FLAGS);
     const [sub, ...rest] = flags.positionals;
-    const client = new FindingsClient({
-      address: flags.values.get("server")!,
-      caFile: flags.values.get("ca"),
-      token: readToken(flags),
-      certFile: flags.values.get("cert"),
-      keyFile: flags.values.get("key"),
-      insecure: flags.booleans.has("insecure"),
-    });
+    const server = serverAddress(flags.values.get("server")!);
+    const client = connect(flags, server);
     const json = flags.booleans.has("json");
     try {
       switch (sub) {
@@ -87,19 +77,19 @@ export const findingsCommand: Command = {
         case "watch":
           return await watch(client, flags, json);
         case "export":
-          need(rest, 0, "export --format asff|json|csv");
+          need(rest, 0, "export --format asff|asff-workflow|json|csv");
           return await exportFindings(client, flags, filterFrom(flags));
-        case "triage": {
-          const [id, status] = need(rest, 2, "triage ID STATUS");
-          return await triage(client, id, status, flags.values.get("comment")!, json);
-        }
+        case "triage":
+          return await triage(client, flags, rest, json);
+        case "groups":
+          need(rest, 0, "groups --by sha256|workload|image");
+          return await listGroups(client, flags, json);
         default:
           throw new UsageError(sub ? `unknown subcommand ${sub}` : "a subcommand is needed");
       }
     } catch (error) {
-      const e = error as { code?: number; details?: string; message: string };
-      if (e.code === undefined) throw error;
-      process.stderr.write(`driftguard findings: ${e.details || e.message}\n`);
+      if (!isCallError(error)) throw error;
+      process.stderr.write(`driftguard findings: ${collectorErrorLine(error, server)}\n`);
       return 1;
     } finally {
       client.close();
@@ -107,22 +97,41 @@ export const findingsCommand: Command = {
   },
 };
 
+function connect(flags: ParsedFlags, server: string): FindingsClient {
+  try {
+    return new FindingsClient({
+      address: server,
+      caFile: flags.values.get("ca"),
+      token: readToken(flags),
+      certFile: flags.values.get("cert"),
+      keyFile: flags.values.get("key"),
+      insecure: flags.booleans.has("insecure"),
+    });
+  } catch (error) {
+    // A missing or unreadable file: the user's to fix, said in one line.
+    throw new UsageError(errorMessage(error));
+  }
+}
+
 async function list(client: FindingsClient, flags: ParsedFlags, json: boolean): Promise<number> {
   const limit = flags.values.has("limit") ? positiveInt(flags, "limit") : 50;
+  const filter = filterFrom(flags);
   const found: ApiFinding[] = [];
   let pageToken = "";
+  let total = { size: 0, atLeast: false };
   do {
-    const page = await client.list({
-      filter: filterFrom(flags),
-      pageSize: Math.min(1000, limit - found.length),
-      pageToken,
-    });
+    const page = await client.list({ filter, pageSize: Math.min(1000, limit - found.length), pageToken });
+    if (!pageToken) total = { size: page.totalSize, atLeast: page.totalIsLowerBound };
     found.push(...page.findings);
     pageToken = page.nextPageToken;
   } while (pageToken && found.length < limit);
   const views = found.map(findingView);
-  if (json) process.stdout.write(JSON.stringify(views, null, 2) + "\n");
+  if (json) process.stdout.write(terminalJson(views, 2) + "\n");
   else process.stdout.write([tableHeader(), ...views.map(tableRow)].join("\n") + "\n");
+  if (pageToken) {
+    const of = total.atLeast ? `more than ${groupDigits(total.size)}` : groupDigits(Math.max(total.size, found.length));
+    process.stderr.write(`showing ${groupDigits(found.length)} of ${of} findings (use --limit N for more)\n`);
+  }
   return 0;
 }
 
@@ -130,79 +139,29 @@ async function show(client: FindingsClient, id: string, json: boolean): Promise<
   const { finding, triageHistory } = await client.get({ id });
   const view = findingView(finding!);
   const history = triageHistory.map(eventView);
-  process.stdout.write(json ? JSON.stringify({ ...view, history }, null, 2) + "\n" : details(view, history));
+  process.stdout.write(json ? terminalJson({ ...view, history }, 2) + "\n" : details(view, history));
   return 0;
 }
 
+const EVENT_WORDS: Record<WatchEventName, string> = {
+  WATCH_EVENT_UNSPECIFIED: "",
+  WATCH_EVENT_NEW: "new",
+  WATCH_EVENT_RECURRED: "recurred",
+};
+
 async function watch(client: FindingsClient, flags: ParsedFlags, json: boolean): Promise<number> {
   const stream = client.watch({ filter: filterFrom(flags) });
-  if (!json) process.stdout.write(tableHeader() + "\n");
+  if (!json) process.stdout.write(`${"EVENT".padEnd(8)}  ${tableHeader()}\n`);
   return new Promise((resolve, reject) => {
     process.once("SIGINT", () => stream.cancel());
-    stream.on("data", (message: { finding: ApiFinding }) => {
+    stream.on("data", (message: { finding: ApiFinding; event: WatchEventName }) => {
       const view = findingView(message.finding);
-      process.stdout.write((json ? JSON.stringify(view) : tableRow(view)) + "\n");
+      const event = EVENT_WORDS[message.event] ?? "";
+      process.stdout.write((json ? terminalJson({ event, ...view }) : `${event.padEnd(8)}  ${tableRow(view)}`) + "\n");
     });
     stream.on("error", (error: { code: number }) => (error.code === 1 ? resolve(0) : reject(error)));
     stream.on("end", () => resolve(0));
   });
-}
-
-async function triage(
-  client: FindingsClient,
-  id: string,
-  status: string,
-  comment: string,
-  json: boolean,
-): Promise<number> {
-  if (!TRIAGE_STATUSES.includes(status as TriageStatus)) {
-    throw new UsageError(`STATUS must be one of ${TRIAGE_STATUSES.join(", ")}`);
-  }
-  const { finding } = await client.updateTriage({ id, status: triageName(status as TriageStatus), comment });
-  const view = findingView(finding!);
-  process.stdout.write(json ? JSON.stringify(view, null, 2) + "\n" : `${id}: ${view.triage.status}\n`);
-  return 0;
-}
-
-function filterFrom(flags: ParsedFlags): FindingFilter {
-  const v = (name: string) => flags.values.get(name) ?? "";
-  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
-    const value = flags.values.get(name);
-    if (value !== undefined && !allowed.includes(value as T)) {
-      throw new UsageError(`--${name} must be one of ${allowed.join(", ")}`);
-    }
-    return value as T | undefined;
-  };
-  const reasons = flags.values.has("reason") ? reasonsMatching(v("reason")) : [];
-  if (flags.values.has("reason") && reasons.length === 0) {
-    throw new UsageError(`--reason matches no reason; reasons are ${DRIFT_REASONS.join(", ")}`);
-  }
-  const verdict = oneOf<Verdict>("verdict", VERDICTS);
-  const status = oneOf<TriageStatus>("status", TRIAGE_STATUSES);
-  return {
-    since: flags.values.has("since") ? toTimestamp(parseTime(v("since"), "since")) : null,
-    until: flags.values.has("until") ? toTimestamp(parseTime(v("until"), "until")) : null,
-    cluster: v("cluster"),
-    namespace: v("namespace"),
-    pod: v("pod"),
-    image: v("image"),
-    node: v("node"),
-    // One reason as before (collectors without `reasons` understand it); a glob as a list.
-    reason: reasons.length === 1 ? reasonName(reasons[0]) : "DRIFT_REASON_UNSPECIFIED",
-    reasons: reasons.length > 1 ? reasons.map(reasonName) : [],
-    verdict: verdict ? verdictName(verdict) : "VERDICT_UNSPECIFIED",
-    triageStatus: status ? triageName(status) : "TRIAGE_STATUS_UNSPECIFIED",
-  };
-}
-
-/** An ISO time, or an age ("90s", "30m", "6h", "7d") before now. */
-export function parseTime(text: string, flag: string, now = Date.now()): number {
-  const age = /^(\d+)([smhd])$/.exec(text);
-  if (age)
-    return now - Number(age[1]) * { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[age[2] as "s" | "m" | "h" | "d"];
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be an ISO time or an age like 30m, 6h, 7d (got ${text})`);
-  return ms;
 }
 
 function readToken(flags: ParsedFlags): string | undefined {
@@ -211,11 +170,11 @@ function readToken(flags: ParsedFlags): string | undefined {
   try {
     return fs.readFileSync(file, "utf8").trim();
   } catch (error) {
-    throw new UsageError(`cannot read --token-file ${file}: ${errorMessage(error)}`);
+    throw new UsageError(`cannot read --token-file ${visibleText(file)}: ${errorMessage(error)}`);
   }
 }
 
-function need(args: string[], n: number, what: string): string[] {
+export function need(args: string[], n: number, what: string): string[] {
   if (args.length !== n) throw new UsageError(`usage: driftguard findings ${what}`);
   return args;
 }

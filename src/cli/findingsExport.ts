@@ -1,25 +1,31 @@
-// `driftguard findings export --format asff|json|csv`: every finding matching the filters,
-// read page by page from FindingService and written as it arrives (constant memory), to
-// stdout or --output FILE.
-//   json  an array of the same objects as `findings list --json`
-//   csv   one row per finding (csv.ts)
-//   asff  one BatchImportFindings request body per line, {"Findings": [...]} with at most 100
-//         findings each, e.g. for `aws securityhub batch-import-findings --cli-input-json`
+// `driftguard findings export --format asff|asff-workflow|json|csv`: every finding matching
+// the filters, read page by page from FindingService and written as it arrives (constant
+// memory), to stdout or --output FILE.
+//   json           an array of the same objects as `findings list --json`
+//   csv            one row per finding (csv.ts)
+//   asff           one BatchImportFindings request body per line, {"Findings": [...]} with at
+//                  most 100 findings each, for `aws securityhub batch-import-findings --cli-input-json`
+//   asff-workflow  the triage of those findings as BatchUpdateFindings request bodies
+//                  (export/asffWorkflow.ts), for `aws securityhub batch-update-findings --cli-input-json`
+// JSON is written with the characters a terminal would act on as \u escapes (the same values).
 import * as fs from "node:fs";
 
 import type { FindingFilter } from "../api/types";
 import { ASFF_BATCH, asffFinding, type AsffOptions } from "../collector/export/asff";
+import { WorkflowUpdates } from "../collector/export/asffWorkflow";
+import { terminalJson } from "../util/visibleText";
 import { csvHeader, csvRow } from "../collector/export/csv";
 import type { FindingsClient } from "../collector/findingsClient";
 import { UsageError } from "./command";
 import { positiveInt, type ParsedFlags } from "./flags";
 import { findingView, type FindingView } from "../api/findingView";
 
-export const EXPORT_FORMATS = ["asff", "json", "csv"] as const;
+export const EXPORT_FORMATS = ["asff", "asff-workflow", "json", "csv"] as const;
 type Format = (typeof EXPORT_FORMATS)[number];
 
-export const EXPORT_USAGE = `  export                    --format asff|json|csv [--output FILE] [filters] [--limit N]
-                            asff needs --aws-account ID (12 digits) and --aws-region REGION`;
+export const EXPORT_USAGE = `  export                    --format asff|asff-workflow|json|csv [--output FILE] [filters] [--limit N]
+                            asff: BatchImportFindings requests; asff-workflow: the triage as
+                            BatchUpdateFindings requests; both need --aws-account ID and --aws-region REGION`;
 
 interface Writer {
   write(text: string): void;
@@ -38,9 +44,15 @@ function writer(file: string | undefined): Writer {
 function asffOptions(flags: ParsedFlags): AsffOptions {
   const accountId = flags.values.get("aws-account") ?? "";
   const region = flags.values.get("aws-region") ?? "";
+  if (!accountId) throw new UsageError("--format asff needs --aws-account with the 12-digit account id");
   if (!/^\d{12}$/.test(accountId))
-    throw new UsageError("--format asff needs --aws-account with the 12-digit account id");
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError("--format asff needs --aws-region, e.g. eu-west-1");
+    throw new UsageError(`--aws-account ${JSON.stringify(accountId)} is not an AWS account id (12 digits)`);
+  if (!region) throw new UsageError("--format asff needs --aws-region, e.g. eu-west-1");
+  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
+    throw new UsageError(
+      `--aws-region ${JSON.stringify(region)} is not an AWS region name (like eu-west-1, us-gov-west-1, cn-north-1)`,
+    );
+  }
   return { accountId, region };
 }
 
@@ -51,7 +63,7 @@ function encoder(format: Format, flags: ParsedFlags) {
       let first = true;
       return {
         start: "[",
-        each: (f: FindingView) => `${first ? ((first = false), "\n") : ",\n"}  ${JSON.stringify(f)}`,
+        each: (f: FindingView) => `${first ? ((first = false), "\n") : ",\n"}  ${terminalJson(f)}`,
         end: () => (first ? "]\n" : "\n]\n"),
       };
     }
@@ -61,7 +73,7 @@ function encoder(format: Format, flags: ParsedFlags) {
       const options = asffOptions(flags);
       let batch: unknown[] = [];
       const flush = () => {
-        const line = batch.length ? JSON.stringify({ Findings: batch }) + "\n" : "";
+        const line = batch.length ? terminalJson({ Findings: batch }) + "\n" : "";
         batch = [];
         return line;
       };
@@ -70,6 +82,10 @@ function encoder(format: Format, flags: ParsedFlags) {
         each: (f: FindingView) => (batch.push(asffFinding(f, options)), batch.length === ASFF_BATCH ? flush() : ""),
         end: flush,
       };
+    }
+    case "asff-workflow": {
+      const updates = new WorkflowUpdates(asffOptions(flags));
+      return { start: "", each: (f: FindingView) => updates.add(f), end: () => updates.flush() };
     }
   }
 }

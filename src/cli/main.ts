@@ -34,11 +34,23 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`driftguard ${command.name}: ${error.message}\n\n${command.usage}\n`);
+      // What is wrong, the command's synopsis, and where the rest is: not the whole help.
+      const synopsis = command.usage.split("\n")[0];
+      process.stderr.write(
+        `driftguard ${command.name}: ${error.message}\n${synopsis}\nRun "driftguard ${command.name} --help" for every option.\n`,
+      );
       return 2;
     }
     throw error;
   }
+}
+
+// A reader that went away (`driftguard findings list | head`) is no error: exit quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 main(process.argv.slice(2)).then(
@@ -46,7 +58,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`driftguard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // One line; the stack only when asked for (DRIFTGUARD_DEBUG=1), since users act on the message.
+    const debug = process.env.DRIFTGUARD_DEBUG === "1" && error instanceof Error;
+    process.stderr.write(
+      `driftguard: ${debug ? error.stack : error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -1,20 +1,20 @@
 // `driftguard policy check|explain`: the agent's own loader and resolution, offline.
-import * as fs from "node:fs";
-
 import { componentLogger } from "../log/logger";
 import { FirstAppliedStore } from "../policy/FirstAppliedStore";
-import { errorsOf, formatIssue, warningsOf, type LoadResult, type PolicyIssue } from "../policy/issues";
-import { listPolicyDir, loadPolicyFiles } from "../policy/loadPolicies";
+import { errorsOf, formatIssue, warningsOf } from "../policy/issues";
 import { explainPosture, posturePolicyOf } from "../policy/posturePolicy";
 import { resolvePolicy, type Resolution } from "../policy/resolve";
 import { POLICY_MODES } from "../domain/verdict";
 import type { DriftPolicy, Workload } from "../policy/types";
 import { UsageError, type Command } from "./command";
 import { choice, parseFlags, type FlagSpec } from "./flags";
+import { loadPaths } from "./policyFiles";
+import { SUGGEST_USAGE, suggest } from "./policySuggest";
 
 const USAGE = `usage: driftguard policy check [--json] DIR|FILE...
        driftguard policy explain --namespace NS [--labels K=V[,K=V]] --image REF [--image-digest sha256:HEX]
                                  [--container NAME] [--mode MODE] [--state-dir DIR] [--json] DIR|FILE...
+${SUGGEST_USAGE}
 
 check     validates DriftPolicy files exactly as the agent loads them; prints each error and
           warning as file:line:column: severity code field: message; exits 1 on errors.
@@ -41,31 +41,6 @@ const EXPLAIN_FLAGS: FlagSpec[] = [
   { name: "state-dir" },
   { name: "json", boolean: true },
 ];
-
-/** Loads directories and single files as one set, so that names are checked across all. */
-export function loadPaths(paths: string[]): LoadResult {
-  if (paths.length === 0) throw new UsageError("give at least one policy directory or file");
-  const files: string[] = [];
-  const issues: PolicyIssue[] = [];
-  for (const p of paths) {
-    if (!isDirectory(p)) {
-      files.push(p);
-      continue;
-    }
-    const listed = listPolicyDir(p);
-    files.push(...listed.files);
-    issues.push(...listed.issues);
-  }
-  return loadPolicyFiles(files, issues);
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false; // reported as unreadable when loaded as a file
-  }
-}
 
 function check(argv: string[]): number {
   const flags = parseFlags(argv, CHECK_FLAGS, {});
@@ -171,12 +146,13 @@ function render(r: Resolution, errors: number): string {
 
 export const policyCommand: Command = {
   name: "policy",
-  summary: "check policy files; explain which policy applies to a container",
+  summary: "check policy files; explain which policy applies to a container; suggest an exception for findings",
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === "check") return check(rest);
     if (sub === "explain") return explain(rest);
-    throw new UsageError(sub ? `unknown subcommand ${sub}` : "check or explain?");
+    if (sub === "suggest") return suggest(rest);
+    throw new UsageError(sub ? `unknown subcommand ${sub}` : "check, explain or suggest?");
   },
 };

@@ -163,9 +163,10 @@ export class Collector {
       agents: trust.agents,
       streams: agentStreams,
       logger: logger.child({ service: "agent" }),
-      onIngest: ({ received, ms, added, receivedMs, source }) => {
+      onIngest: ({ received, ms, added, reopened, receivedMs, source }) => {
         metrics.onIngest(received, ms, added);
         endpoints.onNewFindings(added, receivedMs, source);
+        endpoints.onRecurred(reopened, source);
       },
       onHeartbeat: () => metrics.heartbeats.inc(),
       onStream: (change) => metrics.streams.inc(change),

@@ -1,6 +1,6 @@
 // What the collector serves besides gRPC: the review page (web/), the metrics and health
 // endpoint (/metrics, /healthz, /readyz: ready when the database answers) and the finding
-// sinks for new findings (collectorSinks.ts: the webhook). Started after the store opened;
+// sinks for new and recurring findings (collectorSinks.ts: the webhook). Started after the store opened;
 // stopped before it closes.
 import { findingView } from "../api/findingView";
 import type { Logger } from "../log/logger";
@@ -92,9 +92,17 @@ export class CollectorEndpoints {
         triageComment: "",
         triageUpdatedMs: 0,
         receivedMs,
+        raisedMs: receivedMs,
       };
-      this.sinks.write({ view: findingView(apiFromStored(stored)), source });
+      this.sinks.write({ view: findingView(apiFromStored(stored)), source, event: "new" });
     }
+  }
+
+  /** Findings a recurrence reopened, as stored now: to every sink again. */
+  onRecurred(reopened: StoredFinding[], source: string): void {
+    if (this.sinks.size === 0) return;
+    for (const stored of reopened)
+      this.sinks.write({ view: findingView(apiFromStored(stored)), source, event: "recurred" });
   }
 
   async close(): Promise<void> {

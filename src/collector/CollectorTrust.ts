@@ -6,6 +6,7 @@
 import { status } from "@grpc/grpc-js";
 
 import type { Logger } from "../log/logger";
+import { refusalLogger } from "./auth/refusalLog";
 import type { CollectorMetrics } from "../metrics/collectorMetrics";
 import { Authenticator } from "./auth/Authenticator";
 import { ServerTls, type TlsFiles } from "./auth/serverCredentials";
@@ -73,11 +74,14 @@ export class CollectorTrust {
         watch("tls", [certFile, keyFile, clientCaFile], (c) => tls.update(c), [certificate, privateKey, caCertificate]);
         this.tls = tls;
       }
+      const logRefusal = refusalLogger(logger.child({ part: "auth" }), { limit: 20, windowMs: 60_000 });
       this.auth = new Authenticator({
         insecure: config.insecure,
         revocations: () => this.revocations,
-        onRefused: (what, error) =>
-          metrics.authFailures.inc({ api: what.startsWith("web ") ? "web" : "grpc", code: status[error.code] }),
+        onRefused: (what, error) => {
+          metrics.authFailures.inc({ api: what.startsWith("web ") ? "web" : "grpc", code: status[error.code] });
+          logRefusal(what, error);
+        },
       });
       const { tokensFile, revocationsFile } = config;
       if (tokensFile && !config.insecure) {

@@ -5,11 +5,16 @@ import * as grpc from "@grpc/grpc-js";
 
 import { MalformedMessage, serviceDefinition } from "../api/apiProto";
 import { triageFromName } from "../api/convert";
+import { fromTimestamp } from "../api/convert";
 import type {
   GetFindingRequest,
   GetFindingResponse,
   ListFindingsRequest,
   ListFindingsResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  UpdateTriageBulkRequest,
+  UpdateTriageBulkResponse,
   UpdateTriageRequest,
   UpdateTriageResponse,
   WatchFindingsRequest,
@@ -27,7 +32,8 @@ import {
 import type { PageBound } from "./limits/boundedPage";
 import type { CallerStreams } from "./limits/CallerStreams";
 import type { UnackedBytes } from "./limits/UnackedBytes";
-import { apiFromEvent, apiFromStored, queryFromFilter } from "./records";
+import { apiFromEvent, apiFromGroup, apiFromStored, groupByFromName, queryFromFilter } from "./records";
+import { bulkTriage, listGroups } from "./reviewBulk";
 import { getFinding, isFailure, listFindings, updateTriage } from "./reviewOps";
 import type { FindingQuery, FindingStore } from "./store/FindingStore";
 import { DEFAULT_SORT } from "./store/query";
@@ -64,7 +70,12 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
       if (typeof query === "string") return invalid(query);
       const page = await listFindings(deps.store, query, req.pageSize, req.pageToken, DEFAULT_SORT, deps.pageBound);
       if (isFailure(page)) return page;
-      return { findings: page.findings.map(apiFromStored), nextPageToken: page.nextPageToken };
+      return {
+        findings: page.findings.map(apiFromStored),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.total?.count ?? 0,
+        totalIsLowerBound: page.total?.atLeast ?? false,
+      };
     }),
     GetFinding: unary<GetFindingRequest, GetFindingResponse>(deps, READ_ROLES, "GetFinding", async (req) => {
       const found = await getFinding(deps.store, req.id);
@@ -81,6 +92,34 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
         return isFailure(updated) ? updated : { finding: apiFromStored(updated) };
       },
     ),
+    UpdateTriageBulk: unary<UpdateTriageBulkRequest, UpdateTriageBulkResponse>(
+      deps,
+      TRIAGE_ROLES,
+      "UpdateTriageBulk",
+      async (req, caller) => {
+        const query = req.filter ? queryFromFilter(req.filter) : undefined;
+        if (typeof query === "string") return invalid(query);
+        const request = {
+          ids: req.ids,
+          query,
+          seenBeforeMs: fromTimestamp(req.seenBefore),
+          status: triageFromName(req.status),
+          comment: req.comment,
+        };
+        return bulkTriage(deps, caller, request, "grpc");
+      },
+    ),
+    ListGroups: unary<ListGroupsRequest, ListGroupsResponse>(deps, READ_ROLES, "ListGroups", async (req) => {
+      const query = queryFromFilter(req.filter);
+      if (typeof query === "string") return invalid(query);
+      const by = groupByFromName(req.by);
+      const page = await listGroups(deps.store, query, by, req.pageSize, req.pageToken);
+      if (isFailure(page)) return page;
+      return {
+        groups: page.groups.map((g) => apiFromGroup(g, by!, req.filter)),
+        nextPageToken: page.nextPageToken,
+      };
+    }),
     WatchFindings: (call: WatchCall) => {
       const caller = deps.auth.check(call, READ_ROLES, "FindingService.WatchFindings");
       if (isAuthError(caller)) {

@@ -8,10 +8,14 @@ import type { FindingSink } from "../sink/FindingSink";
 import type { FindingSinks } from "../sink/FindingSinks";
 import { WebhookSender, type WebhookConfig } from "./webhook/WebhookSender";
 
-/** A finding stored for the first time, and the agent identity that sent it (sinks share fairly by it). */
+/**
+ * A finding stored for the first time, or reopened because its execs went on after it was
+ * closed, and the agent identity that sent it (sinks share fairly by it).
+ */
 export interface NewFinding {
   view: FindingView;
   source: string;
+  event: "new" | "recurred";
 }
 
 export interface CollectorSinkOptions {
@@ -36,7 +40,7 @@ function webhookSink(config: WebhookConfig, metrics: CollectorMetrics, logger: L
     name: "webhook",
     write(finding) {
       written++;
-      sender.enqueue(finding.view, finding.source);
+      sender.enqueue(finding.view, finding.source, finding.event);
     },
     stats() {
       const s = sender.stats();

@@ -9,6 +9,10 @@ import type {
   GetFindingResponse,
   ListFindingsRequest,
   ListFindingsResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  UpdateTriageBulkRequest,
+  UpdateTriageBulkResponse,
   UpdateTriageRequest,
   UpdateTriageResponse,
   WatchFindingsRequest,
@@ -56,6 +60,14 @@ export class FindingsClient {
 
   updateTriage(request: UpdateTriageRequest): Promise<UpdateTriageResponse> {
     return this.unary("UpdateTriage", request);
+  }
+
+  updateTriageBulk(request: Partial<UpdateTriageBulkRequest>): Promise<UpdateTriageBulkResponse> {
+    return this.unary("UpdateTriageBulk", request);
+  }
+
+  listGroups(request: Partial<ListGroupsRequest>): Promise<ListGroupsResponse> {
+    return this.unary("ListGroups", request);
   }
 
   watch(request: Partial<WatchFindingsRequest>): grpc.ClientReadableStream<WatchFindingsResponse> {

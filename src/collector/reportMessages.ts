@@ -9,7 +9,7 @@ import type { FindingBatch, Heartbeat, ReportResponse } from "../api/types";
 import { checkFinding } from "../api/validateFinding";
 import type { AgentAuth, AgentIdentity } from "./identity/AgentAuth";
 import { recordFromApi } from "./records";
-import type { FindingRecord, FindingStore } from "./store/FindingStore";
+import type { FindingRecord, FindingStore, StoredFinding } from "./store/FindingStore";
 
 export const MAX_BATCH_FINDINGS = 1000;
 
@@ -23,11 +23,15 @@ export class StreamError {
 export interface IngestDeps {
   store: FindingStore;
   agents: AgentAuth;
-  /** Called after a batch was stored; `added` are the findings stored for the first time, `source` the agent identity. */
+  /**
+   * Called after a batch was stored; `added` are the findings stored for the first time,
+   * `reopened` those a recurrence reopened, `source` the agent identity.
+   */
   onIngest?: (stored: {
     received: number;
     ms: number;
     added: FindingRecord[];
+    reopened: StoredFinding[];
     receivedMs: number;
     source: string;
   }) => void;
@@ -71,6 +75,7 @@ export async function ingestBatch(
       received: findings.length,
       ms: performance.now() - began,
       added: records.filter((r) => added.delete(r.id)),
+      reopened: result.reopened,
       receivedMs: now,
       source: identity.key,
     });

@@ -1,14 +1,15 @@
-// WatchFindings and the web page's live updates: both poll the store for findings received
-// since the last poll. Polling (not an in-process event) because with PostgreSQL another
+// WatchFindings and the web page's live updates: both poll the store for findings raised
+// since the last poll: stored for the first time, or reopened by a recurrence (raised_ms
+// moves on then). Polling (not an in-process event) because with PostgreSQL another
 // collector replica may have stored them. Rows become visible when their transaction
-// commits, which can be after a later received_ms was seen, so each poll looks back
-// LOOKBACK_MS and skips ids already sent. A sink that cannot take more (a slow reader)
+// commits, which can be after a later raised_ms was seen, so each poll looks back
+// LOOKBACK_MS and skips what it sent already (an id raised at the same time). A sink that cannot take more (a slow reader)
 // makes the poll drop its page, wait, and go on after the last row it sent: nothing is
 // skipped and nothing piles up in memory (the store is the buffer).
 import * as grpc from "@grpc/grpc-js";
 
 import type { MalformedMessage } from "../api/apiProto";
-import type { WatchFindingsRequest, WatchFindingsResponse } from "../api/types";
+import type { WatchEventName, WatchFindingsRequest, WatchFindingsResponse } from "../api/types";
 import type { Logger } from "../log/logger";
 import { findingBytes } from "./limits/boundedPage";
 import type { WatchLedger } from "./limits/UnackedBytes";
@@ -19,8 +20,18 @@ const LOOKBACK_MS = 10_000;
 /** Rows read per query: findings are up to ~100 KB, and a page is in memory at once. */
 const PAGE = 50;
 
+/** Why a finding reaches watchers: stored for the first time, or reopened by a recurrence. */
+export function raisedAs(f: StoredFinding): "new" | "recurred" {
+  return f.raisedMs > f.receivedMs ? "recurred" : "new";
+}
+
+const WATCH_EVENT: Record<"new" | "recurred", WatchEventName> = {
+  new: "WATCH_EVENT_NEW",
+  recurred: "WATCH_EVENT_RECURRED",
+};
+
 export interface NewFindingsSink {
-  /** A finding first stored after the watch began; false stops the watch. */
+  /** A finding raised after the watch began (raisedAs tells why); false stops the watch. */
   write(finding: StoredFinding): boolean | void;
   /** A promise while the sink cannot take more; the poll waits for it. */
   whenReady?(): Promise<void> | undefined;
@@ -37,8 +48,8 @@ export function pollNewFindings(
   sink: NewFindingsSink,
 ): () => void {
   const startedAt = Date.now();
-  let newest = startedAt; // highest received_ms sent so far
-  const sent = new Map<string, number>(); // id → received_ms, pruned past the lookback
+  let newest = startedAt; // highest raised_ms sent so far
+  const sent = new Map<string, number>(); // id@raised_ms → raised_ms, pruned past the lookback
   let timer: NodeJS.Timeout | undefined;
   let done = false;
   const stop = (): void => {
@@ -47,7 +58,7 @@ export function pollNewFindings(
   };
   const poll = async (): Promise<void> => {
     try {
-      let after = { receivedMs: newest - LOOKBACK_MS, id: "" };
+      let after = { raisedMs: newest - LOOKBACK_MS, id: "" };
       let wait: Promise<void> | undefined;
       for (;;) {
         if (wait) {
@@ -56,13 +67,14 @@ export function pollNewFindings(
           wait = undefined;
           if (done) return;
         }
-        const rows = await store.receivedAfter(query, after, PAGE);
+        const rows = await store.raisedAfter(query, after, PAGE);
         for (const row of rows) {
           if (done) return;
-          after = { receivedMs: row.receivedMs, id: row.id };
-          if (row.receivedMs < startedAt || sent.has(row.id)) continue;
-          sent.set(row.id, row.receivedMs);
-          newest = Math.max(newest, row.receivedMs);
+          after = { raisedMs: row.raisedMs, id: row.id };
+          const key = `${row.id}@${row.raisedMs}`;
+          if (row.raisedMs < startedAt || sent.has(key)) continue;
+          sent.set(key, row.raisedMs);
+          newest = Math.max(newest, row.raisedMs);
           if (sink.write(row) === false) return stop();
           wait = sink.whenReady?.();
           if (wait) break;
@@ -70,7 +82,7 @@ export function pollNewFindings(
         if (done) return;
         if (!wait && rows.length < PAGE) break;
       }
-      for (const [id, received] of sent) if (received < newest - LOOKBACK_MS) sent.delete(id);
+      for (const [key, raised] of sent) if (raised < newest - LOOKBACK_MS) sent.delete(key);
       if (!done) timer = setTimeout(() => void poll(), pollMs);
     } catch (error) {
       logger.warn({ err: error }, "watch poll failed");
@@ -100,7 +112,7 @@ export function watchFindings(
   const stop = pollNewFindings(query, store, o.pollMs, o.logger, {
     write: (row) => {
       const acked = o.ledger.sent(findingBytes(row));
-      call.write({ finding: apiFromStored(row) }, () => acked());
+      call.write({ finding: apiFromStored(row), event: WATCH_EVENT[raisedAs(row)] }, () => acked());
     },
     whenReady: () => {
       if (o.ledger.ready) return undefined;

@@ -1,9 +1,12 @@
-// The severity of a finding as exports rank it (ASFF's labels): a reason's severity class
-// (driftReason.ts) and the verdict.
+// The one severity model: how urgent a finding is, from its reason's severity class
+// (driftReason.ts) and its verdict. The review page, the CLI and the ASFF export all show
+// this value (FindingView.severity); src/collector/README.md explains the scale.
 import { DRIFT_REASON, isDriftReason, type SeverityClass } from "./driftReason";
 import { isVerdict, type Verdict } from "./verdict";
 
-export type Severity = "INFORMATIONAL" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+/** ASFF's labels, lowest first. */
+export const SEVERITIES = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 const BY_CLASS: Record<SeverityClass, Record<Verdict, Severity>> = {
   // Drift that ran is an incident; drift that was blocked is an attempt.
@@ -26,4 +29,9 @@ export function severityOf(reason: string, verdict: string): Severity {
   const severityClass = isDriftReason(reason) ? DRIFT_REASON[reason].severityClass : "drift";
   if (isVerdict(verdict)) return BY_CLASS[severityClass][verdict];
   return severityClass === "operational" || severityClass === "hardening" ? "LOW" : "MEDIUM";
+}
+
+/** 0 (INFORMATIONAL) to 4 (CRITICAL), for sorting; -1 for a value that is no severity. */
+export function severityRank(severity: string): number {
+  return (SEVERITIES as readonly string[]).indexOf(severity);
 }

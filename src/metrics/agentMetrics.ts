@@ -23,6 +23,7 @@ export interface AgentMetricSources {
   policies?: () => PolicySourceStats;
   layerCache: () => { hits: number; misses: number };
   ebpf?: () => { coverage: BpfCoverage; stats: BpfSensorStats } | undefined;
+  canary?: () => { ok: boolean } | undefined;
 }
 
 export class AgentMetrics {
@@ -114,6 +115,8 @@ export class AgentMetrics {
     gauge("driftguard_images", "Image baselines in the decision tables.", () => guard((g) => g.images));
     gauge("driftguard_marks", "fanotify filesystem marks.", () => guard((g) => g.marks));
     registerIgnoreMarkMetrics(registry, s.guard);
+    const canaryOk = () => (s.canary?.()?.ok ? 1 : 0);
+    gauge("driftguard_exec_canary_ok", "1 while the last exec canary saw a staged drift exec refused.", canaryOk);
     cumulativeCounter(registry, {
       name: "driftguard_baseline_layer_cache_total",
       help: "Image layer manifests looked up in the on-disk baseline cache, by result (hit: no hashing needed).",

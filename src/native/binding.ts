@@ -9,6 +9,7 @@ import { errorMessage } from "../util/errorMessage";
 import { packageRoot } from "../util/packageRoot";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 import type { HashBeneathOptions, HashFileResult, NativeDirStream } from "./fsBinding";
+import type { NativeWriteTracker } from "./writeTrackerBinding";
 
 /** Options of the exec guard. Every field has a default. */
 export interface ExecGuardOptions {
@@ -165,6 +166,8 @@ export interface TablesChange {
    * image file one of them matches never gets an exec ignore mark. Absent: unchanged.
    */
   loadedDenyPaths?: string[];
+  /** st_dev of the agent's canary tmpfs: every exec from it refused, no finding (agent/ExecCanary.ts). */
+  canaryDev?: number;
 }
 
 export interface GuardStats {
@@ -188,6 +191,8 @@ export interface GuardStats {
   unverified: number;
   /** Read leases refused: a writer had the file open (or mapped), or no right to a lease. */
   leaseRefused: number;
+  /** The agent's own canary execs refused (no finding). */
+  canaryRefused: number;
   /** Digests not cached because the file changed within a few clock ticks of the hash. */
   racyNotCached: number;
   /** Proven execs whose file was kept unwritable until the exec committed, and those that hit the time bound. */
@@ -246,8 +251,21 @@ export interface NativeBinding {
   hashFileBeneath(root: string, rel: string, options: HashBeneathOptions): Promise<HashFileResult>;
   /** One directory beneath `root`, opened like hashFileBeneath; throws with `code` (ELOOP, ENOENT...). */
   DirStream: new (root: string, rel: string) => NativeDirStream;
+  /**
+   * A regular file of at most maxBytes (<= 64 KiB) beneath root (itself followed), resolved
+   * without following any symlink or ".." out of root; null otherwise (src/agent/lineage).
+   */
+  readFileBeneath(root: string, path: string, maxBytes: number): Buffer | null;
+  /** Writers of files on writable layers and volumes; the host mount namespace's own writes are ignored (0: none are). */
+  WriteTracker: new (options: { hostMountNamespace: number; capacity: number }) => NativeWriteTracker;
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
   BpfSensor: new (options: BpfSensorOptions, onFindings: (batch: SensorFinding[]) => void) => NativeBpfSensor;
+  /** fanotify_init as the exec guard calls it; throws the syscall's error (code: EPERM, ...). */
+  probeFanotify(): void;
+  /** A file handle round trip (name_to_handle_at, open_by_handle_at) on dir; throws the syscall's error. */
+  probeFileHandle(dir: string): void;
+  /** flock(LOCK_EX|LOCK_NB) on path (created if missing), held until the process exits; false when another holds it. */
+  holdFileLock(path: string): boolean;
 }
 
 let loaded: NativeBinding | undefined;

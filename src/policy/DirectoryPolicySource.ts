@@ -1,11 +1,9 @@
-// Policies from a directory (--policy-dir), usually a mounted ConfigMap. Watched with
-// chokidar; a change applies within a debounce (≤ 200 ms) plus one load. A set with
-// errors is logged issue by issue and rejected: the last good set stays in force. A timer
-// turns audit into enforce when an enforceAfter passes, without any file event.
+// Policies from a directory (--policy-dir), usually a mounted ConfigMap, watched with chokidar:
+// a change applies within a debounce (≤ 200 ms) plus one load; a set with errors is logged and
+// rejected (the last good set stays). A timer flips audit to enforce at enforceAfter.
 import * as fs from "node:fs";
 
 import type { FSWatcher } from "chokidar" with { "resolution-mode": "import" };
-
 import type { Logger } from "../log/logger";
 import type { PolicyMode } from "../domain/verdict";
 import type { NativePolicy } from "../native/binding";
@@ -15,6 +13,7 @@ import { errorsOf, formatIssue, type LoadResult, type PolicyIssue } from "./issu
 import { loadPolicyDir } from "./loadPolicies";
 import { SandboxLabelIndex } from "./podLabels";
 import type { PolicySource } from "./PolicySource";
+import { lapsedExceptions, nextExpiry } from "./exceptionExpiry";
 import { posturePolicyOf, type PosturePolicy } from "./posturePolicy";
 import { resolvePolicy, type Resolution } from "./resolve";
 import { toNativePolicy } from "./toNativePolicy";
@@ -260,12 +259,13 @@ export class DirectoryPolicySource implements PolicySource {
     });
   }
 
-  /** Arms one timer for the next enforceAfter still ahead. */
+  /** Arms one timer for the next enforceAfter or exception expiry still ahead. */
   private scheduleFlip(): void {
     clearTimeout(this.flipTimer);
     if (this.closed) return;
     const now = Date.now();
-    const next = Math.min(...this.policies.map((p) => this.enforceAt(p)).filter((at) => at > now));
+    const enforceAts = this.policies.map((p) => this.enforceAt(p)).filter((at) => at > now);
+    const next = Math.min(nextExpiry(this.policies, now), ...enforceAts);
     if (!Number.isFinite(next)) return;
     this.flipTimer = setTimeout(
       () => {
@@ -276,8 +276,14 @@ export class DirectoryPolicySource implements PolicySource {
         if (reached.length > 0) {
           this.counters.enforceAfterFlips += reached.length;
           this.logger.info({ policies: reached.map((p) => p.name) }, "enforceAfter reached: audit turns into enforce");
-          this.notify();
         }
+        const lapsed = lapsedExceptions(this.policies, now, Date.now());
+        for (const e of lapsed)
+          this.logger.warn(
+            { policy: e.policy, exception: e.entry, reason: e.reason, expires: e.expires!.text },
+            "exception expired",
+          );
+        if (reached.length > 0 || lapsed.length > 0) this.notify(); // every container's policy again
         this.scheduleFlip();
       },
       Math.min(next - now, 2 ** 31 - 1),

@@ -25,6 +25,7 @@ export const WARNING_CODES = [
   "selector_matches_nothing",
   "shadowed_policy",
   "enforce_after_ignored",
+  "exception_expired",
   "glob_double_star",
   "posture_enforce_ignored",
 ] as const;

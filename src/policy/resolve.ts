@@ -1,6 +1,7 @@
 // Which policy applies to a workload, in which mode, and why: a pure function of the
 // workload, the policy set, the agent's default mode, the time and when each policy first
 // applied. The highest priority wins; equal priorities go to the name first in order.
+import { liveExceptions } from "./exceptionExpiry";
 import { modeInForce } from "./enforceAfter";
 import { matchSelector } from "./selector";
 import type { PolicyMode } from "../domain/verdict";
@@ -78,5 +79,6 @@ export function resolvePolicy(
   }
   const mode = modeInForce(winner, options.nowMs, options.firstAppliedMs?.(winner.name));
   reasons.push(mode.why);
-  return { policy: winner, name: winner.name, mode: mode.mode, enforceAtMs: mode.enforceAtMs, reasons, considered };
+  const policy = liveExceptions(winner, options.nowMs); // break-glass exceptions past their time are gone
+  return { policy, name: winner.name, mode: mode.mode, enforceAtMs: mode.enforceAtMs, reasons, considered };
 }

@@ -61,6 +61,18 @@ const reason: StringSchema = {
   description: "Why this exception exists; shown by `driftguard policy explain`.",
 };
 
+const DATE_PATTERN =
+  "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$";
+
+const expires: StringSchema = {
+  type: "string",
+  pattern: DATE_PATTERN,
+  patternHint: "a date like 2026-03-01 or a time like 2026-03-01T08:00:00Z",
+  maxLength: 64,
+  description:
+    "When this exception stops applying (UTC unless the time has an offset), for break-glass debugging: the agent drops it then and logs `exception expired`.",
+};
+
 export function list(items: Schema, description: string, maxItems = 1024): ArraySchema {
   return { type: "array", items, maxItems, description };
 }
@@ -140,7 +152,11 @@ const allow: ObjectSchema = {
       {
         type: "object",
         required: ["path", "reason"],
-        properties: { path: absolutePath("fnmatch(3) glob of paths inside the container (* stops at /)."), reason },
+        properties: {
+          path: absolutePath("fnmatch(3) glob of paths inside the container (* stops at /)."),
+          reason,
+          expires,
+        },
       },
       "New or changed files at these paths may run.",
     ),
@@ -156,6 +172,7 @@ const allow: ObjectSchema = {
             maxLength: 71,
           },
           reason,
+          expires,
         },
       },
       "Files with this content may run wherever they are.",
@@ -169,6 +186,7 @@ const allow: ObjectSchema = {
             "Image program (glob) allowed to run drift: the program of the process calling execve (a fork of java runs java), proven to be the image's file at that path; never a parent.",
           ),
           reason,
+          expires,
         },
       },
       "Programs allowed to create and run new binaries, e.g. a JIT or a build tool.",
@@ -182,6 +200,7 @@ const allow: ObjectSchema = {
           kind: { type: "string", enum: VOLUME_KINDS, maxLength: 32, description: "Every volume of this kind." },
           path: absolutePath("A volume's mount path inside the container; everything under it."),
           reason,
+          expires,
         },
       },
       "Volumes where executing is expected, by kind or by mount path.",

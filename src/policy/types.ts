@@ -46,18 +46,27 @@ export interface PolicySelector {
 export type EnforceAfter =
   { kind: "date"; atMs: number; text: string } | { kind: "duration"; ms: number; text: string };
 
+/** When a time-limited (break-glass) exception stops applying. */
+export interface Expiry {
+  atMs: number;
+  /** As written: 2026-03-01 or 2026-03-01T08:00:00Z. */
+  text: string;
+}
+
 export interface PathException {
   path: string;
   reason: string;
+  expires?: Expiry;
 }
 
 export interface DigestException {
   /** Lower-case hex SHA-256, without the "sha256:" prefix. */
   sha256: string;
   reason: string;
+  expires?: Expiry;
 }
 
-export type VolumeException = { kind: VolumeKind; reason: string } | { path: string; reason: string };
+export type VolumeException = ({ kind: VolumeKind } | { path: string }) & { reason: string; expires?: Expiry };
 
 export interface DenyRule {
   path: string;

@@ -4,6 +4,7 @@
 import { fieldName, severityOf, type IssueCode, type PolicyIssue } from "./issues";
 import { DIGEST_PATTERN } from "./imageRef";
 import { parseEnforceAfter } from "./enforceAfter";
+import { parseExpiry } from "./exceptionExpiry";
 import type { ParsedDocument } from "./parse";
 import { postureOfSpec } from "./postureValidate";
 import { DOCUMENT_SCHEMA, LABEL_KEY_PATTERN } from "./schema";
@@ -66,9 +67,9 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
   checkSelector(selector, report);
   const enforceAfter = checkEnforceAfter(spec, report);
   checkGlobs(spec, report);
+  const allow = checkExpiries(spec, report);
   const posture = postureOfSpec(spec, report);
   if (report.errors > 0) return { issues };
-  const allow = (spec.allow ?? {}) as Record<string, unknown[] | undefined>;
   const policy: DriftPolicy = {
     name: policyName!,
     source: { file, line: doc.start.line },
@@ -78,9 +79,9 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
     selector: normalizeSelector(selector),
     allow: {
       paths: (allow.paths ?? []) as DriftPolicy["allow"]["paths"],
-      digests: ((allow.digests ?? []) as { sha256: string; reason: string }[]).map((d) => ({
+      digests: ((allow.digests ?? []) as DriftPolicy["allow"]["digests"]).map((d) => ({
+        ...d,
         sha256: d.sha256.replace(/^sha256:/, ""),
-        reason: d.reason,
       })),
       parents: (allow.parents ?? []) as DriftPolicy["allow"]["parents"],
       volumes: (allow.volumes ?? []) as DriftPolicy["allow"]["volumes"],
@@ -179,6 +180,23 @@ function checkEnforceAfter(spec: Record<string, unknown>, report: Reporter): Dri
     );
   }
   return parsed;
+}
+
+/** The allow lists with each `expires` parsed; a bad one is an error, one already past a warning. */
+function checkExpiries(spec: Record<string, unknown>, report: Reporter): Record<string, unknown[] | undefined> {
+  const allow = { ...((spec.allow ?? {}) as Record<string, Record<string, unknown>[] | undefined>) };
+  for (const list of ["paths", "digests", "parents", "volumes"]) {
+    allow[list] = allow[list]?.map((entry, i) => {
+      if (typeof entry.expires !== "string") return entry;
+      const at: Path = ["spec", "allow", list, i, "expires"];
+      const expires = parseExpiry(entry.expires);
+      if (typeof expires === "string") report("invalid_value", at, expires);
+      else if (expires.atMs <= Date.now())
+        report("exception_expired", at, `expired at ${new Date(expires.atMs).toISOString()}: it no longer applies`);
+      return { ...entry, expires: typeof expires === "string" ? undefined : expires };
+    });
+  }
+  return allow;
 }
 
 function checkGlobs(spec: Record<string, unknown>, report: Reporter): void {

@@ -7,6 +7,7 @@ import type { PosturePolicy } from "../policy/posturePolicy";
 import type { DriftFinding } from "../report/DriftFinding";
 import type { ContainerRecord } from "../runtime/types";
 import type { PostureProperty } from "./judgePosture";
+import { NO_LINEAGE } from "../report/ProcessLineage";
 
 export function postureFinding(
   property: PostureProperty,
@@ -39,6 +40,10 @@ export function postureFinding(
       imageDigest: container.imageDigest ?? "",
     },
     k8s: container.k8s,
+    // No exec: no ATT&CK technique (a spec property is an exposure), lineage or writer.
+    attackTechniques: [],
+    lineage: NO_LINEAGE,
+    writer: null,
     // Clipped to what a finding may carry: one the check refuses would be dropped, and a
     // long mount path or SELinux label must not make a container's posture unreported.
     posture: {

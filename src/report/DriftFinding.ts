@@ -1,8 +1,22 @@
 // A blocked or audited exec, enriched with what the agent knows of its container; or a
 // container's posture property (reason posture_*, src/posture/postureFinding.ts), which has
 // no file (path, hostPath, sha256 and copyOf are "") and carries `posture` instead.
+import { techniquesOf } from "../domain/findingTechniques";
 import type { VerdictRecord } from "../native/binding";
+import { NO_LINEAGE, type ProcessLineage } from "./ProcessLineage";
+import type { PodOwner } from "../runtime/podOwner";
 import type { ContainerRecord, KubernetesIdentity } from "../runtime/types";
+
+/** The process that last wrote the exec'd file, as the write tracker saw it. */
+export interface FileWriter {
+  pid: number;
+  uid: number;
+  /** Its program, "" when it had exited before the tracker read it. */
+  exe: string;
+  cmdline: string;
+  /** ISO time of the latest write seen. */
+  time: string;
+}
 
 export interface DriftFinding {
   time: string;
@@ -18,10 +32,18 @@ export interface DriftFinding {
   sha256: string;
   /** Image path whose content this file has ("copy of"), "" if none. */
   copyOf: string;
+  /** MITRE ATT&CK technique ids (src/domain/findingTechniques.ts). */
+  attackTechniques: string[];
   /** exe and cmdline are the caller's: the program that called execve, before the exec. */
   process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
   container: { id: string; namespace: string; image: string; imageDigest: string };
   k8s: KubernetesIdentity;
+  /** The exec'ing process and its ancestors up to the container's boundary. */
+  lineage: ProcessLineage;
+  /** Who last wrote the file; null when no write was seen (before the agent, through a mapping, evicted, untracked). */
+  writer: FileWriter | null;
+  /** The workload owning the pod, as its labels tell (runtime/podOwner.ts). */
+  workload?: PodOwner;
   /** Posture findings only: the spec field that shows the property, and what it says. */
   posture?: PostureEvidence;
 }
@@ -41,6 +63,9 @@ export function driftFinding(
   record: VerdictRecord,
   container: ContainerRecord | undefined,
   node: string,
+  workload?: PodOwner,
+  lineage: ProcessLineage = NO_LINEAGE,
+  writer: FileWriter | null = null,
 ): DriftFinding {
   return {
     time: new Date(record.timeMs).toISOString(),
@@ -54,6 +79,7 @@ export function driftFinding(
     hostPath: record.hostPath,
     sha256: record.sha256,
     copyOf: record.copyOf,
+    attackTechniques: techniquesOf(record.reason, record.copyOf),
     process: {
       pid: record.pid,
       ppid: record.ppid,
@@ -69,5 +95,8 @@ export function driftFinding(
       imageDigest: container?.imageDigest ?? "",
     },
     k8s: container?.k8s ?? {},
+    lineage,
+    writer,
+    workload,
   };
 }

@@ -26,8 +26,10 @@ import { fromPackageRoot } from "../util/packageRoot";
 export interface ReporterConfig extends CollectorConnection {
   clusterName: string;
   nodeName: string;
-  /** The spool lives in <stateDir>/spool. */
+  /** The spool lives in <stateDir>/spool, unless spoolDir says where. */
   stateDir: string;
+  /** The agent's spool slot (spool/spoolSlot.ts): two agents on a node keep one each. */
+  spoolDir?: string;
   spoolMaxBytes: number;
   /** Aggregation window. Default 5 min. */
   windowMs?: number;
@@ -65,7 +67,7 @@ export function startReporter(
 ): Reporter {
   const spool = new Spool(
     {
-      dir: path.join(config.stateDir, "spool"),
+      dir: config.spoolDir ?? path.join(config.stateDir, "spool"),
       maxBytes: config.spoolMaxBytes,
       fsyncIntervalMs: config.fsyncIntervalMs,
     },

@@ -1,7 +1,11 @@
-// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields.
-import { actionName, modeName, reasonName, toTimestamp, verdictName } from "../api/convert";
-import type { ApiFinding } from "../api/types";
-import type { DriftFinding } from "./DriftFinding";
+// The agent's DriftFinding as a driftguard.v1 Finding, with aggregate fields, cut to the
+// limits the collector accepts (fitFinding.ts): a hostile long value costs its tail, not
+// the finding.
+import { actionName, modeName, reasonName, toTimestamp, verdictName, workloadKindName } from "../api/convert";
+import type { ApiFileWriter, ApiFinding, ApiLineage } from "../api/types";
+import type { DriftFinding, FileWriter } from "./DriftFinding";
+import { fitFinding } from "./fitFinding";
+import type { ProcessLineage } from "./ProcessLineage";
 
 export interface AggregateFields {
   id: string;
@@ -12,7 +16,7 @@ export interface AggregateFields {
 }
 
 export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding {
-  return {
+  return fitFinding({
     id: agg.id,
     firstSeen: toTimestamp(agg.firstSeenMs),
     lastSeen: toTimestamp(agg.lastSeenMs),
@@ -51,6 +55,34 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     lastTriage: null,
     received: null,
     action: actionName(f.action),
+    workload: f.workload
+      ? { kind: workloadKindName(f.workload.kind), name: f.workload.name, inferredFrom: f.workload.inferredFrom }
+      : null,
     posture: f.posture ? { specField: f.posture.specField, value: f.posture.value, key: f.posture.key } : null,
+    attackTechniques: f.attackTechniques,
+    lineage: apiLineage(f.lineage),
+    writer: f.writer ? apiWriter(f.writer) : null,
+    truncatedFields: [],
+  });
+}
+
+export function apiLineage(l: ProcessLineage): ApiLineage {
+  return {
+    processes: l.processes.map((p) => ({
+      pid: p.pid,
+      executable: p.exe,
+      argv: p.argv,
+      uid: p.uid,
+      gid: p.gid,
+      user: p.user,
+      startTime: p.startMs > 0 ? toTimestamp(p.startMs) : null,
+      inContainer: p.inContainer,
+    })),
+    execSession: l.execSession,
+    complete: l.complete,
   };
+}
+
+export function apiWriter(w: FileWriter): ApiFileWriter {
+  return { pid: w.pid, executable: w.exe, commandLine: w.cmdline, uid: w.uid, time: toTimestamp(Date.parse(w.time)) };
 }

@@ -11,7 +11,7 @@ import type { FindingQuery, FindingSort } from "../../src/collector/store/Findin
 import { encodePageToken } from "../../src/collector/store/query";
 import { SqliteStore } from "../../src/collector/store/SqliteStore";
 import { FIXTURE_T0 } from "../testbed/findingFixtures";
-import { manyFindingId, seedManyFindings } from "../testbed/manyFindings";
+import { manyFindingId, manyFindingSha256, seedManyFindings } from "../testbed/manyFindings";
 import { emit, median, ratio } from "./benchUtil";
 
 const N = 1_000_000;
@@ -52,7 +52,14 @@ export async function bench(): Promise<void> {
       ["namespace filter, deep page", { namespace: "ns-7" }, "first_seen_desc", deep("first_seen_desc")],
       ["reason filter", { reason: "volume" }, "first_seen_desc", ""],
       ["most execs first, deep page", {}, "count_desc", deep("count_desc", 1 + (i % 13))],
-      ["path prefix, rare (scans)", { pathPrefix: "/tmp/d/99999" }, "first_seen_desc", ""],
+      ["path prefix, rare", { pathPrefix: "/tmp/d/99999" }, "first_seen_desc", ""],
+      ["all in one SHA-256 group", { group: { by: "sha256", key: [manyFindingSha256(7)] } }, "first_seen_desc", ""],
+      [
+        "all in one workload group",
+        { group: { by: "workload", key: ["ns-7", "deployment", "app-7"] } },
+        "first_seen_desc",
+        "",
+      ],
     ];
     process.stdout.write(`baseline: deep page with OFFSET ${DEPTH}: ${offset.toFixed(2)} ms\n`);
     emit({ bench: "review", case: "offset deep page (baseline)", ms: offset });
@@ -70,6 +77,12 @@ export async function bench(): Promise<void> {
       ["summary, all (1 000 000 findings)", FIXTURE_T0, 12 * hour],
     ] as const) {
       const ms = await time(() => store.summary({ sinceMs: since, untilMs: end, bucketMs: bucket, top: 8 }));
+      process.stdout.write(`${name.padEnd(34)} ${ms.toFixed(2).padStart(8)} ms\n`);
+      emit({ bench: "review", case: name, ms });
+    }
+    for (const by of ["sha256", "workload", "image"] as const) {
+      const name = `groups by ${by}, first page`;
+      const ms = await time(() => store.groups({}, by, 50, ""));
       process.stdout.write(`${name.padEnd(34)} ${ms.toFixed(2).padStart(8)} ms\n`);
       emit({ bench: "review", case: name, ms });
     }

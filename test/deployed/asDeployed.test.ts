@@ -8,119 +8,36 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { buildTestProgram } from "../integration/bpf/sensorHelpers";
 import { CLI, type Finding, type LogLine } from "../testbed/AgentProcess";
-import { driftguardImage, IMAGE_REPOSITORY, removeDriftguardImage } from "../testbed/image/DriftguardImage";
-import { KubeNode } from "../testbed/kube/KubeNode";
-import { manifestEnvironment, podOf, withClusterIssuer } from "../testbed/kube/manifestPods";
-import type { Pod } from "../testbed/kube/podTypes";
-import { RunningPod, type PodEnvironment } from "../testbed/kube/RunningPod";
-import { buildOciImage, busyboxLayer, scratchDir } from "../testbed/ociImage";
-import { TestIssuer } from "../testbed/testIssuer";
-import { DaemonsetCopy } from "../unit/daemonset/kustomize";
-
-const SHOP_IMAGE = "test.local/shop:1";
-const SCRIPT = "#!/bin/sh\necho script-ran\n";
-
-/** A workload pod as a user would write it: seccomp RuntimeDefault, an emptyDir and a ConfigMap. */
-function shopPod(name: string, labels: Record<string, string>): Pod {
-  return {
-    metadata: { name, namespace: "production", labels: { app: "shop", ...labels } },
-    spec: {
-      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-      containers: [
-        {
-          name: "web",
-          image: SHOP_IMAGE,
-          command: ["/bin/sleep", "1000000"],
-          securityContext: { allowPrivilegeEscalation: false },
-          volumeMounts: [
-            { name: "cache", mountPath: "/cache" },
-            { name: "scripts", mountPath: "/scripts", readOnly: true },
-          ],
-        },
-      ],
-      volumes: [
-        { name: "cache", emptyDir: {} },
-        { name: "scripts", configMap: { name: "shop-scripts", defaultMode: 0o755 } },
-      ],
-    },
-  };
-}
+import type { KubeNode } from "../testbed/kube/KubeNode";
+import { RunningPod } from "../testbed/kube/RunningPod";
+import { DeployedBed, shopPod } from "./deployedBed";
+import { rolloutCheck } from "./rolloutCheck";
+import { startupChecks } from "./startupChecks";
 
 describe("driftguard as deployed: built image, pods from the enforce overlay, kubelet-made workloads @root @deployed", function () {
   this.timeout(180_000);
-  const began = performance.now();
-  const scratch = scratchDir("deployed");
-  let node: KubeNode | undefined;
-  let environment: PodEnvironment;
-  let collector: RunningPod;
-  let agent: RunningPod;
-  const pods: RunningPod[] = [];
+  const bed = new DeployedBed();
+  const node = (): KubeNode => bed.node;
   let shop0: RunningPod;
   let shop1: RunningPod;
-  let copy: DaemonsetCopy;
-  const issuer = new TestIssuer();
-
-  const agentLog = (): LogLine[] =>
-    agent.logLines("agent").flatMap((line) => {
-      try {
-        return [JSON.parse(line) as LogLine];
-      } catch {
-        return [];
-      }
-    });
-  const findings = (): Finding[] => agentLog().flatMap((l) => (l.msg === "drift" && l.finding ? [l.finding] : []));
-  async function waitForLog(match: (l: LogLine) => boolean, timeoutMs = 15_000): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = agentLog().find(match);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`agent log: no match; tail:\n${agent.logLines("agent").slice(-10).join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  /** The pod's container is attached and its image's baseline is in force. */
-  async function enforced(pod: RunningPod): Promise<void> {
-    await waitForLog((l) => l.msg === "container attached" && l.container === pod.container("web").id);
-    await waitForLog((l) => l.msg === "image baseline ready" && l.image === SHOP_IMAGE);
-  }
+  const agentLog = (): LogLine[] => bed.agentLog();
+  const findings = (): Finding[] => bed.findings();
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine> =>
+    bed.waitForLog(match, timeoutMs);
 
   before(async function () {
     this.timeout(30 * 60_000);
-    const image = await driftguardImage();
-    console.log(`        image: ${JSON.stringify(image.timings)} ms`);
-    node = await KubeNode.start();
-    await node.containerd.ctr(["images", "import", "--base-name", IMAGE_REPOSITORY, image.archive]);
-    const fileless = buildTestProgram("fileless", scratch.dir);
-    const shop = buildOciImage(scratch.dir, SHOP_IMAGE, [
-      [...busyboxLayer(), { kind: "file", path: "bin/fileless", content: fs.readFileSync(fileless), mode: 0o755 }],
-    ]);
-    await node.importImage(shop.archive);
-    copy = DaemonsetCopy.create();
-    const objects = withClusterIssuer(copy.render("enforce"), issuer);
-    environment = manifestEnvironment(node, objects, issuer);
-    environment.configMaps.set("shop-scripts", { "run.sh": SCRIPT });
-    collector = await RunningPod.start(node, podOf(objects, "Deployment", "driftguard-collector"), environment);
-    await collector.waitReady();
-    agent = await RunningPod.start(node, podOf(objects, "DaemonSet", "driftguard-agent"), environment);
-    await agent.waitReady();
+    await bed.setUp();
   });
 
   after(async function () {
     this.timeout(120_000);
-    for (const pod of [...pods, agent, collector]) await pod?.delete(5).catch(() => undefined);
-    await node?.stop();
-    await removeDriftguardImage();
-    issuer.remove();
-    scratch.remove();
-    console.log(`        whole test (image build included): ${Math.round(performance.now() - began)} ms`);
+    await bed.tearDown();
   });
 
   it("runs the agent with the manifest's securityContext, in private namespaces, ready by its probes", async () => {
-    const pid = await agent.pid("agent");
+    const pid = await bed.agent.pid("agent");
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     // CAP_SYS_ADMIN (21), CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_LEASE (28) and nothing else.
     assert.match(status, /^CapEff:\s+0000000010280004$/m);
@@ -130,43 +47,25 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     assert.notEqual(ns(pid, "cgroup"), ns("self", "cgroup"), "a cgroup namespace of its own");
     assert.notEqual(ns(pid, "mnt"), ns("self", "mnt"));
     assert.equal(ns(pid, "pid"), ns("self", "pid"), "hostPID");
-    const write = await agent.exec("agent", ["node", "-e", "require('fs').writeFileSync('/x', '')"]);
+    const write = await bed.agent.exec("agent", ["node", "-e", "require('fs').writeFileSync('/x', '')"]);
     assert.notEqual(write.code, 0, "read-only root");
     const started = await waitForLog((l) => l.msg === "agent started");
     assert.equal(started.hostView, "pid1");
-    assert.equal(collector.container("collector").prober.ready, true);
-    const readyz = await fetch(agent.url("agent", "metrics", "/readyz"));
+    assert.equal(bed.collector.container("collector").prober.ready, true);
+    const readyz = await fetch(bed.agent.url("agent", "metrics", "/readyz"));
     assert.equal(readyz.status, 200);
   });
 
-  it("without SYS_PTRACE, exits saying that the host's root is unreadable and which capability is missing", async () => {
-    const pod = podOf(copy.render("enforce"), "DaemonSet", "driftguard-agent");
-    const [container] = pod.spec.containers;
-    container.securityContext!.capabilities!.add = ["SYS_ADMIN", "DAC_READ_SEARCH"];
-    const crippled = await RunningPod.start(node!, pod, environment);
-    pods.push(crippled);
-    const deadline = Date.now() + 30_000;
-    while ((await node!.cri.containerStatus(crippled.container("agent").id)).state !== 2) {
-      if (Date.now() > deadline) throw new Error(`still running:\n${crippled.logLines("agent").join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const fatal = crippled.logLines("agent").find((l) => l.includes('"level":60'));
-    assert.ok(fatal, crippled.logLines("agent").join("\n"));
-    assert.equal(
-      (JSON.parse(fatal) as { err: { message: string } }).err.message,
-      `cannot read /proc/${process.pid}/root (EACCES): the agent opens the node's files through the root of pid ${process.pid} (hostPID) and needs the capability CAP_SYS_PTRACE for that; add SYS_PTRACE to the container's securityContext.capabilities`,
-    );
-    assert.equal((await node!.cri.containerStatus(crippled.container("agent").id)).exitCode, 1);
-  });
+  startupChecks(bed);
 
   it("blocks drift in a kubelet-made pod, naming the pod from CRI and telling emptyDir from configMap", async () => {
     const pod = (shop0 = await RunningPod.start(
-      node!,
+      node(),
       shopPod("shop-0", { "driftguard.dev/exception": "configmap-entrypoint" }),
-      environment,
+      bed.environment,
     ));
-    pods.push(pod);
-    await enforced(pod);
+    bed.pods.push(pod);
+    await bed.enforced(pod);
     const run = await pod.exec("web", [
       "/bin/sh",
       "-c",
@@ -190,9 +89,9 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
   });
 
   it("blocks a configMap exec in a pod without the exception label", async () => {
-    const pod = (shop1 = await RunningPod.start(node!, shopPod("shop-1", {}), environment));
-    pods.push(pod);
-    await enforced(pod);
+    const pod = (shop1 = await RunningPod.start(node(), shopPod("shop-1", {}), bed.environment));
+    bed.pods.push(pod);
+    await bed.enforced(pod);
     const run = await pod.exec("web", ["/bin/sh", "-c", "/scripts/run.sh; echo script=$?"]);
     assert.match(run.stdout, /script=126/);
     // The real file: the visible name is a link through ..data into the timestamped dir.
@@ -230,7 +129,7 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     const refused = agentLog().filter((l) => /not registered with the eBPF sensor/.test(l.msg));
     assert.deepEqual(
       refused.map((l) => ({ level: l.level, container: l.container })),
-      [{ level: 40, container: agent.container("agent").id }],
+      [{ level: 40, container: bed.agent.container("agent").id }],
       JSON.stringify(refused),
     );
     // Each container's root overlay was found in the host's mount table (seen through
@@ -258,10 +157,10 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
   });
 
   it("delivers findings to the collector pod over mTLS, the agent bound to its node by its projected token", async () => {
-    const tokenFile = path.join(scratch.dir, "token");
-    fs.writeFileSync(tokenFile, fs.readFileSync(path.join(copy.dir, "secrets", "tokens"), "utf8").split(/\s+/)[2]);
-    const server = `localhost:${collector.ports.portOf(7443)}`;
-    const ca = path.join(copy.dir, "secrets", "ca.crt");
+    const tokenFile = path.join(bed.scratch.dir, "token");
+    fs.writeFileSync(tokenFile, fs.readFileSync(path.join(bed.copy.dir, "secrets", "tokens"), "utf8").split(/\s+/)[2]);
+    const server = `localhost:${bed.collector.ports.portOf(7443)}`;
+    const ca = path.join(bed.copy.dir, "secrets", "ca.crt");
     const deadline = Date.now() + 20_000;
     let listed: { pod?: string; path?: string; node?: string; cluster?: string }[] = [];
     while (!listed.some((f) => f.path === "/cache/echo") && Date.now() < deadline) {
@@ -289,12 +188,12 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
     const delivered = listed.find((f) => f.path === "/cache/echo" && f.pod === "shop-0");
     assert.ok(delivered, JSON.stringify(listed));
     // The collector took the node and the cluster from the token it checked with the issuer's keys.
-    assert.deepEqual([delivered.node, delivered.cluster], [environment.nodeName, "your-cluster"]);
+    assert.deepEqual([delivered.node, delivered.cluster], [bed.environment.nodeName, "your-cluster"]);
   });
 
   it("applies a policy ConfigMap update (the kubelet's ..data swap)", async () => {
-    const policies = agent.volumes.volumes.get("policies")!;
-    const current = environment.configMaps.get("driftguard-policies")!;
+    const policies = bed.agent.volumes.volumes.get("policies")!;
+    const current = bed.environment.configMaps.get("driftguard-policies")!;
     const auditShop = [
       "apiVersion: driftguard.dev/v1",
       "kind: DriftPolicy",
@@ -330,4 +229,6 @@ describe("driftguard as deployed: built image, pods from the enforce overlay, ku
       ["shop-1", "audited", "audited", "shop-audit"],
     );
   });
+
+  rolloutCheck(bed);
 });

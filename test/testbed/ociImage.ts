@@ -161,5 +161,17 @@ export function buildOciImage(
 /** A scratch directory under the OS temp dir, removed by the returned function. */
 export function scratchDir(prefix: string): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `driftguard-${prefix}-`));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    remove: () => {
+      // A SIGKILLed agent run on the host leaves its canary tmpfs (src/agent/ExecCanary.ts).
+      for (const point of fs.readFileSync("/proc/self/mounts", "utf8").split("\n")) {
+        const mountPoint = point.split(" ")[1] ?? "";
+        if (mountPoint.startsWith(`${dir}/`) && point.startsWith("driftguard-canary ")) {
+          execFileSync("umount", ["-l", mountPoint]);
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,13 +1,15 @@
 // Findings in the AWS Security Finding Format (ASFF, SchemaVersion 2018-10-08), the shape
 // Security Hub's BatchImportFindings accepts: {"Findings": [...]} with at most 100 findings
 // per request. Field limits are the API reference's (Title 256, Description 1024,
-// ProductFields 50 entries of 128/2048 characters). Security Hub keeps a provider's
-// Workflow only when it creates a finding; later triage reaches it through RecordState
-// (ARCHIVED once resolved or a false positive) and UpdatedAt.
+// ProductFields 50 entries of 128/2048 characters). Severity and Types are set through
+// FindingProviderFields, the fields a provider's later imports keep updating (top-level
+// Severity and Types stay the same values, for readers of the raw records). Security Hub
+// keeps a provider's Workflow only when it creates a finding; later triage reaches it
+// through RecordState (ARCHIVED once resolved or a false positive) and UpdatedAt, and in
+// full through BatchUpdateFindings (asffWorkflow.ts).
 import * as path from "node:path";
 
 import type { FindingView } from "../../api/findingView";
-import { severityOf } from "../../domain/severity";
 import { postureDescription, postureTitle, postureTypes } from "./asffPosture";
 
 export const ASFF_BATCH = 100;
@@ -18,7 +20,9 @@ export interface AsffOptions {
   region: string;
 }
 
-const WORKFLOW: Record<string, string> = {
+export const TYPES = ["TTPs/Execution", "Unusual Behaviors/Process"];
+
+export const WORKFLOW: Record<string, string> = {
   new: "NEW",
   acknowledged: "NOTIFIED",
   resolved: "RESOLVED",
@@ -31,7 +35,7 @@ export function partitionOf(region: string): string {
   return "aws";
 }
 
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }
 
@@ -46,6 +50,9 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
   const productFields: Record<string, string> = {
     "driftguard/Reason": f.reason,
     "driftguard/Verdict": f.verdict,
+    "driftguard/Action": f.action,
+    "driftguard/Workload": f.workload.kind ? `${f.workload.kind}/${f.workload.name}` : "",
+    "driftguard/Truncated": f.truncated.join(","),
     "driftguard/Count": String(f.count),
     "driftguard/Path": f.path,
     "driftguard/HostPath": f.hostPath,
@@ -66,6 +73,10 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     "driftguard/PostureValue": f.posture?.value ?? "",
     "driftguard/PodSecurity": f.posture ? `${f.posture.pssLevel}: ${f.posture.pssControl}` : "",
     "driftguard/GuardDutyType": f.posture?.guardDutyType ?? "",
+    "driftguard/AttackTechniques": f.attack.map((t) => t.id).join(" "),
+    "driftguard/Lineage": (f.lineage?.processes ?? []).map((p) => `${p.pid}:${p.exe}`).join(" < "),
+    "driftguard/ExecSession": f.lineage?.execSession ? "true" : "",
+    "driftguard/WrittenBy": f.writer ? `${f.writer.pid}:${f.writer.exe} [${f.writer.cmdline}] at ${f.writer.time}` : "",
   };
   for (const [k, v] of Object.entries(productFields)) {
     if (v) productFields[k] = cut(v, 2048);
@@ -91,13 +102,13 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
         Partition: partition,
         Region: o.region,
       };
-  const severity = { Label: severityOf(f.reason, f.verdict), Original: `${f.verdict}/${f.reason}` };
-  const types = f.posture ? postureTypes(f.posture) : ["TTPs/Execution", "Unusual Behaviors/Process"];
+  const severity = { Label: f.severity, Original: `${f.verdict}/${f.reason}` };
+  const types = f.posture ? postureTypes(f.posture) : asffTypes(f);
   const workload = workloadOf(f);
   return {
     SchemaVersion: "2018-10-08",
-    Id: cut(`driftguard/${f.cluster || "cluster"}/${f.id}`, 512),
-    ProductArn: `arn:${partition}:securityhub:${o.region}:${o.accountId}:product/${o.accountId}/default`,
+    Id: asffId(f),
+    ProductArn: productArn(o),
     GeneratorId: cut(`driftguard/${f.policy || "default-mode"}/${f.reason}`, 512),
     AwsAccountId: o.accountId,
     Types: types,
@@ -138,4 +149,24 @@ export function asffFinding(f: FindingView, o: AsffOptions): Record<string, unkn
     RecordState: f.triage.status === "resolved" || f.triage.status === "false_positive" ? "ARCHIVED" : "ACTIVE",
     Workflow: { Status: WORKFLOW[f.triage.status] ?? "NEW" },
   };
+}
+
+/**
+ * ASFF's "namespace/category/classifier" types: an exec of a program (always), and each
+ * ATT&CK technique under its tactic ("TTPs/Command and Control/T1105"). An id this build
+ * does not know keeps its place under the execution tactic.
+ */
+export function asffTypes(f: FindingView): string[] {
+  const types = ["TTPs/Execution", "Unusual Behaviors/Process"];
+  for (const t of f.attack) types.push(`TTPs/${t.tactic || "Execution"}/${t.id}`);
+  return [...new Set(types)];
+}
+
+/** The finding's ASFF Id (BatchUpdateFindings names findings by it and the ProductArn). */
+export function asffId(f: FindingView): string {
+  return cut(`driftguard/${f.cluster || "cluster"}/${f.id}`, 512);
+}
+
+export function productArn(o: AsffOptions): string {
+  return `arn:${partitionOf(o.region)}:securityhub:${o.region}:${o.accountId}:product/${o.accountId}/default`;
 }

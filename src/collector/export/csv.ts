@@ -1,8 +1,10 @@
 // Findings as CSV (RFC 4180: CRLF, every field quoted when needed). Paths and command lines
-// come from containers, i.e. possibly from an attacker: a cell starting with = + - @ or a
-// control character gets a leading apostrophe so that spreadsheets show it as text instead
-// of evaluating it.
+// come from containers, i.e. possibly from an attacker: control and direction characters
+// are written as visible escapes (util/visibleText.ts: a CSV read in a terminal or a
+// spreadsheet must not act on them, nor reorder a cell), and a cell starting with = + - @
+// gets a leading apostrophe so that spreadsheets show it as text instead of evaluating it.
 import type { FindingView } from "../../api/findingView";
+import { visibleText } from "../../util/visibleText";
 
 const COLUMNS: [string, (f: FindingView) => string | number][] = [
   ["id", (f) => f.id],
@@ -24,6 +26,11 @@ const COLUMNS: [string, (f: FindingView) => string | number][] = [
   ["reason", (f) => f.reason],
   ["verdict", (f) => f.verdict],
   ["action", (f) => f.action],
+  ["severity", (f) => f.severity],
+  ["workload_kind", (f) => f.workload.kind],
+  ["workload_name", (f) => f.workload.name],
+  ["truncated", (f) => f.truncated.join(" ")],
+  ["attack_techniques", (f) => f.attack.map((t) => t.id).join(" ")],
   ["policy", (f) => f.policy],
   ["mode", (f) => f.mode],
   ["pid", (f) => f.process.pid],
@@ -32,6 +39,11 @@ const COLUMNS: [string, (f: FindingView) => string | number][] = [
   ["executable", (f) => f.process.exe],
   ["command_line", (f) => f.process.cmdline],
   ["parent_executable", (f) => f.process.parentExe],
+  ["exec_session", (f) => (f.lineage ? String(f.lineage.execSession) : "")],
+  ["lineage", (f) => (f.lineage?.processes ?? []).map((p) => `${p.pid}:${p.exe}`).join(" < ")],
+  ["written_by_pid", (f) => f.writer?.pid ?? ""],
+  ["written_by", (f) => (f.writer ? `${f.writer.exe} [${f.writer.cmdline}]` : "")],
+  ["written_at", (f) => f.writer?.time ?? ""],
   ["triage_status", (f) => f.triage.status],
   ["triage_actor", (f) => f.triage.actor],
   ["triage_comment", (f) => f.triage.comment],
@@ -47,8 +59,8 @@ const COLUMNS: [string, (f: FindingView) => string | number][] = [
 ];
 
 export function csvCell(value: string | number): string {
-  let text = String(value);
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = "'" + text;
+  let text = typeof value === "string" ? visibleText(value) : String(value);
+  if (typeof value === "string" && /^[=+\-@]/.test(text)) text = "'" + text;
   return /[",\r\n']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -3,6 +3,7 @@
 // SqliteStore (embedded, one file) and PostgresStore (several collector replicas).
 import type { DriftReason } from "../../domain/driftReason";
 import type { Action, PolicyMode, Verdict } from "../../domain/verdict";
+import type { WorkloadKind } from "../../domain/workload";
 import type { TriageStatus } from "../../api/convert";
 
 /** A validated finding as reported (no collector-side fields). Column names are snake_case of these. */
@@ -37,10 +38,23 @@ export interface FindingRecord {
   copyOf: string;
   /** What was done to the exec (stored since schema version 3; older rows follow their verdict). */
   action: Action;
+  /** The owning workload as the agent inferred it; "" when unknown (schema version 5). */
+  workloadKind: WorkloadKind | "";
+  workloadName: string;
+  /** What the agent inferred the workload from (a label). */
+  workloadInferredFrom: string;
+  /** Fields the agent cut to fit, comma-separated ("process.command_line"); "" for none. */
+  truncated: string;
   /** Posture findings: the spec field, its value and the key (schema version 4; "" otherwise). */
   postureField: string;
   postureValue: string;
   postureKey: string;
+  /** ATT&CK technique ids, comma-separated, as reported (schema version 6; "" from older agents and rows). */
+  attackTechniques: string;
+  /** The reported lineage (driftguard.v1.Lineage as JSON, checked at ingest), "" when none was reported. */
+  lineage: string;
+  /** The reported writer (driftguard.v1.FileWriter as JSON, checked at ingest), "" when none. */
+  writer: string;
 }
 
 export interface StoredFinding extends FindingRecord {
@@ -50,7 +64,12 @@ export interface StoredFinding extends FindingRecord {
   /** 0 when never triaged. */
   triageUpdatedMs: number;
   receivedMs: number;
+  /** When it last needed a reviewer: received, or reopened by a recurrence (then later than receivedMs). */
+  raisedMs: number;
 }
+
+/** A reviewer's change, or the collector reopening a finding whose execs went on. */
+export type TriageEventKind = "triage" | "recurred";
 
 export interface TriageEventRecord {
   findingId: string;
@@ -59,6 +78,7 @@ export interface TriageEventRecord {
   to: TriageStatus;
   actor: string;
   comment: string;
+  kind: TriageEventKind;
 }
 
 export interface AgentHeartbeatRecord {
@@ -95,8 +115,19 @@ export interface FindingQuery {
   triageStatus?: TriageStatus;
   /** Path inside the container starts with this. */
   pathPrefix?: string;
+  /** Pod name starts with this. */
+  podPrefix?: string;
+  /** Image reference starts with this. */
+  imagePrefix?: string;
+  sha256?: string;
+  workloadKind?: WorkloadKind;
+  workloadName?: string;
   /** At least this many execs. */
   minCount?: number;
+  /** Stored or reopened at or before this time (bulk triage: only what the reviewer saw). */
+  raisedBeforeMs?: number;
+  /** One group's findings: its key columns equal these values, empty ones included. */
+  group?: { by: GroupBy; key: string[] };
 }
 
 /** Orders the review page can ask for; each is served by an index (keyset pagination). */
@@ -139,6 +170,46 @@ export interface IngestResult {
   merged: number;
   /** Ids stored for the first time (webhook, metrics); not part of the ack. */
   insertedIds: string[];
+  /** Resolved or false-positive findings whose count grew: reopened as new, as stored now. */
+  reopened: StoredFinding[];
+}
+
+/** A status change as the store writes it. */
+export interface StatusChange {
+  to: TriageStatus;
+  actor: string;
+  comment: string;
+  nowMs: number;
+}
+
+/** Which findings a bulk triage changes. */
+export type BulkTarget = { ids: string[] } | { query: FindingQuery };
+
+export type BulkTriageOutcome =
+  | { ok: true; changed: number; unchanged: number; notAllowed: number; notFound: string[] }
+  | { ok: false; code: "TOO_MANY"; message: string };
+
+/** What findings are grouped by. */
+export type GroupBy = "sha256" | "workload" | "image";
+
+/** One group: the value its findings share and their aggregates. */
+export interface FindingGroupRow {
+  /** sha256: [hash]; image: [image]; workload: [namespace, kind, name]. */
+  key: string[];
+  findings: number;
+  execs: number;
+  pods: number;
+  nodes: number;
+  namespaces: number;
+  /** Findings with status new. */
+  open: number;
+  audited: number;
+  lastSeenMs: number;
+}
+
+export interface GroupPage {
+  groups: FindingGroupRow[];
+  nextPageToken: string;
 }
 
 export type TriageOutcome =
@@ -153,13 +224,15 @@ export interface FindingStore {
   /** Counts per time bucket, verdict and reason, and the top images and namespaces. */
   summary(query: SummaryQuery): Promise<FindingSummary>;
   get(id: string): Promise<{ finding: StoredFinding; history: TriageEventRecord[] } | undefined>;
-  /** Findings first stored after (receivedMs, id), in (received_ms, id) order (for watchers that poll). */
-  receivedAfter(
-    query: FindingQuery,
-    after: { receivedMs: number; id: string },
-    limit: number,
-  ): Promise<StoredFinding[]>;
+  /** Findings raised (stored, or reopened) after (raisedMs, id), in that order (for watchers that poll). */
+  raisedAfter(query: FindingQuery, after: { raisedMs: number; id: string }, limit: number): Promise<StoredFinding[]>;
   updateTriage(id: string, to: TriageStatus, actor: string, comment: string, nowMs: number): Promise<TriageOutcome>;
+  /** One status change for many findings (at most `max`; more is TOO_MANY), one history entry each. */
+  updateTriageMany(target: BulkTarget, change: StatusChange, max: number): Promise<BulkTriageOutcome>;
+  /** Findings matching `query`, counted up to `cap` (cap + 1 means more). */
+  countMatching(query: FindingQuery, cap: number): Promise<number>;
+  /** Groups of the findings matching `query`, the largest first. */
+  groups(query: FindingQuery, by: GroupBy, pageSize: number, pageToken: string): Promise<GroupPage>;
   recordHeartbeat(heartbeat: AgentHeartbeatRecord): Promise<void>;
   agents(): Promise<AgentHeartbeatRecord[]>;
   /** Deletes findings last seen before cutoffMs; returns how many. */

@@ -7,32 +7,38 @@ import pg from "pg";
 import type { TriageStatus } from "../../api/convert";
 import type {
   AgentHeartbeatRecord,
+  BulkTarget,
+  BulkTriageOutcome,
   FindingQuery,
   FindingRecord,
   FindingStore,
   FindingSummary,
+  GroupBy,
+  GroupPage,
   IngestResult,
   Page,
+  StatusChange,
   StoredFinding,
   SummaryQuery,
   TriageEventRecord,
   TriageOutcome,
 } from "./FindingStore";
-import { DEFAULT_SORT, afterKey, joinWhere, orderBy, whereClause } from "./query";
+import { groupsSql, toGroupPage } from "./groups";
+import { bulkTriage, ingestRecords, writeStatus } from "./pgTriage";
+import { DEFAULT_SORT, POSTGRES, afterKey, joinWhere, orderBy, whereClause } from "./query";
 import { summarySql, toSummary } from "./summary";
 import {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
-  RECORD_COLUMNS,
   STORED_COLUMNS,
   mergeDuplicates,
-  recordValues,
   rowToFinding,
+  statementFor,
 } from "./schema";
 import { heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
 import { canTransition, transitionError } from "./triage";
 
-const p = (n: number) => `$${n}`;
+const p = POSTGRES.placeholder;
 // Any constant works; it only has to be the same in every replica.
 const MIGRATION_LOCK = 0x64726966;
 const COLUMNS = STORED_COLUMNS.join(", ");
@@ -62,7 +68,7 @@ export class PostgresStore implements FindingStore {
           );
         }
         for (const m of MIGRATIONS.filter((m) => m.version > current)) {
-          for (const statement of m.statements) await c.query(statement);
+          for (const statement of m.statements) await c.query(statementFor(statement, "postgres"));
           await c.query("INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)", [m.version, Date.now()]);
         }
       });
@@ -75,27 +81,13 @@ export class PostgresStore implements FindingStore {
 
   async ingest(findings: FindingRecord[], receivedMs: number): Promise<IngestResult> {
     const records = mergeDuplicates(findings);
-    if (records.length === 0) return { inserted: 0, merged: 0, insertedIds: [] };
-    const width = RECORD_COLUMNS.length + 1;
-    const params: (string | number)[] = [];
-    const rows = records.map((r, i) => {
-      params.push(...recordValues(r), receivedMs);
-      return `(${Array.from({ length: width }, (_, j) => p(i * width + j + 1)).join(", ")})`;
-    });
-    const result = await this.pool.query(
-      `INSERT INTO findings (${RECORD_COLUMNS.join(", ")}, received_ms) VALUES ${rows.join(", ")}
-       ON CONFLICT (id) DO UPDATE SET count = GREATEST(findings.count, EXCLUDED.count),
-         first_seen_ms = LEAST(findings.first_seen_ms, EXCLUDED.first_seen_ms),
-         last_seen_ms = GREATEST(findings.last_seen_ms, EXCLUDED.last_seen_ms)
-       RETURNING id, (xmax = 0) AS inserted`,
-      params,
-    );
-    const insertedIds = (result.rows as { id: string; inserted: boolean }[]).filter((r) => r.inserted).map((r) => r.id);
-    return { inserted: insertedIds.length, merged: findings.length - insertedIds.length, insertedIds };
+    if (records.length === 0) return { inserted: 0, merged: 0, insertedIds: [], reopened: [] };
+    const { insertedIds, reopened } = await this.transaction((c) => ingestRecords(c, records, receivedMs));
+    return { inserted: insertedIds.length, merged: findings.length - insertedIds.length, insertedIds, reopened };
   }
 
   async list(query: FindingQuery, pageSize: number, pageToken: string, sort = DEFAULT_SORT): Promise<Page> {
-    const filter = whereClause(query, p);
+    const filter = whereClause(query, POSTGRES);
     const after = afterKey(pageToken, sort, p, filter.params.length + 1);
     const params = [...filter.params, ...after.params, pageSize + 1];
     const result = await this.pool.query(
@@ -125,18 +117,18 @@ export class PostgresStore implements FindingStore {
     return { finding: rowToFinding(found.rows[0]), history: events.rows.map(rowToEvent) };
   }
 
-  async receivedAfter(
+  async raisedAfter(
     query: FindingQuery,
-    after: { receivedMs: number; id: string },
+    after: { raisedMs: number; id: string },
     limit: number,
   ): Promise<StoredFinding[]> {
-    const filter = whereClause(query, p);
+    const filter = whereClause(query, POSTGRES);
     const n = filter.params.length;
     const result = await this.pool.query(
       `SELECT ${COLUMNS} FROM findings
-       ${joinWhere(filter.where, `received_ms >= ${p(n + 1)} AND (received_ms > ${p(n + 1)} OR id > ${p(n + 2)})`)}
-       ORDER BY received_ms, id LIMIT ${p(n + 3)}`,
-      [...filter.params, after.receivedMs, after.id, limit],
+       ${joinWhere(filter.where, `raised_ms >= ${p(n + 1)} AND (raised_ms > ${p(n + 1)} OR id > ${p(n + 2)})`)}
+       ORDER BY raised_ms, id LIMIT ${p(n + 3)}`,
+      [...filter.params, after.raisedMs, after.id, limit],
     );
     return result.rows.map(rowToFinding);
   }
@@ -154,19 +146,28 @@ export class PostgresStore implements FindingStore {
       const from = row.rows[0].triage_status as TriageStatus;
       if (!canTransition(from, to))
         return { ok: false, code: "INVALID_TRANSITION", message: transitionError(from, to) };
-      if (from !== to) {
-        await c.query(
-          "UPDATE findings SET triage_status = $1, triage_actor = $2, triage_comment = $3, triage_updated_ms = $4 WHERE id = $5",
-          [to, actor, comment, nowMs, id],
-        );
-        await c.query(
-          "INSERT INTO triage_events (finding_id, time_ms, from_status, to_status, actor, comment) VALUES ($1, $2, $3, $4, $5, $6)",
-          [id, nowMs, from, to, actor, comment],
-        );
-      }
+      if (from !== to) await writeStatus(c, [id], from, { to, actor, comment, nowMs });
       const updated = await c.query(`SELECT ${COLUMNS} FROM findings WHERE id = $1`, [id]);
       return { ok: true, finding: rowToFinding(updated.rows[0]) };
     });
+  }
+
+  async updateTriageMany(target: BulkTarget, change: StatusChange, max: number): Promise<BulkTriageOutcome> {
+    return this.transaction((c) => bulkTriage(c, target, change, max));
+  }
+
+  async countMatching(query: FindingQuery, cap: number): Promise<number> {
+    const filter = whereClause(query, POSTGRES);
+    const result = await this.pool.query(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM findings ${joinWhere(filter.where)} LIMIT ${p(filter.params.length + 1)}) AS m`,
+      [...filter.params, cap + 1],
+    );
+    return Number(result.rows[0].n);
+  }
+
+  async groups(query: FindingQuery, by: GroupBy, pageSize: number, pageToken: string): Promise<GroupPage> {
+    const { sql, params } = groupsSql(query, by, pageSize, pageToken, POSTGRES);
+    return toGroupPage((await this.pool.query(sql, params)).rows, by, pageSize);
   }
 
   async recordHeartbeat(h: AgentHeartbeatRecord): Promise<void> {

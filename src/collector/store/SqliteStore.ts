@@ -8,19 +8,26 @@ import Database from "better-sqlite3";
 import type { TriageStatus } from "../../api/convert";
 import type {
   AgentHeartbeatRecord,
+  BulkTarget,
+  BulkTriageOutcome,
   FindingQuery,
   FindingRecord,
   FindingSort,
   FindingStore,
   FindingSummary,
+  GroupBy,
+  GroupPage,
   IngestResult,
   Page,
+  StatusChange,
   StoredFinding,
   SummaryQuery,
   TriageEventRecord,
   TriageOutcome,
 } from "./FindingStore";
-import { DEFAULT_SORT, afterKey, joinWhere, orderBy, whereClause } from "./query";
+import { groupsSql, toGroupPage } from "./groups";
+import { DEFAULT_SORT, SQLITE, afterKey, joinWhere, orderBy, whereClause } from "./query";
+import { recurrenceOf } from "./recurrence";
 import { summarySql, toSummary } from "./summary";
 import { heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
 import {
@@ -31,13 +38,15 @@ import {
   mergeDuplicates,
   recordValues,
   rowToFinding,
+  statementFor,
 } from "./schema";
+import { bulkTriage, reopen, writeStatus } from "./sqliteTriage";
 import { canTransition, transitionError } from "./triage";
 
-const q = () => "?";
+const q = SQLITE.placeholder;
 // A range on the index plus a tie-break, so that a poll seeks to where it left off (the
 // plain OR form scans the whole index: ~25 ms per poll at 200 000 findings).
-const RECEIVED_AFTER = "received_ms >= ? AND (received_ms > ? OR id > ?)";
+const RAISED_AFTER = "raised_ms >= ? AND (raised_ms > ? OR id > ?)";
 
 export class SqliteStore implements FindingStore {
   readonly kind = "sqlite";
@@ -53,7 +62,8 @@ export class SqliteStore implements FindingStore {
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
     this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO findings (${RECORD_COLUMNS.join(", ")}, received_ms) VALUES (${RECORD_COLUMNS.map(q).join(", ")}, ?)`,
+      `INSERT OR IGNORE INTO findings (${RECORD_COLUMNS.join(", ")}, received_ms, raised_ms)
+       VALUES (${RECORD_COLUMNS.map(() => "?").join(", ")}, ?, ?)`,
     );
     this.merge = this.db.prepare(
       `UPDATE findings SET count = max(count, ?), first_seen_ms = min(first_seen_ms, ?), last_seen_ms = max(last_seen_ms, ?) WHERE id = ?`,
@@ -61,16 +71,26 @@ export class SqliteStore implements FindingStore {
   }
 
   async ingest(findings: FindingRecord[], receivedMs: number): Promise<IngestResult> {
+    const stored = this.db.prepare("SELECT count, triage_status AS status FROM findings WHERE id = ?");
     const run = this.db.transaction((records: FindingRecord[]) => {
       const insertedIds: string[] = [];
+      const reopened: StoredFinding[] = [];
       for (const r of records) {
-        if (this.insert.run(...recordValues(r), receivedMs).changes === 1) insertedIds.push(r.id);
-        else this.merge.run(r.count, r.firstSeenMs, r.lastSeenMs, r.id);
+        if (this.insert.run(...recordValues(r), receivedMs, receivedMs).changes === 1) {
+          insertedIds.push(r.id);
+          continue;
+        }
+        const before = stored.get(r.id) as { count: number; status: TriageStatus };
+        this.merge.run(r.count, r.firstSeenMs, r.lastSeenMs, r.id);
+        const recurrence = recurrenceOf(before, r.count);
+        if (!recurrence) continue;
+        reopen(this.db, r.id, recurrence, receivedMs);
+        reopened.push(this.read(r.id)!);
       }
-      return insertedIds;
+      return { insertedIds, reopened };
     });
-    const insertedIds = run(mergeDuplicates(findings));
-    return { inserted: insertedIds.length, merged: findings.length - insertedIds.length, insertedIds };
+    const { insertedIds, reopened } = run(mergeDuplicates(findings));
+    return { inserted: insertedIds.length, merged: findings.length - insertedIds.length, insertedIds, reopened };
   }
 
   async list(query: FindingQuery, pageSize: number, pageToken: string, sort = DEFAULT_SORT): Promise<Page> {
@@ -81,7 +101,7 @@ export class SqliteStore implements FindingStore {
 
   /** The statement list() runs (tests read its query plan). */
   listSql(query: FindingQuery, pageSize: number, pageToken: string, sort: FindingSort) {
-    const filter = whereClause(query, q);
+    const filter = whereClause(query, SQLITE);
     const after = afterKey(pageToken, sort, q, 0);
     return {
       sql: `SELECT ${STORED_COLUMNS.join(", ")} FROM findings ${joinWhere(filter.where, after.where)} ${orderBy(sort)} LIMIT ?`,
@@ -103,26 +123,26 @@ export class SqliteStore implements FindingStore {
   }
 
   async get(id: string): Promise<{ finding: StoredFinding; history: TriageEventRecord[] } | undefined> {
-    const row = this.db.prepare(`SELECT ${STORED_COLUMNS.join(", ")} FROM findings WHERE id = ?`).get(id);
-    if (!row) return undefined;
+    const finding = this.read(id);
+    if (!finding) return undefined;
     const events = this.db
       .prepare("SELECT * FROM triage_events WHERE finding_id = ? ORDER BY time_ms, rowid")
       .all(id) as Record<string, unknown>[];
-    return { finding: rowToFinding(row as Record<string, unknown>), history: events.map(rowToEvent) };
+    return { finding, history: events.map(rowToEvent) };
   }
 
-  async receivedAfter(
+  async raisedAfter(
     query: FindingQuery,
-    after: { receivedMs: number; id: string },
+    after: { raisedMs: number; id: string },
     limit: number,
   ): Promise<StoredFinding[]> {
-    const filter = whereClause(query, q);
+    const filter = whereClause(query, SQLITE);
     const rows = this.db
       .prepare(
         `SELECT ${STORED_COLUMNS.join(", ")} FROM findings
-         ${joinWhere(filter.where, RECEIVED_AFTER)} ORDER BY received_ms, id LIMIT ?`,
+         ${joinWhere(filter.where, RAISED_AFTER)} ORDER BY raised_ms, id LIMIT ?`,
       )
-      .all(...filter.params, after.receivedMs, after.receivedMs, after.id, limit) as Record<string, unknown>[];
+      .all(...filter.params, after.raisedMs, after.raisedMs, after.id, limit) as Record<string, unknown>[];
     return rows.map(rowToFinding);
   }
 
@@ -140,22 +160,33 @@ export class SqliteStore implements FindingStore {
       const from = row.triage_status;
       if (!canTransition(from, to))
         return { ok: false, code: "INVALID_TRANSITION", message: transitionError(from, to) };
-      if (from !== to) {
-        this.db
-          .prepare(
-            "UPDATE findings SET triage_status = ?, triage_actor = ?, triage_comment = ?, triage_updated_ms = ? WHERE id = ?",
-          )
-          .run(to, actor, comment, nowMs, id);
-        this.db
-          .prepare(
-            "INSERT INTO triage_events (finding_id, time_ms, from_status, to_status, actor, comment) VALUES (?, ?, ?, ?, ?, ?)",
-          )
-          .run(id, nowMs, from, to, actor, comment);
-      }
-      const updated = this.db.prepare(`SELECT ${STORED_COLUMNS.join(", ")} FROM findings WHERE id = ?`).get(id);
-      return { ok: true, finding: rowToFinding(updated as Record<string, unknown>) };
+      if (from !== to) writeStatus(this.db, [id], from, { to, actor, comment, nowMs });
+      return { ok: true, finding: this.read(id)! };
     });
     return run();
+  }
+
+  async updateTriageMany(target: BulkTarget, change: StatusChange, max: number): Promise<BulkTriageOutcome> {
+    return this.db.transaction(() => bulkTriage(this.db, target, change, max)).immediate();
+  }
+
+  async countMatching(query: FindingQuery, cap: number): Promise<number> {
+    const { sql, params } = this.countSql(query, cap);
+    return (this.db.prepare(sql).get(...params) as { n: number }).n;
+  }
+
+  /** The statement countMatching() runs (tests read its query plan). */
+  countSql(query: FindingQuery, cap: number) {
+    const filter = whereClause(query, SQLITE);
+    return {
+      sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM findings ${joinWhere(filter.where)} LIMIT ?)`,
+      params: [...filter.params, cap + 1],
+    };
+  }
+
+  async groups(query: FindingQuery, by: GroupBy, pageSize: number, pageToken: string): Promise<GroupPage> {
+    const { sql, params } = groupsSql(query, by, pageSize, pageToken, SQLITE);
+    return toGroupPage(this.db.prepare(sql).all(...params) as Record<string, unknown>[], by, pageSize);
   }
 
   async recordHeartbeat(h: AgentHeartbeatRecord): Promise<void> {
@@ -194,6 +225,11 @@ export class SqliteStore implements FindingStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+
+  private read(id: string): StoredFinding | undefined {
+    const row = this.db.prepare(`SELECT ${STORED_COLUMNS.join(", ")} FROM findings WHERE id = ?`).get(id);
+    return row ? rowToFinding(row as Record<string, unknown>) : undefined;
+  }
 }
 
 function migrate(db: Database.Database): void {
@@ -207,7 +243,7 @@ function migrate(db: Database.Database): void {
       );
     }
     for (const m of MIGRATIONS.filter((m) => m.version > current)) {
-      for (const statement of m.statements) db.exec(statement);
+      for (const statement of m.statements) db.exec(statementFor(statement, "sqlite"));
       db.prepare("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)").run(m.version, Date.now());
     }
   }).immediate();

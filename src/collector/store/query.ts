@@ -1,7 +1,14 @@
 // SQL for the review queries, shared by both stores: a WHERE clause from a FindingQuery and
 // keyset pagination on (sort column, id), which stays fast at any depth: the page after a
 // key is a range of an index that starts with the sort column (migration 2 adds them).
-import type { FindingQuery, FindingSort } from "./FindingStore";
+import type { FindingQuery, FindingSort, GroupBy } from "./FindingStore";
+
+/** The columns a group's key is made of (groups.ts groups by them; a group's findings match them). */
+export const GROUP_KEYS: Record<GroupBy, readonly string[]> = {
+  sha256: ["sha256"],
+  workload: ["k8s_namespace", "workload_kind", "workload_name"],
+  image: ["image"],
+};
 
 export interface SqlPart {
   /** Conditions joined by AND, without the WHERE keyword; "" for none. */
@@ -9,18 +16,40 @@ export interface SqlPart {
   params: (string | number)[];
 }
 
-/** `placeholder(n)` renders the n-th parameter (1-based): "?" for SQLite, "$n" for PostgreSQL. */
-export function whereClause(
-  q: FindingQuery,
-  placeholder: (n: number) => string,
-  extra: [string, string | number][] = [],
-): SqlPart {
-  // The prefix length is inlined (a number we computed) so that PostgreSQL needs no
-  // parameter type for it; it counts code points, as substr() does in both databases.
-  const prefixLength = q.pathPrefix ? [...q.pathPrefix].length : 0;
+/** How a database spells what the shared SQL needs. */
+export interface Dialect {
+  /** The n-th parameter (1-based): "?" for SQLite, "$n" for PostgreSQL. */
+  placeholder: (n: number) => string;
+  /**
+   * A text column compared in code point order, so that a prefix is a range: SQLite's
+   * default BINARY collation already is; PostgreSQL's database collation may not be, "C" is.
+   */
+  binary: (column: string) => string;
+}
+
+export const SQLITE: Dialect = { placeholder: () => "?", binary: (column) => column };
+export const POSTGRES: Dialect = { placeholder: (n) => `$${n}`, binary: (column) => `(${column} COLLATE "C")` };
+
+/**
+ * The smallest string greater than every string starting with `prefix` (its last code point
+ * plus one), or undefined when there is none (only U+10FFFF): then the lower bound alone.
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  const points = [...prefix];
+  while (points.length > 0) {
+    let next = points.pop()!.codePointAt(0)! + 1;
+    if (next >= 0xd800 && next <= 0xdfff) next = 0xe000; // no surrogates in UTF-8 text
+    if (next <= 0x10ffff) return points.join("") + String.fromCodePoint(next);
+  }
+  return undefined;
+}
+
+/** The WHERE conditions of a query (joined by AND, without WHERE) and their parameters. */
+export function whereClause(q: FindingQuery, dialect: Dialect): SqlPart {
   const conditions: [string, string | number | undefined][] = [
     ["last_seen_ms >= ", q.sinceMs],
     ["first_seen_ms < ", q.untilMs],
+    ["raised_ms <= ", q.raisedBeforeMs],
     ["cluster = ", q.cluster],
     ["k8s_namespace = ", q.namespace],
     ["pod = ", q.pod],
@@ -30,20 +59,39 @@ export function whereClause(
     ["reason = ", q.reason],
     ["verdict = ", q.verdict],
     ["triage_status = ", q.triageStatus],
-    [`substr(path, 1, ${prefixLength}) = `, q.pathPrefix],
+    ["sha256 = ", q.sha256],
+    ["workload_kind = ", q.workloadKind],
+    ["workload_name = ", q.workloadName],
     ["count >= ", q.minCount],
-    ...extra,
   ];
+  for (const [column, prefix] of [
+    ["path", q.pathPrefix],
+    ["pod", q.podPrefix],
+    ["image", q.imagePrefix],
+  ] as const) {
+    if (!prefix) continue;
+    // A range, which an index on the column serves (a substr() comparison is never indexed).
+    conditions.push([`${dialect.binary(column)} >= `, prefix]);
+    const end = prefixEnd(prefix);
+    if (end !== undefined) conditions.push([`${dialect.binary(column)} < `, end]);
+  }
   const parts: string[] = [];
   const params: (string | number)[] = [];
   for (const [sql, value] of conditions) {
     if (value === undefined || value === "") continue;
     params.push(value);
-    parts.push(sql + placeholder(params.length));
+    parts.push(sql + dialect.placeholder(params.length));
+  }
+  if (q.group) {
+    // Empty values are part of a key (findings without a hash, workload or image).
+    GROUP_KEYS[q.group.by].forEach((column, i) => {
+      params.push(q.group!.key[i] ?? "");
+      parts.push(`${column} = ${dialect.placeholder(params.length)}`);
+    });
   }
   if (q.reasons) {
     // Any of them (a glob the caller expanded); an empty list matches nothing.
-    const marks = q.reasons.map((reason) => (params.push(reason), placeholder(params.length)));
+    const marks = q.reasons.map((reason) => (params.push(reason), dialect.placeholder(params.length)));
     parts.push(marks.length > 0 ? `reason IN (${marks.join(", ")})` : "1 = 0");
   }
   return { where: parts.join(" AND "), params };

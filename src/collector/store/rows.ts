@@ -18,6 +18,7 @@ export function rowToEvent(row: Record<string, unknown>): TriageEventRecord {
     to: row.to_status as TriageStatus,
     actor: String(row.actor),
     comment: String(row.comment),
+    kind: row.kind === "recurred" ? "recurred" : "triage",
   };
 }
 

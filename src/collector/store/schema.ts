@@ -3,9 +3,17 @@
 // released: changes are new migrations with the next number.
 import type { FindingRecord, StoredFinding } from "./FindingStore";
 
+/** A statement both databases take, or one spelled per database. */
+export type MigrationStatement = string | { sqlite: string; postgres: string };
+
 export interface Migration {
   version: number;
-  statements: string[];
+  statements: MigrationStatement[];
+}
+
+/** The statement as `dialect` spells it. */
+export function statementFor(statement: MigrationStatement, dialect: "sqlite" | "postgres"): string {
+  return typeof statement === "string" ? statement : statement[dialect];
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -114,6 +122,57 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE findings ADD COLUMN posture_key TEXT NOT NULL DEFAULT ''",
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // The owning workload as the agent inferred it, and the fields it cut to fit.
+      "ALTER TABLE findings ADD COLUMN workload_kind TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN workload_name TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN workload_inferred_from TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE findings ADD COLUMN truncated TEXT NOT NULL DEFAULT ''",
+      // When the finding last needed a reviewer: stored first, or reopened by a recurrence.
+      // Watchers poll by it (it replaces received_ms's index).
+      "ALTER TABLE findings ADD COLUMN raised_ms BIGINT NOT NULL DEFAULT 0",
+      "UPDATE findings SET raised_ms = received_ms",
+      "CREATE INDEX findings_raised ON findings (raised_ms, id)",
+      "DROP INDEX findings_received",
+      // A reviewer's change ('triage') or a recurrence ('recurred').
+      "ALTER TABLE triage_events ADD COLUMN kind TEXT NOT NULL DEFAULT 'triage'",
+      // Groups: one index per grouping serves both "all in this group" (a range ending in
+      // the keyset columns) and the groups themselves (a scan of the index alone: every
+      // column the aggregates read is in it). test/integration/collector/groupPlans.test.ts
+      // checks the plans at a million findings.
+      `CREATE INDEX findings_sha256_group ON findings (sha256, first_seen_ms DESC, id DESC,
+        k8s_namespace, pod, node, count, last_seen_ms, triage_status, verdict)`,
+      `CREATE INDEX findings_workload_group ON findings (k8s_namespace, workload_kind, workload_name,
+        first_seen_ms DESC, id DESC, pod, node, count, last_seen_ms, triage_status, verdict)`,
+      `CREATE INDEX findings_image_group ON findings (image, first_seen_ms DESC, id DESC,
+        k8s_namespace, pod, node, count, last_seen_ms, triage_status, verdict)`,
+      "DROP INDEX findings_image", // superseded by findings_image_group
+      // Prefix filters are ranges in code point order: SQLite's BINARY collation; in
+      // PostgreSQL the "C" collation, whatever the database's own (query.ts says so too).
+      {
+        sqlite: "CREATE INDEX findings_path ON findings (path)",
+        postgres: 'CREATE INDEX findings_path ON findings ((path COLLATE "C"))',
+      },
+      {
+        sqlite: "CREATE INDEX findings_pod_name ON findings (pod)",
+        postgres: 'CREATE INDEX findings_pod_name ON findings ((pod COLLATE "C"))',
+      },
+    ],
+  },
+  {
+    version: 6,
+    statements: [
+      // The investigation context (issue 16). ATT&CK technique ids as reported, comma-separated;
+      // "" for rows from before, which the API derives from their reason when read.
+      "ALTER TABLE findings ADD COLUMN attack_techniques TEXT NOT NULL DEFAULT ''",
+      // The exec'ing process and its ancestors (driftguard.v1.Lineage as JSON, at most ~25 KiB).
+      "ALTER TABLE findings ADD COLUMN lineage TEXT NOT NULL DEFAULT ''",
+      // Who last wrote the executed file (driftguard.v1.FileWriter as JSON).
+      "ALTER TABLE findings ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -154,18 +213,38 @@ export const RECORD_FIELDS: (keyof FindingRecord)[] = [
   "postureField",
   "postureValue",
   "postureKey",
+  "workloadKind",
+  "workloadName",
+  "workloadInferredFrom",
+  "truncated",
+  "attackTechniques",
+  "lineage",
+  "writer",
 ];
 export const RECORD_COLUMNS = RECORD_FIELDS.map(snake);
+/** The fields schema version 6 added (the investigation context of issue 16). */
+export const CONTEXT_FIELDS: (keyof FindingRecord)[] = ["attackTechniques", "lineage", "writer"];
 const STORED_EXTRA: (keyof StoredFinding)[] = [
   "triageStatus",
   "triageActor",
   "triageComment",
   "triageUpdatedMs",
   "receivedMs",
+  "raisedMs",
 ];
 const STORED_FIELDS = [...RECORD_FIELDS, ...STORED_EXTRA];
 export const STORED_COLUMNS = STORED_FIELDS.map(snake);
-const NUMERIC = new Set(["firstSeenMs", "lastSeenMs", "count", "pid", "ppid", "uid", "triageUpdatedMs", "receivedMs"]);
+const NUMERIC = new Set([
+  "firstSeenMs",
+  "lastSeenMs",
+  "count",
+  "pid",
+  "ppid",
+  "uid",
+  "triageUpdatedMs",
+  "receivedMs",
+  "raisedMs",
+]);
 
 /** A database row (snake_case columns; BIGINT may come as a string from pg) as a StoredFinding. */
 export function rowToFinding(row: Record<string, unknown>): StoredFinding {

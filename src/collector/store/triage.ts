@@ -1,9 +1,11 @@
-// The review workflow: new → acknowledged → resolved | false_positive; a closed finding
-// may be reopened (back to acknowledged). Setting the current status again is a no-op.
+// The review workflow: new → acknowledged → resolved | false_positive, and new →
+// false_positive in one step (a false positive needs no investigation to be one); a closed
+// finding may be reopened (back to acknowledged), and a recurrence reopens it to new
+// (recurrence.ts). Setting the current status again is a no-op.
 import type { TriageStatus } from "../../api/convert";
 
 const NEXT: Record<TriageStatus, TriageStatus[]> = {
-  new: ["acknowledged"],
+  new: ["acknowledged", "false_positive"],
   acknowledged: ["resolved", "false_positive"],
   resolved: ["acknowledged"],
   false_positive: ["acknowledged"],

@@ -1,5 +1,6 @@
-// GET /api/events: new findings as Server-Sent Events, fed by the same store poll as
-// WatchFindings (watchFindings.ts). Read with fetch() by the page, since EventSource cannot
+// GET /api/events: new findings (event "finding") and findings a recurrence reopened (event
+// "recurred") as Server-Sent Events, fed by the same store poll as WatchFindings
+// (watchFindings.ts). Read with fetch() by the page, since EventSource cannot
 // send the Authorization header. A client too slow to read is cut off (it reconnects and
 // reloads the table) rather than buffered without bound.
 import type * as http from "node:http";
@@ -8,7 +9,7 @@ import { findingView } from "../../api/findingView";
 import type { Logger } from "../../log/logger";
 import { apiFromStored } from "../records";
 import type { FindingQuery, FindingStore } from "../store/FindingStore";
-import { pollNewFindings } from "../watchFindings";
+import { pollNewFindings, raisedAs } from "../watchFindings";
 
 const PING_MS = 15_000;
 const MAX_BUFFERED = 1 << 20;
@@ -41,7 +42,8 @@ export function serveLiveEvents(
   };
   const stop = pollNewFindings(query, deps.store, deps.pollMs, deps.logger, {
     write(row) {
-      res.write(`event: finding\ndata: ${JSON.stringify(findingView(apiFromStored(row)))}\n\n`);
+      const event = raisedAs(row) === "recurred" ? "recurred" : "finding";
+      res.write(`event: ${event}\ndata: ${JSON.stringify(findingView(apiFromStored(row)))}\n\n`);
       if (res.writableLength > MAX_BUFFERED) {
         deps.logger.warn("live updates: the page does not read; stream ended");
         end();

@@ -5,21 +5,12 @@ import type * as http from "node:http";
 
 import { triageFromName } from "../../api/convert";
 import { eventView, findingView } from "../../api/findingView";
-import type { Logger } from "../../log/logger";
-import {
-  READ_ROLES,
-  TRIAGE_ROLES,
-  isAuthError,
-  type Authenticator,
-  type Caller,
-  type Role,
-} from "../auth/Authenticator";
-import type { PageBound } from "../limits/boundedPage";
-import type { CallerStreams } from "../limits/CallerStreams";
+import { READ_ROLES, TRIAGE_ROLES, isAuthError } from "../auth/Authenticator";
 import { apiFromEvent, apiFromStored } from "../records";
-import { getFinding, isFailure, listFindings, updateTriage, type ReviewFailure } from "../reviewOps";
-import type { FindingStore } from "../store/FindingStore";
+import { getFinding, isFailure, listFindings, updateTriage } from "../reviewOps";
 import { BodyError, httpStatusOf, readJson, sendError, sendJson } from "./httpUtil";
+import { REVIEW_ROUTES } from "./reviewRoutes";
+import { fail, type Route, type WebApiDeps } from "./webRoute";
 import { serveLiveEvents } from "./liveEvents";
 import { overview } from "./overview";
 import { authenticate, sameOrigin } from "./webAuth";
@@ -27,27 +18,7 @@ import { tableRequest } from "./webQuery";
 import type { FindingDetailResponse, FindingsResponse, SessionResponse } from "./webTypes";
 import { errorMessage } from "../../util/errorMessage";
 
-export interface WebApiDeps {
-  store: FindingStore;
-  auth: Authenticator;
-  logger: Logger;
-  pollMs: number;
-  heartbeatMs: number;
-  onWatcher?: (change: 1 | -1) => void;
-  /** Open live-update streams per reviewer (shared with WatchFindings). */
-  watchStreams: CallerStreams;
-  /** Pages of findings end early past this many bytes. */
-  pageBound: PageBound;
-}
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, caller: Caller) => Promise<void>;
-
-interface Route {
-  method: "GET" | "POST";
-  pattern: RegExp;
-  roles: readonly Role[];
-  handle: (deps: WebApiDeps, match: RegExpExecArray) => Handler;
-}
+export type { WebApiDeps };
 
 const ROUTES: Route[] = [
   {
@@ -71,6 +42,7 @@ const ROUTES: Route[] = [
     handle: (deps) => async (_req, res, url) => {
       const request = tableRequest(url.searchParams);
       if (typeof request === "string") return sendError(res, 400, request);
+      const asOfMs = Date.now(); // before the read: a bulk triage "as seen" never takes what came after
       const page = await listFindings(
         deps.store,
         request.query,
@@ -83,6 +55,8 @@ const ROUTES: Route[] = [
       const body: FindingsResponse = {
         findings: page.findings.map((f) => findingView(apiFromStored(f))),
         nextPageToken: page.nextPageToken,
+        total: page.total,
+        asOfMs,
       };
       sendJson(res, 200, body);
     },
@@ -154,10 +128,6 @@ const ROUTES: Route[] = [
   },
 ];
 
-function fail(res: http.ServerResponse, failure: ReviewFailure): void {
-  sendError(res, httpStatusOf(failure.code), failure.details);
-}
-
 /** Answers a request under /api/. */
 export async function handleApi(
   deps: WebApiDeps,
@@ -165,7 +135,7 @@ export async function handleApi(
   res: http.ServerResponse,
   url: URL,
 ): Promise<void> {
-  const paths = ROUTES.filter((r) => r.pattern.test(url.pathname));
+  const paths = [...ROUTES, ...REVIEW_ROUTES].filter((r) => r.pattern.test(url.pathname));
   const route = paths.find((r) => r.method === req.method);
   if (!route) {
     if (paths.length > 0) return sendError(res, 405, `use ${paths.map((r) => r.method).join(" or ")}`);

@@ -2,6 +2,7 @@
 import { TRIAGE_STATUSES, type TriageStatus } from "../../api/convert";
 import { DRIFT_REASONS, reasonsMatching } from "../../domain/driftReason";
 import { VERDICTS, type Verdict } from "../../domain/verdict";
+import { WORKLOAD_KINDS, type WorkloadKind } from "../../domain/workload";
 import type { FindingQuery, FindingSort } from "../store/FindingStore";
 import { DEFAULT_SORT, FINDING_SORTS } from "../store/query";
 
@@ -15,11 +16,13 @@ export interface TableRequest {
 const TEXT_FILTERS: [string, keyof FindingQuery][] = [
   ["cluster", "cluster"],
   ["namespace", "namespace"],
-  ["pod", "pod"],
+  ["pod", "podPrefix"], // a reviewer types the start of a pod's name (payments-api of payments-api-7d9f-x2x1z)
   ["container", "container"],
   ["image", "image"],
   ["node", "node"],
   ["path", "pathPrefix"],
+  ["sha256", "sha256"],
+  ["workloadName", "workloadName"],
 ];
 
 /** Thrown inside tableRequest for a parameter that is wrong; its message is the answer. */
@@ -42,6 +45,7 @@ export function tableRequest(params: URLSearchParams): TableRequest | string {
       sinceMs: time(params, "since"),
       untilMs: time(params, "until"),
       minCount: integer(params, "minCount", 1, Number.MAX_SAFE_INTEGER),
+      workloadKind: oneOf<WorkloadKind>(params, "workloadKind", WORKLOAD_KINDS),
     };
     for (const [param, field] of TEXT_FILTERS) {
       const value = params.get(param)?.trim();

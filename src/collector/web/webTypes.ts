@@ -1,6 +1,7 @@
 // The JSON the review page's API answers with, shared by the server (web/*.ts) and the page
 // (web/client/*.ts, which imports these types only).
 import type { FindingView } from "../../api/findingView";
+import type { FindingGroupRow } from "../store/FindingStore";
 
 export type { FindingView };
 
@@ -15,6 +16,41 @@ export interface FindingsResponse {
   findings: FindingView[];
   /** "" on the last page. */
   nextPageToken: string;
+  /** On the first page: how many match (atLeast: more than count). */
+  total?: { count: number; atLeast: boolean };
+  /** The collector's time when the page was read: "all matching" bulk triage takes what was raised before it. */
+  asOfMs: number;
+}
+
+/** One group: the key its findings share ([hash], [image], [namespace, kind, name]) and their counts. */
+export type GroupView = FindingGroupRow;
+
+export interface GroupsResponse {
+  groups: GroupView[];
+  nextPageToken: string;
+}
+
+/** POST /api/triage: ids, or every finding matching filter (a findings query string) raised by seenBeforeMs. */
+export interface BulkTriageBody {
+  ids?: string[];
+  filter?: string;
+  seenBeforeMs?: number;
+  status: string;
+  comment?: string;
+}
+
+export interface BulkTriageResponse {
+  changed: number;
+  unchanged: number;
+  notAllowed: number;
+  notFound: string[];
+}
+
+export interface ExceptionResponse {
+  /** Narrowest first. */
+  suggestions: { kind: string; summary: string; yaml: string }[];
+  /** How many findings the suggestions cover (a group's first ones when it is larger). */
+  findings: number;
 }
 
 export interface TriageEventView {
@@ -23,6 +59,7 @@ export interface TriageEventView {
   to: string;
   actor: string;
   comment: string;
+  kind: string;
 }
 
 export interface FindingDetailResponse {

@@ -1,4 +1,5 @@
-// Posts each new finding to a webhook (--webhook-url), signed (signature.ts). A bounded
+// Posts each new finding, and each finding reopened by a recurrence, to a webhook
+// (--webhook-url), signed (signature.ts). A bounded
 // queue in memory, shared fairly between the agents that sent the findings
 // (FairShareQueue.ts), delivered one POST at a time; a failed attempt (network error,
 // timeout, 408, 429, 5xx) is retried with exponential backoff and jitter (util/backoff.ts:
@@ -44,6 +45,8 @@ export interface WebhookStats {
 interface Delivery {
   id: string;
   finding: FindingView;
+  /** driftguard.finding.<event>. */
+  event: "new" | "recurred";
   attempt: number;
 }
 
@@ -69,10 +72,13 @@ export class WebhookSender {
     this.queue = new FairShareQueue(config.queueLimit ?? 10_000);
   }
 
-  /** `source`: who sent the finding (an agent identity); sources share the queue fairly. */
-  enqueue(finding: FindingView, source = ""): void {
+  /**
+   * `source`: who sent the finding (an agent identity); sources share the queue fairly.
+   * `event`: stored for the first time, or reopened by a recurrence.
+   */
+  enqueue(finding: FindingView, source = "", event: "new" | "recurred" = "new"): void {
     if (this.closed) return;
-    const admission = this.queue.push(source, { id: randomUUID(), finding, attempt: 0 });
+    const admission = this.queue.push(source, { id: randomUUID(), finding, event, attempt: 0 });
     if (admission !== "queued") {
       this.count(admission);
       const lost = this.s.dropped + this.s.evicted;
@@ -128,7 +134,7 @@ export class WebhookSender {
   private attempt(delivery: Delivery): Promise<"ok" | "retry" | "final"> {
     const sentAt = new Date();
     const body = JSON.stringify({
-      type: "driftguard.finding.new",
+      type: `driftguard.finding.${delivery.event}`,
       deliveryId: delivery.id,
       sentAt: sentAt.toISOString(),
       finding: delivery.finding,

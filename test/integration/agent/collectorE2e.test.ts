@@ -147,7 +147,10 @@ describe("agent findings reach the collector on containerd @root", function () {
         ["shop", "web-0", IMAGE, "new_file", "blocked", "node-e2e"],
       );
       const table = await runCommand(process.execPath, [CLI, "findings", "list", ...connection], 30_000);
-      assert.match(table.stdout, /blocked\s+new_file\s+\d+\s+shop\/web-0\s+test\.local\/drift:1\s+\/tmp\/f\/echo/);
+      assert.match(
+        table.stdout,
+        /blocked\s+new_file\s+\d+\s+new\s+node-e2e\s+shop\/Pod\/web-0\s+test\.local\/drift:1\s+\/tmp\/f\/echo/,
+      );
       const agents = await harness!.collector.store.agents();
       assert.deepEqual(
         agents.map((a) => [a.cluster, a.node, a.mode, a.identity]),

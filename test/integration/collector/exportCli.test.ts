@@ -87,7 +87,7 @@ describe("driftguard findings export (CLI)", function () {
   it("says what is missing", async () => {
     const noFormat = await cli([]);
     assert.equal(noFormat.code, 2);
-    assert.match(noFormat.stderr, /export needs --format asff, json, csv/);
+    assert.match(noFormat.stderr, /export needs --format asff, asff-workflow, json, csv/);
     const noAccount = await cli(["--format", "asff", "--aws-region", "eu-west-1"]);
     assert.equal(noAccount.code, 2);
     assert.match(noAccount.stderr, /--aws-account with the 12-digit account id/);

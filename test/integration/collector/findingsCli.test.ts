@@ -48,10 +48,13 @@ describe("driftguard findings and certs (CLI)", function () {
   it("lists findings as a table and as JSON, with filters", async () => {
     const table = await cli(["findings", "list", ...conn()]);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^LAST SEEN\s+ID\s+VERDICT\s+REASON/);
     assert.match(
       table.stdout,
-      /blocked\s+new_file\s+1\s+shop\/web-0\s+registry\.local\/shop\/web:1\s+\/tmp\/drift\/1\s+new/,
+      /^LAST SEEN \(UTC\)\s+ID\s+SEVERITY\s+VERDICT\s+REASON\s+COUNT\s+STATUS\s+NODE\s+WORKLOAD\s+IMAGE\s+PATH\n/,
+    );
+    assert.match(
+      table.stdout,
+      /\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+[0-9a-f]{32}\s+MEDIUM\s+blocked\s+new_file\s+1\s+new\s+node-a\s+shop\/web-0\s+registry\.local\/shop\/web:1\s+\/tmp\/drift\/1  \(copy of \/bin\/busybox\)\n/,
     );
     const json = await cli(["findings", "list", "--json", "--namespace", "db", ...conn()]);
     assert.equal(json.code, 0, json.stderr);
@@ -73,6 +76,14 @@ describe("driftguard findings and certs (CLI)", function () {
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /triage\s+acknowledged by alice: on it/);
     assert.match(show.stdout, /new → acknowledged by alice: on it/);
+    assert.match(show.stdout, /att&ck\s+T1105 Ingress Tool Transfer/);
+    assert.match(show.stdout, /lineage\s+exec session/);
+    assert.match(
+      show.stdout,
+      /written by pid 108 uid 0: \/bin\/busybox \[cp \/bin\/busybox \/tmp\/x\/ls\] at 2025-12-31T23:59:59/,
+    );
+    assert.match(show.stdout, /pid 110 uid 0 \(root\) gid 0: \/bin\/sh \[sh -c x\]/);
+    assert.match(show.stdout, /pid 99 outside the container: \/usr\/bin\/containerd-shim-runc-v2/);
     const unknown = await cli(["findings", "show", "nope", ...conn()]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no finding nope/);

@@ -2,33 +2,24 @@
 // every sort order, and with the review page's common filters, are index range scans, never a
 // sort of the table. Asserted on EXPLAIN QUERY PLAN (timings: test/bench/review.bench.ts).
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
 import type { FindingQuery, FindingSort } from "../../../src/collector/store/FindingStore";
 import { encodePageToken } from "../../../src/collector/store/query";
-import { SqliteStore } from "../../../src/collector/store/SqliteStore";
+import type { SqliteStore } from "../../../src/collector/store/SqliteStore";
 import { FIXTURE_T0 } from "../../testbed/findingFixtures";
-import { manyFindingId, seedManyFindings } from "../../testbed/manyFindings";
+import { manyFindingId, manyFindingsStore } from "../../testbed/manyFindings";
 
 const N = 1_000_000;
 
 describe("review pagination at 1 000 000 findings (SQLite)", function () {
   this.timeout(120_000);
-  let dir: string;
   let store: SqliteStore;
+  let remove: () => Promise<void>;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "driftguard-million-"));
-    const file = path.join(dir, "findings.db");
-    await seedManyFindings(file, N);
-    store = new SqliteStore(file);
+    ({ store, remove } = await manyFindingsStore(N, "million"));
   });
-  after(async () => {
-    await store?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => remove?.());
 
   /** The plan of list(), and its rows. */
   async function page(query: FindingQuery, token: string, sort: FindingSort) {

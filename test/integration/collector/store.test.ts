@@ -7,11 +7,12 @@ import * as path from "node:path";
 import Database from "better-sqlite3";
 
 import { PostgresStore } from "../../../src/collector/store/PostgresStore";
-import { MIGRATIONS, RECORD_FIELDS } from "../../../src/collector/store/schema";
+import { CONTEXT_FIELDS, MIGRATIONS, RECORD_FIELDS, statementFor } from "../../../src/collector/store/schema";
 import { SqliteStore } from "../../../src/collector/store/SqliteStore";
 import { findingRecord } from "../../testbed/findingFixtures";
 import { PostgresTestBed } from "../../testbed/PostgresTestBed";
 import { grpcIngestSuite } from "./grpcIngestSuite";
+import { storeReviewSuite } from "./storeReviewSuite";
 import { storeSuite } from "./storeSuite";
 
 describe("collector store: SQLite", function () {
@@ -27,6 +28,7 @@ describe("collector store: SQLite", function () {
     async () => new SqliteStore(file),
     async () => new SqliteStore(file),
   );
+  storeReviewSuite(async () => new SqliteStore(file));
   grpcIngestSuite(() => undefined);
 
   it("gives findings stored before actions existed the action their verdict stands for", async () => {
@@ -36,10 +38,20 @@ describe("collector store: SQLite", function () {
     const db = new Database(old);
     db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
     for (const m of MIGRATIONS.filter((m) => m.version < 3)) {
-      for (const statement of m.statements) db.exec(statement);
+      for (const statement of m.statements) db.exec(statementFor(statement, "sqlite"));
       db.prepare("INSERT INTO schema_migrations VALUES (?, 0)").run(m.version);
     }
-    const later = ["action", "postureField", "postureValue", "postureKey"]; // columns of versions 3 and 4
+    const later = [
+      "action",
+      "postureField",
+      "postureValue",
+      "postureKey",
+      "workloadKind",
+      "workloadName",
+      "workloadInferredFrom",
+      "truncated",
+      ...CONTEXT_FIELDS,
+    ]; // columns of versions 3 to 6
     const oldFields = RECORD_FIELDS.filter((f) => !later.includes(f));
     const columns = oldFields.map((f) => f.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()));
     const insert = db.prepare(
@@ -55,6 +67,17 @@ describe("collector store: SQLite", function () {
       assert.equal((await store.get(audited.id))?.finding.action, "audited");
       await store.ingest([findingRecord(3, { action: "killed" })], Date.now());
       assert.equal((await store.get(findingRecord(3).id))?.finding.action, "killed");
+      // Schema version 5: findings stored before are raised when they were received (watchers
+      // see nothing old as new), and their workload is unknown.
+      const before = (await store.get(blocked.id))!.finding;
+      assert.deepEqual([before.raisedMs, before.workloadKind, before.truncated], [1, "", ""]);
+      const raised = await store.raisedAfter({}, { raisedMs: 0, id: "" }, 10);
+      assert.deepEqual(
+        raised.map((f) => f.id),
+        [blocked.id, audited.id, findingRecord(3).id],
+      );
+      // Nothing of the investigation context (schema version 6) was reported then.
+      assert.equal(before.attackTechniques, "");
     } finally {
       await store.close();
     }
@@ -79,5 +102,6 @@ describe("collector store: PostgreSQL", function () {
     () => PostgresStore.open(url),
     () => PostgresStore.open(url),
   );
+  storeReviewSuite(() => PostgresStore.open(url));
   grpcIngestSuite(() => url);
 });

@@ -1,7 +1,7 @@
 // The store behaviour both implementations share; run once per database by store.test.ts.
 import * as assert from "node:assert/strict";
 
-import { LATEST_SCHEMA_VERSION } from "../../../src/collector/store/schema";
+import { CONTEXT_FIELDS, LATEST_SCHEMA_VERSION } from "../../../src/collector/store/schema";
 import type { FindingStore, StoredFinding } from "../../../src/collector/store/FindingStore";
 import { FINDING_SORTS } from "../../../src/collector/store/query";
 import { FIXTURE_T0, findingRecord } from "../../testbed/findingFixtures";
@@ -27,12 +27,19 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     }
   });
 
+  it("keeps the investigation context as reported", async () => {
+    const reported = findingRecord(1, { attackTechniques: "T1105,T1036.003" });
+    await store.ingest([reported], Date.now());
+    const { finding } = (await store.get(reported.id))!;
+    for (const field of CONTEXT_FIELDS) assert.deepEqual(finding[field], reported[field], field);
+  });
+
   it("ingests idempotently by id: a batch delivered twice stores each finding once", async () => {
     const batch = [1, 2, 3].map((i) => findingRecord(i));
     const first = await store.ingest(batch, Date.now());
-    assert.deepEqual(first, { inserted: 3, merged: 0, insertedIds: first.insertedIds });
+    assert.deepEqual(first, { inserted: 3, merged: 0, insertedIds: first.insertedIds, reopened: [] });
     assert.deepEqual([...first.insertedIds].sort(), ["f000001", "f000002", "f000003"]);
-    assert.deepEqual(await store.ingest(batch, Date.now()), { inserted: 0, merged: 3, insertedIds: [] });
+    assert.deepEqual(await store.ingest(batch, Date.now()), { inserted: 0, merged: 3, insertedIds: [], reopened: [] });
     const page = await store.list({}, 100, "");
     assert.deepEqual(
       page.findings.map((f) => f.id),
@@ -46,7 +53,12 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     const later = findingRecord(1, { count: 7, lastSeenMs: FIXTURE_T0 + 60_000 });
     const stale = findingRecord(1, { count: 3, firstSeenMs: FIXTURE_T0 - 5000 });
     // The update and an older retry in one batch, then the older retry alone: order does not matter.
-    assert.deepEqual(await store.ingest([later, stale], 3000), { inserted: 0, merged: 2, insertedIds: [] });
+    assert.deepEqual(await store.ingest([later, stale], 3000), {
+      inserted: 0,
+      merged: 2,
+      insertedIds: [],
+      reopened: [],
+    });
     await store.ingest([findingRecord(1, { count: 2 })], 4000);
     const { finding } = (await store.get("f000001"))!;
     assert.equal(finding.count, 7);
@@ -118,7 +130,7 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     assert.deepEqual(await ids({ reasons: ["posture_privileged", "posture_sensitive_mount"] }), ["f000002", "f000003"]);
     assert.deepEqual(await ids({ reasons: ["posture_privileged"], namespace: "shop" }), ["f000002"]);
     assert.deepEqual(await ids({ reasons: [] }), [], "an empty list matches nothing");
-    const watched = await store.receivedAfter({ reasons: ["posture_sensitive_mount"] }, { receivedMs: 0, id: "" }, 10);
+    const watched = await store.raisedAfter({ reasons: ["posture_sensitive_mount"] }, { raisedMs: 0, id: "" }, 10);
     assert.deepEqual(
       watched.map((f) => f.id),
       ["f000003"],
@@ -162,15 +174,15 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
     assert.ok(await store.get("f000002"));
   });
 
-  it("lists findings in the order they were received, after a cursor", async () => {
+  it("lists findings in the order they were raised, after a cursor", async () => {
     await store.ingest([findingRecord(2), findingRecord(1)], 5000);
     await store.ingest([findingRecord(3)], 6000);
-    const all = await store.receivedAfter({}, { receivedMs: 0, id: "" }, 10);
+    const all = await store.raisedAfter({}, { raisedMs: 0, id: "" }, 10);
     assert.deepEqual(
       all.map((f) => f.id),
       ["f000001", "f000002", "f000003"],
     );
-    const after = await store.receivedAfter({}, { receivedMs: 5000, id: "f000001" }, 10);
+    const after = await store.raisedAfter({}, { raisedMs: 5000, id: "f000001" }, 10);
     assert.deepEqual(
       after.map((f) => f.id),
       ["f000002", "f000003"],

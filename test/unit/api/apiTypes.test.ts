@@ -32,6 +32,7 @@ const TRIAGE: ApiTriageEvent = {
   actor: "alice",
   comment: "c",
   time: ts,
+  kind: "TRIAGE_EVENT_KIND_TRIAGE",
 };
 
 const FULL_FINDING: ApiFinding = {
@@ -56,8 +57,31 @@ const FULL_FINDING: ApiFinding = {
   lastTriage: TRIAGE,
   received: ts,
   action: "ACTION_KILLED",
+  workload: { kind: "WORKLOAD_KIND_DEPLOYMENT", name: "web", inferredFrom: "label pod-template-hash" },
+  truncatedFields: ["process.command_line"],
   posture: { specField: "mounts[7]", value: "/ -> /host (read-only)", key: "/host" },
+  attackTechniques: ["T1105", "T1036.003"],
+  lineage: {
+    processes: [
+      {
+        pid: 10,
+        executable: "/bin/sh",
+        argv: ["sh", "-c", "x"],
+        uid: 1000,
+        gid: 1000,
+        user: "app",
+        startTime: ts,
+        inContainer: true,
+      },
+      { pid: 9, executable: "/shim", argv: [], uid: 0, gid: 0, user: "", startTime: ts, inContainer: false },
+    ],
+    execSession: true,
+    complete: true,
+  },
+  writer: { pid: 8, executable: "/bin/busybox", commandLine: "cp /bin/busybox /tmp/x", uid: 0, time: ts },
 };
+
+const LINEAGE = FULL_FINDING.lineage!;
 
 function roundTrip<T extends object>(type: string, value: T): void {
   assert.deepEqual(decodeMessage(type, encodeMessage(type, value)), value, type);
@@ -92,6 +116,14 @@ describe("driftguard.v1 API types", () => {
         verdict: "VERDICT_AUDITED",
         triageStatus: "TRIAGE_STATUS_NEW",
         node: "x",
+        podPrefix: "pp",
+        pathPrefix: "/tmp/",
+        sha256: "ab".repeat(32),
+        workloadKind: "WORKLOAD_KIND_CRONJOB",
+        workloadName: "nightly",
+        imagePrefix: "registry/",
+        container: "web",
+        group: { by: "GROUP_BY_WORKLOAD", key: ["shop", "deployment", "web"] },
         reasons: ["DRIFT_REASON_NEW_FILE", "DRIFT_REASON_POSTURE_PRIVILEGED"],
       },
       pageSize: 10,
@@ -129,6 +161,18 @@ describe("driftguard.v1 API types", () => {
       [{ action: "ACTION_BOGUS" as never }, /unknown action/],
       [{ action: "ACTION_AUDITED" }, /contradicts the verdict/],
       [{ verdict: "VERDICT_AUDITED", action: "ACTION_REFUSED" }, /contradicts the verdict/],
+      [{ attackTechniques: ["T1105", "<script>"] }, /attack_techniques: "<script>"/],
+      [{ attackTechniques: Array(17).fill("T1105") }, /more than 16 attack_techniques/],
+      [{ lineage: { ...LINEAGE, processes: Array(17).fill(LINEAGE.processes[0]) } }, /longer than 16 processes/],
+      [{ lineage: { ...LINEAGE, processes: [{ ...LINEAGE.processes[0], pid: 0 }] } }, /pid must be positive/],
+      [
+        { lineage: { ...LINEAGE, processes: [{ ...LINEAGE.processes[0], argv: ["x".repeat(257)] }] } },
+        /argument longer/,
+      ],
+      [
+        { lineage: { ...LINEAGE, processes: [...LINEAGE.processes].reverse() } },
+        /outside the container but not the last/,
+      ],
     ];
     for (const [change, expected] of cases) assert.match(checkFinding({ ...ok, ...change }, now), expected);
     // An agent from before actions: no action, the verdict says what happened.
@@ -140,5 +184,10 @@ describe("driftguard.v1 API types", () => {
     assert.match(checkFinding({ ...ok, posture: null, path: "" }, now), /path is required/);
     const long = { ...posture.posture!, value: "x".repeat(5000) };
     assert.match(checkFinding({ ...posture, posture: long }, now), /posture\.value longer/);
+    // An agent from before techniques: none reported, the collector derives them.
+    assert.equal(checkFinding({ ...ok, attackTechniques: undefined }, now), "");
+    assert.equal(checkFinding({ ...ok, lineage: null }, now), "", "an agent before lineage");
+    assert.equal(checkFinding({ ...ok, writer: null }, now), "", "no writer seen");
+    assert.match(checkFinding({ ...ok, writer: { ...ok.writer!, commandLine: "x".repeat(3000) } }, now), /writer/);
   });
 });

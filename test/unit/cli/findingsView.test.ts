@@ -12,7 +12,7 @@ import { findingRecord } from "../../testbed/findingFixtures";
 
 function view(over: Partial<StoredFinding> = {}): FindingView {
   const triage = { triageStatus: "new", triageActor: "", triageComment: "", triageUpdatedMs: 0 } as const;
-  return findingView(apiFromStored({ ...findingRecord(1), ...triage, receivedMs: 0, ...over }));
+  return findingView(apiFromStored({ ...findingRecord(1), ...triage, receivedMs: 0, raisedMs: 0, ...over }));
 }
 
 const keys = (text: string) =>
@@ -45,28 +45,37 @@ describe("findings in the terminal", () => {
     for (const exec of ["path", "sha256", "process", "parent", "host path"]) {
       assert.doesNotMatch(text, new RegExp(`^${exec} `, "m"), `no ${exec} line`);
     }
-    assert.match(tableRow(privileged), /process\.capabilities\.bounding, linux\.resources\.…  new$/);
+    assert.match(
+      tableRow(privileged),
+      /process\.capabilities\.bounding, linux\.resources\.devices: 41 capabilities including CAP_SYS_ADMIN; every device allowed$/,
+    );
     const mount = view({ reason: "posture_host_pid", path: "", postureField: "linux.namespaces", postureValue: "x" });
     assert.doesNotMatch(details(mount, []), /^guardduty/m, "no GuardDuty line where there is no type");
   });
 
-  it("shows an exec finding as before", () => {
+  it("shows an exec finding as before, with its investigation context (writer, ATT&CK, lineage)", () => {
     const text = details(view({ copyOf: "/bin/busybox" }), []);
     assert.deepEqual(keys(text), [
       "id",
-      "verdict",
+      "severity",
       "path",
       "sha256",
       "count",
+      "workload",
       "pod",
       "container",
       "image",
       "node",
       "process",
       "parent",
+      "written",
       "policy",
+      "att&ck",
       "host",
       "triage",
+      "lineage",
+      "",
+      "",
     ]);
     assert.match(text, /^path {7}\/tmp\/drift\/1 {2}\(copy of \/bin\/busybox\)$/m);
     assert.match(tableRow(view()), /\/tmp\/drift\/1/);

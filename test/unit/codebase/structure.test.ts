@@ -17,7 +17,10 @@ export function structureProblems(root: string): {
 } {
   const relative = (f: string) => path.relative(root, f);
   const all = [...filesUnder(path.join(root, "src")), ...filesUnder(path.join(root, "native"))];
+  // A generated file (the policy JSON Schema, made from src/policy/schema.ts) is read by
+  // tools, not people: its source is what must stay small.
   const oversized = all
+    .filter((f) => !f.endsWith(".schema.json"))
     .map((f) => ({ f, lines: lineCount(f) }))
     .filter(({ lines }) => lines > MAX_LINES)
     .map(({ f, lines }) => `${relative(f)}: ${lines} lines`);

@@ -20,6 +20,7 @@ function view(i: number, over: Partial<StoredFinding> = {}): FindingView {
       triageComment: "",
       triageUpdatedMs: 0,
       receivedMs: Date.UTC(2026, 0, 2),
+      raisedMs: Date.UTC(2026, 0, 2),
       ...over,
     }),
   );
@@ -40,6 +41,10 @@ describe("findings export", () => {
     }),
     view(4, { containerId: "", pod: "", k8sNamespace: "", reason: "deadline_exceeded", pid: 0, ppid: 0 }),
     view(5, { path: "/" + "x".repeat(5000), cmdline: "y".repeat(9000), image: "" }),
+    // A row from before techniques were stored: its reason's and copy's, derived when read.
+    view(6, { attackTechniques: "", reason: "fileless", copyOf: "/bin/ls" }),
+    // An id a newer agent knows and this build does not.
+    view(7, { attackTechniques: "T1105,T9999.001" }),
   ];
 
   it("writes ASFF that BatchImportFindings' schema accepts", () => {
@@ -55,8 +60,22 @@ describe("findings export", () => {
       Resources: { Type: string; Details?: { Container: { ImageName: string } } }[];
       ProductFields: Record<string, string>;
       Process: { Name: string };
+      Types: string[];
+      FindingProviderFields: { Types: string[]; Severity: { Label: string } };
     };
-    const [blocked, audited, suppressed, unattributed] = request.Findings as unknown as Asff[];
+    const [blocked, audited, suppressed, unattributed, , older, newer] = request.Findings as unknown as Asff[];
+    const ttps = (f: Asff) => f.Types.filter((t) => /\/T\d/.test(t));
+    assert.deepEqual(ttps(blocked), ["TTPs/Command and Control/T1105"]);
+    assert.deepEqual(blocked.FindingProviderFields.Types, blocked.Types);
+    assert.equal(blocked.FindingProviderFields.Severity.Label, "MEDIUM");
+    assert.deepEqual(ttps(older), ["TTPs/Defense Evasion/T1620", "TTPs/Defense Evasion/T1036.003"]);
+    assert.deepEqual(ttps(newer), ["TTPs/Command and Control/T1105", "TTPs/Execution/T9999.001"]);
+    assert.equal(older.ProductFields["driftguard/AttackTechniques"], "T1620 T1036.003");
+    assert.deepEqual(
+      findings[0].attack,
+      [{ id: "T1105", name: "Ingress Tool Transfer", tactic: "Command and Control" }],
+      "the API's view names each technique",
+    );
     assert.equal(blocked.ProductArn, "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default");
     assert.equal(blocked.Severity.Label, "MEDIUM");
     assert.equal(audited.Severity.Label, "CRITICAL", "a modified binary that ran");
@@ -122,7 +141,11 @@ describe("findings export", () => {
       "PrivilegeEscalation:Kubernetes/PrivilegedContainer",
     );
     const drift = asffFinding(findings[0], OPTIONS) as unknown as Asff;
-    assert.deepEqual(drift.FindingProviderFields.Types, ["TTPs/Execution", "Unusual Behaviors/Process"]);
+    assert.deepEqual(drift.FindingProviderFields.Types, [
+      "TTPs/Execution",
+      "Unusual Behaviors/Process",
+      "TTPs/Command and Control/T1105", // its ATT&CK technique (issue 16)
+    ]);
   });
 
   it("the schema refuses what Security Hub refuses", () => {
@@ -144,7 +167,8 @@ describe("findings export", () => {
     assert.equal(csvCell('say "hi", then'), '"say ""hi"", then"');
     assert.equal(csvCell('=HYPERLINK("http://x")'), '"\'=HYPERLINK(""http://x"")"');
     assert.equal(csvCell("-c 'curl x'"), "\"'-c 'curl x'\"");
-    assert.equal(csvCell("a\nb"), '"a\nb"');
+    assert.equal(csvCell("a\nb"), "a\\nb", "a newline is shown, not a line break");
+    assert.equal(csvCell("/tmp/\x1b[2Jx\u202etxt.exe"), "/tmp/\\e[2Jx\\u202etxt.exe");
     assert.equal(csvCell(-1), "-1", "numbers stay numbers");
     const header = csvHeader().trimEnd().split(",");
     const row = csvRow(view(9, { cmdline: "@SUM(A1)" }));
@@ -152,8 +176,17 @@ describe("findings export", () => {
     assert.equal(header[0], "id");
     assert.match(row, /^f000009,2026-01-01T00:00:09\.000Z,/);
     assert.match(row, /"'@SUM\(A1\)"/);
-    assert.ok(row.endsWith(",,,,,,\r\n"), "an exec finding has no posture evidence");
     const columns = (line: string) => Object.fromEntries(header.map((name, i) => [name, line.trimEnd().split(",")[i]]));
+    const exec = columns(row);
+    assert.deepEqual(
+      [exec.posture_property, exec.posture_spec_field, exec.posture_key],
+      ["", "", ""],
+      "an exec finding has no posture evidence",
+    );
+    assert.deepEqual(
+      [exec.exec_session, exec.written_by_pid, exec.written_by],
+      ["true", "108", "/bin/busybox [cp /bin/busybox /tmp/x/ls]"],
+    );
     const posture = columns(
       csvRow(
         view(10, {

@@ -3,21 +3,9 @@
 import * as assert from "node:assert/strict";
 
 import type { FindingFilter } from "../../../src/api/types";
-import { queryFromFilter } from "../../../src/collector/records";
+import { emptyFilter, queryFromFilter } from "../../../src/collector/records";
 
-const NONE: FindingFilter = {
-  since: null,
-  until: null,
-  cluster: "",
-  namespace: "",
-  pod: "",
-  image: "",
-  reason: "DRIFT_REASON_UNSPECIFIED",
-  verdict: "VERDICT_UNSPECIFIED",
-  triageStatus: "TRIAGE_STATUS_UNSPECIFIED",
-  node: "",
-  reasons: [],
-};
+const NONE: FindingFilter = emptyFilter();
 
 describe("queryFromFilter", () => {
   it("takes several reasons, each once however often a caller repeats it", () => {

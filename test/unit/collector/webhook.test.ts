@@ -29,6 +29,7 @@ function view(i: number) {
     triageComment: "",
     triageUpdatedMs: 0,
     receivedMs: Date.now(),
+    raisedMs: Date.now(),
   };
   return findingView(apiFromStored(stored));
 }

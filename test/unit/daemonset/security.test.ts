@@ -167,11 +167,11 @@ describe("daemonset: security", function () {
         assert.deepEqual(pod.nodeSelector, { "kubernetes.io/os": "linux" });
       });
 
-      it("updates the agent one node at a time, the old agent out before the new one starts", () => {
+      it("updates the agent one node at a time, the new agent Ready beside the old before the old leaves", () => {
         const spec = agentDaemonSet(objects()).spec;
         assert.equal(spec?.updateStrategy?.type, "RollingUpdate");
-        assert.equal(spec?.updateStrategy?.rollingUpdate?.maxUnavailable, 1);
-        assert.equal(spec?.updateStrategy?.rollingUpdate?.maxSurge, 0);
+        assert.equal(spec?.updateStrategy?.rollingUpdate?.maxUnavailable, 0);
+        assert.equal(spec?.updateStrategy?.rollingUpdate?.maxSurge, 1);
         assert.ok((spec?.minReadySeconds ?? 0) > 0);
       });
 

@@ -14,6 +14,8 @@ import {
   reasonName,
   verdictFromName,
   verdictName,
+  workloadKindFromName,
+  workloadKindName,
 } from "../../../src/api/convert";
 import {
   DRIFT_REASON,
@@ -24,6 +26,7 @@ import {
 } from "../../../src/domain/driftReason";
 import { POSTURE, POSTURE_PROPERTIES, postureOf } from "../../../src/domain/posture";
 import { ACTION, ACTIONS, POLICY_MODE, POLICY_MODES, VERDICT, VERDICTS } from "../../../src/domain/verdict";
+import { WORKLOAD_KIND, WORKLOAD_KINDS } from "../../../src/domain/workload";
 import { nativeTestBinding } from "../../testbed/nativeTestBinding";
 
 /** name → number of a proto enum, UNSPECIFIED included. */
@@ -36,6 +39,7 @@ const ENUMS = [
   { proto: "Verdict", prefix: "VERDICT", table: VERDICT as Record<string, { proto: number }> },
   { proto: "PolicyMode", prefix: "POLICY_MODE", table: POLICY_MODE as Record<string, { proto: number }> },
   { proto: "Action", prefix: "ACTION", table: ACTION as Record<string, { proto: number }> },
+  { proto: "WorkloadKind", prefix: "WORKLOAD_KIND", table: WORKLOAD_KIND as Record<string, { proto: number }> },
 ];
 
 describe("domain vocabulary", () => {
@@ -52,6 +56,7 @@ describe("domain vocabulary", () => {
     for (const v of VERDICTS) assert.equal(verdictFromName(verdictName(v)), v);
     for (const m of POLICY_MODES) assert.equal(modeFromName(modeName(m)), m);
     for (const a of ACTIONS) assert.equal(actionFromName(actionName(a)), a);
+    for (const k of WORKLOAD_KINDS) assert.equal(workloadKindFromName(workloadKindName(k)), k);
     assert.equal(reasonFromName("DRIFT_REASON_UNSPECIFIED"), undefined);
   });
 

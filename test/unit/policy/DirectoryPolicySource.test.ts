@@ -219,6 +219,30 @@ describe("DirectoryPolicySource", function () {
     assert.ok(firstApplied >= began && firstApplied < began + 1000, state.firstApplied.rollout);
   });
 
+  it("drops a break-glass exception when it expires, with no file event, and logs it", async () => {
+    const dir = path.join(root, "plain");
+    fs.mkdirSync(dir);
+    const expires = new Date(Date.now() + 1500).toISOString();
+    const allow = {
+      paths: [
+        { path: "/tmp/debug/*", reason: "debugging INC-42", expires },
+        { path: "/app/cache/*", reason: "generated" },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, "p.yaml"), policyYaml("shop", { mode: "enforce", allow }));
+    const { source, lines } = await start(dir);
+    assert.deepEqual(source.policyFor(SHOP).allowPaths, ["/tmp/debug/*", "/app/cache/*"]);
+    const began = Date.now();
+    await new Promise<void>((resolve) => source.onChange(resolve));
+    assert.ok(Date.now() - began < 2500, `${Date.now() - began} ms`);
+    assert.deepEqual(source.policyFor(SHOP).allowPaths, ["/app/cache/*"]);
+    const logged = lines.find((l) => l.msg === "exception expired");
+    assert.deepEqual(
+      [logged?.policy, logged?.exception, logged?.reason, logged?.expires],
+      ["shop", "path /tmp/debug/*", "debugging INC-42", expires],
+    );
+  });
+
   it("re-resolves a pod's containers when its sandbox brings the pod's labels", async () => {
     const dir = path.join(root, "plain");
     fs.mkdirSync(dir);

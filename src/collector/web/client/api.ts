@@ -51,10 +51,10 @@ async function parse<T>(res: Response): Promise<T> {
   return value as T;
 }
 
-/** New findings matching `params` until `signal` aborts; reconnects after failures. */
+/** New findings, and findings a recurrence reopened, matching `params` until `signal` aborts; reconnects after failures. */
 export async function watchFindings(
   params: URLSearchParams,
-  onFinding: (finding: FindingView) => void,
+  onFinding: (finding: FindingView, event: "finding" | "recurred") => void,
   signal: AbortSignal,
   onConnected: (connected: boolean) => void = () => undefined,
 ): Promise<void> {
@@ -78,7 +78,8 @@ export async function watchFindings(
             .filter((l) => l.startsWith("data: "))
             .map((l) => l.slice(6))
             .join("\n");
-          if (/^event: finding$/m.test(event) && data) onFinding(JSON.parse(data) as FindingView);
+          const kind = /^event: (finding|recurred)$/m.exec(event)?.[1] as "finding" | "recurred" | undefined;
+          if (kind && data) onFinding(JSON.parse(data) as FindingView, kind);
         }
       }
     } catch (error) {

@@ -2,6 +2,7 @@
 // top-N lists. Each bar has a <title> (a tooltip, and what a screen reader reads), each
 // chart a legend in text, so colour is never the only carrier of meaning.
 import { h, svg } from "./dom.js";
+import { visibleText } from "./visibleText.js";
 
 export interface Series {
   key: string;
@@ -20,6 +21,8 @@ export function stackedBars(o: {
   buckets: { startMs: number; label: string }[];
   series: Series[];
   value: (bucket: number, key: string) => number;
+  /** Where a bar leads (its findings), if anywhere. */
+  href?: (bucket: number) => string;
 }): HTMLElement {
   const totals = o.buckets.map((_, i) => o.series.reduce((sum, s) => sum + o.value(i, s.key), 0));
   const max = Math.max(1, ...totals);
@@ -58,7 +61,7 @@ export function stackedBars(o: {
       parts.push(`${v} ${s.label}`);
     }
     g.prepend(svg("title", null, `${bucket.label}: ${parts.length ? parts.join(", ") : "none"}`));
-    chart.append(g);
+    chart.append(o.href && totals[i] > 0 ? svg("a", { href: o.href(i), class: "bar-link" }, g) : g);
     if (i % labelEvery === 0) {
       chart.append(
         svg(
@@ -94,7 +97,7 @@ export function legend(series: Series[]): HTMLElement {
 /** Horizontal bars, longest first, each labelled with its name and value. */
 export function horizontalBars(o: {
   label: string;
-  items: { label: string; value: number }[];
+  items: { label: string; value: number; href?: string }[];
   color: string;
 }): HTMLElement {
   if (o.items.length === 0) return h("p", { class: "empty" }, "No findings in this range.");
@@ -106,20 +109,20 @@ export function horizontalBars(o: {
   o.items.forEach((item, i) => {
     const width = ((W - labelW - 60) * item.value) / max;
     const yTop = i * rowH;
-    chart.append(
-      svg(
-        "g",
-        { class: "hbar", "data-label": item.label, "data-value": item.value },
-        svg("title", null, `${item.label}: ${item.value}`),
-        svg("text", { x: labelW - 8, y: yTop + 17, "text-anchor": "end", class: "label" }, truncate(item.label, 38)),
-        svg("rect", { x: labelW, y: yTop + 5, width: Math.max(width, 2), height: rowH - 10, fill: o.color }),
-        svg("text", { x: labelW + width + 6, y: yTop + 17, class: "value" }, item.value),
-      ),
+    const g = svg(
+      "g",
+      { class: "hbar", "data-label": item.label, "data-value": item.value },
+      svg("title", null, `${item.label}: ${item.value}`),
+      svg("text", { x: labelW - 8, y: yTop + 17, "text-anchor": "end", class: "label" }, truncate(item.label, 38)),
+      svg("rect", { x: labelW, y: yTop + 5, width: Math.max(width, 2), height: rowH - 10, fill: o.color }),
+      svg("text", { x: labelW + width + 6, y: yTop + 17, class: "value" }, item.value),
     );
+    chart.append(item.href ? svg("a", { href: item.href, class: "bar-link" }, g) : g);
   });
   return h("div", { class: "chart-box" }, chart);
 }
 
 function truncate(text: string, max: number): string {
-  return text.length > max ? "…" + text.slice(text.length - max + 1) : text;
+  const shown = visibleText(text); // an image name is the image author's: shown escaped
+  return shown.length > max ? "…" + shown.slice(shown.length - max + 1) : shown;
 }

@@ -1,10 +1,16 @@
 // One finding: what ran, who ran it, where, under which policy, and its review: the triage
 // actions the finding may take next (with a comment; required to mark a false positive)
-// and the history of every change.
+// and the history of every change (a recurrence that reopened it included), and "make an
+// exception" (exceptionPanel.ts). Every string of the finding goes through safeText.
 import type { FindingDetailResponse, FindingView, SessionResponse } from "../webTypes.js";
 import { apiGet, apiPost } from "./api.js";
 import { announce, h } from "./dom.js";
+import { exceptionPanel } from "./exceptionPanel.js";
+import { lineagePanel, writerText } from "./lineagePanel.js";
 import { ACTIONS as EXEC_ACTIONS, REASONS, STATUSES, utc, workload } from "./format.js";
+import { safeText } from "./safeText.js";
+
+const LONG = 240; // characters of a value before its expander
 
 const ACTIONS: Record<string, string> = {
   acknowledged: "Acknowledge",
@@ -38,9 +44,9 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
   const title = h(
     "h1",
     { tabindex: "-1" },
-    f.posture
-      ? `${f.verdict === "blocked" ? "Stopped" : "Posture"}: ${REASONS[f.reason] ?? f.reason}`
-      : `${f.verdict === "blocked" ? "Blocked" : "Audited"}: ${f.path}`,
+    ...(f.posture
+      ? [`${f.verdict === "blocked" ? "Stopped" : "Posture"}: ${REASONS[f.reason] ?? f.reason}`]
+      : [`${f.verdict === "blocked" ? "Blocked" : "Audited"}: `, safeText(f.path, LONG)]),
   );
   main.replaceChildren(
     back(),
@@ -48,19 +54,27 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
     h(
       "p",
       { class: "subtitle" },
+      h("span", { class: `severity ${f.severity}` }, f.severity),
+      " ",
       h("span", { class: `verdict ${f.verdict}` }, f.verdict),
       " ",
       REASONS[f.reason] ?? f.reason,
-      f.copyOf ? ` (copy of ${f.copyOf})` : "",
-      ` in ${workload(f)}`,
+      f.copyOf ? " (copy of " : "",
+      f.copyOf ? safeText(f.copyOf, LONG) : "",
+      f.copyOf ? ")" : "",
+      " in ",
+      safeText(workload(f), LONG),
     ),
     h(
       "div",
       { class: "detail-grid" },
-      ...(f.posture ? [postureSection(f, f.posture)] : [executionSection(f), processSection(f)]),
+      ...(f.posture
+        ? [postureSection(f, f.posture)]
+        : [executionSection(f), processSection(f), lineagePanel(f.lineage)]),
       section("Where", [
         ["Cluster / node", `${f.cluster || "—"} / ${f.node}`],
         ["Namespace / pod / container", workload(f)],
+        ["Workload", f.workload.kind ? `${f.workload.kind} ${f.workload.name} (from ${f.workload.inferredFrom})` : "—"],
         ["Image", f.image || "—"],
         ["Image digest", f.imageDigest || "—"],
         ["Container id", f.containerId || "—"],
@@ -74,6 +88,7 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
         ["Received (UTC)", utc(f.received)],
       ]),
       triage(d, session, (updated) => show(main, updated, session)),
+      exceptionPanel(`/api/findings/${encodeURIComponent(f.id)}/exception`, "this finding"),
     ),
   );
   title.focus();
@@ -88,12 +103,16 @@ function executionSection(f: FindingView): HTMLElement {
     ["Reason", REASONS[f.reason] ?? f.reason],
     ["Verdict", f.verdict],
     ["Action", EXEC_ACTIONS[f.action] ?? f.action],
+    ["Severity", f.severity],
+    ...(f.truncated.length ? [["Cut by the agent", f.truncated.join(", ")] as [string, string]] : []),
+    ["MITRE ATT&CK", f.attack.map((t) => (t.name ? `${t.id} ${t.name}` : t.id)).join("; ") || "—"],
+    ["Written by", writerText(f.writer)],
   ]);
 }
 
 function processSection(f: FindingView): HTMLElement {
   return section("Process", [
-    ["Program", f.process.exe || "(gone)"],
+    ["Calling program", f.process.exe || "(gone)"],
     ["Command line", f.process.cmdline || "(not readable)"],
     ["PID / UID", `${f.process.pid} / ${f.process.uid}`],
     ["Parent", f.process.parentExe || "(gone)"],
@@ -120,7 +139,7 @@ function section(name: string, rows: [string, string][]): HTMLElement {
     "section",
     { class: "panel" },
     h("h2", null, name),
-    h("dl", null, ...rows.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: "value" }, v)])),
+    h("dl", null, ...rows.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: "value" }, safeText(v, LONG))])),
   );
 }
 
@@ -184,11 +203,12 @@ function triage(d: FindingDetailResponse, session: SessionResponse, onUpdate: (d
           ...d.history.map((e) =>
             h(
               "li",
-              null,
+              { "data-kind": e.kind },
               h("time", { datetime: e.time }, utc(e.time)),
+              e.kind === "recurred" ? " recurred:" : "",
               ` ${STATUSES[e.from] ?? e.from} → ${STATUSES[e.to] ?? e.to} by `,
-              h("strong", null, e.actor),
-              e.comment ? h("q", null, e.comment) : null,
+              h("strong", null, safeText(e.actor, LONG)),
+              e.comment ? h("q", null, safeText(e.comment, LONG)) : null,
             ),
           ),
         ),

@@ -6,11 +6,13 @@ import { REASONS, STATUSES } from "./format.js";
 export const TEXT_FILTERS: [string, string][] = [
   ["cluster", "Cluster"],
   ["namespace", "Namespace"],
-  ["pod", "Pod"],
+  ["pod", "Pod starts with"],
   ["container", "Container"],
   ["image", "Image"],
   ["path", "Path starts with"],
   ["node", "Node"],
+  ["sha256", "SHA-256"],
+  ["workloadName", "Workload"],
 ];
 const RANGES: [string, string][] = [
   ["", "Any time"],
@@ -25,7 +27,7 @@ const RANGE_MS: Record<string, number> = { "1h": 3600_000, "24h": 86_400_000, "7
 export function apiFilters(state: URLSearchParams): URLSearchParams {
   const out = new URLSearchParams();
   for (const [name] of TEXT_FILTERS) if (state.get(name)) out.set(name, state.get(name)!);
-  for (const name of ["reason", "verdict", "status", "minCount", "until"])
+  for (const name of ["reason", "verdict", "status", "minCount", "until", "workloadKind"])
     if (state.get(name)) out.set(name, state.get(name)!);
   const range = state.get("range");
   if (range && RANGE_MS[range]) out.set("since", String(Date.now() - RANGE_MS[range]));
@@ -81,6 +83,10 @@ export function filtersForm(state: URLSearchParams, onApply: (state: URLSearchPa
     ]),
     select("status", "Status", state.get("status") ?? "", [["", "Any"], ...Object.entries(STATUSES)]),
     input("minCount", "Count at least", state.get("minCount") ?? "", "number"),
+    // Set by a workload group's link; kept until the filters are cleared.
+    state.get("workloadKind")
+      ? h("input", { type: "hidden", name: "workloadKind", value: state.get("workloadKind")! })
+      : null,
     h(
       "div",
       { class: "actions" },

@@ -1,30 +1,18 @@
 // The findings table: filters per column and a time range, sortable by time, last seen and
 // count, keyset pages (Older / Newer), and live updates: a new finding matching the
 // filters appears at the top of the first page (newest-first order) without a reload, or
-// is counted in a "show" button elsewhere. Each row's path is a link (Tab, Enter).
-import type { FindingView, FindingsResponse } from "../webTypes.js";
+// is counted in a "show" button elsewhere; a shown finding that a recurrence reopened is
+// replaced in place. Each row's path is a link (Tab, Enter). Triagers get a box per row and
+// the bulk bar (bulkBar.ts).
+import type { FindingsResponse, SessionResponse } from "../webTypes.js";
 import { apiGet, watchFindings } from "./api.js";
+import { bulkBar } from "./bulkBar.js";
 import { announce, h } from "./dom.js";
 import { apiFilters, filtersForm } from "./filtersForm.js";
-import { REASONS, STATUSES, utc, workload } from "./format.js";
+import { COLUMNS, findingRow } from "./findingsRow.js";
+import { REASONS, workload } from "./format.js";
 
-const SORTABLE: Record<string, string> = {
-  first_seen: "First seen (UTC)",
-  last_seen: "Last seen (UTC)",
-  count: "Count",
-};
-const COLUMNS = [
-  "first_seen",
-  "last_seen",
-  "Cluster",
-  "Workload",
-  "Image",
-  "Path",
-  "Reason",
-  "Verdict",
-  "count",
-  "Status",
-];
+const SORTABLE = new Set(["first_seen", "last_seen", "count"]);
 
 // Tokens of the pages before the current one, for "Newer"; kept while the filters stay.
 let pages: { key: string; tokens: string[] } = { key: "", tokens: [] };
@@ -40,7 +28,9 @@ function keyOf(state: URLSearchParams): string {
   return copy.toString();
 }
 
-export function renderFindings(main: HTMLElement, state: URLSearchParams): () => void {
+const groups = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+
+export function renderFindings(main: HTMLElement, state: URLSearchParams, session: SessionResponse): () => void {
   if (pages.key !== keyOf(state)) pages = { key: keyOf(state), tokens: [] };
   const sort = state.get("sort") ?? "first_seen_desc";
   const pageSize = Number(state.get("pageSize") ?? 50);
@@ -51,11 +41,27 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams): () =>
   const status = h("p", { class: "table-status", role: "status" }, "Loading…");
   const fresh = h("button", { type: "button", class: "fresh-button", hidden: true }, "");
   let freshCount = 0;
+  let total = "";
+  const row = (f: Parameters<typeof findingRow>[0]) => findingRow(f, session.canTriage);
+  const selectAll = h("input", { type: "checkbox", class: "select-all", "aria-label": "Select every finding shown" });
+  selectAll.addEventListener("change", () => {
+    for (const box of tbody.querySelectorAll<HTMLInputElement>("input.select")) box.checked = selectAll.checked;
+  });
+  const bar = h("div", { class: "bulk-slot" });
   const table = h(
     "table",
     { class: "findings", "aria-describedby": "findings-status" },
     h("caption", { class: "visually-hidden" }, "Findings; the path opens a finding's details"),
-    h("thead", null, h("tr", null, ...COLUMNS.map((c) => header(c, state, sort)))),
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        session.canTriage ? h("th", { scope: "col", class: "select" }, selectAll) : null,
+        ...COLUMNS.map(([c, title]) => header(c, title, state, sort)),
+      ),
+    ),
     tbody,
   );
   status.id = "findings-status";
@@ -63,6 +69,7 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams): () =>
   main.replaceChildren(
     h("div", { class: "page-head" }, h("h1", null, "Findings"), badge, fresh),
     filtersForm(state, (next) => go(next)),
+    bar,
     status,
     h("div", { class: "table-wrap" }, table),
     pager,
@@ -88,9 +95,24 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams): () =>
       page.findings.forEach((f) => shown.add(f.id));
       while (tbody.rows.length > pageSize) tbody.lastElementChild!.remove();
       const from = (pageNumber - 1) * pageSize + 1;
+      if (page.total) total = `${page.total.atLeast ? "more than " : ""}${groups(page.total.count)}`;
+      const of = total ? ` of ${total}` : "";
       status.textContent = page.findings.length
-        ? `Findings ${from}–${from + page.findings.length - 1}${page.nextPageToken ? "" : " (last page)"}`
+        ? `Findings ${from}–${from + page.findings.length - 1}${of}${page.nextPageToken ? "" : " (last page)"}`
         : "No findings match these filters.";
+      if (session.canTriage && page.findings.length > 0) {
+        bar.replaceChildren(
+          bulkBar({
+            selected: () =>
+              [...tbody.querySelectorAll<HTMLInputElement>("input.select:checked")].map((box) => box.value),
+            filter: query.toString(),
+            asOfMs: page.asOfMs,
+            total: () => total || String(page.findings.length),
+            // The router renders the view again (and stops this one's requests).
+            done: () => window.dispatchEvent(new HashChangeEvent("hashchange")),
+          }),
+        );
+      }
       pager.replaceChildren(...pagerButtons(state, page.nextPageToken, pageNumber, pageSize));
       status.dataset.for = shownHash; // which view the table shows (tests wait for it)
     },
@@ -101,7 +123,15 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams): () =>
   const livePage = pageNumber === 1 && sort === "first_seen_desc";
   void watchFindings(
     query,
-    (f) => {
+    (f, event) => {
+      const existing = tbody.querySelector(`tr[data-id="${CSS.escape(f.id)}"]`);
+      if (existing && event === "recurred") {
+        const tr = row(f);
+        tr.classList.add("fresh");
+        existing.replaceWith(tr);
+        announce(`Finding recurred and reopened: ${f.path}`);
+        return;
+      }
       if (shown.has(f.id)) return;
       shown.add(f.id);
       if (livePage) {
@@ -127,9 +157,8 @@ export function renderFindings(main: HTMLElement, state: URLSearchParams): () =>
   return () => controller.abort();
 }
 
-function header(column: string, state: URLSearchParams, sort: string): HTMLElement {
-  const title = SORTABLE[column];
-  if (!title) return h("th", { scope: "col" }, column);
+function header(column: string, title: string, state: URLSearchParams, sort: string): HTMLElement {
+  if (!SORTABLE.has(column)) return h("th", { scope: "col", "data-col": column }, title);
   const [current, dir] = [sort.replace(/_(asc|desc)$/, ""), sort.endsWith("_asc") ? "asc" : "desc"];
   const active = current === column;
   const nextDir = active && dir === "desc" ? "asc" : "desc";
@@ -148,36 +177,13 @@ function header(column: string, state: URLSearchParams, sort: string): HTMLEleme
   });
   return h(
     "th",
-    { scope: "col", "aria-sort": active ? (dir === "desc" ? "descending" : "ascending") : undefined },
+    {
+      scope: "col",
+      "data-col": column,
+      "aria-sort": active ? (dir === "desc" ? "descending" : "ascending") : undefined,
+    },
     button,
   );
-}
-
-function row(f: FindingView): HTMLTableRowElement {
-  const href = `#/finding/${encodeURIComponent(f.id)}`;
-  const tr = h(
-    "tr",
-    { "data-id": f.id },
-    h("td", { class: "time" }, utc(f.firstSeen)),
-    h("td", { class: "time" }, utc(f.lastSeen)),
-    h("td", null, f.cluster),
-    h("td", { class: "workload", title: workload(f) }, workload(f)),
-    h("td", { class: "image", title: f.image }, f.image),
-    h("td", { class: "path" }, h("a", { href, title: `Open ${pathOf(f)}` }, pathOf(f))),
-    h("td", null, REASONS[f.reason] ?? f.reason),
-    h("td", null, h("span", { class: `verdict ${f.verdict}` }, f.verdict)),
-    h("td", { class: "num" }, f.count),
-    h("td", null, h("span", { class: `status ${f.triage.status}` }, STATUSES[f.triage.status] ?? f.triage.status)),
-  );
-  tr.addEventListener("click", (event) => {
-    if (!(event.target as Element).closest("a")) location.hash = href;
-  });
-  return tr;
-}
-
-/** A posture finding has no path: what its spec shows instead. */
-function pathOf(f: FindingView): string {
-  return f.posture ? `${f.posture.specField}: ${f.posture.value}` : f.path;
 }
 
 function pagerButtons(state: URLSearchParams, nextToken: string, page: number, pageSize: number): HTMLElement[] {

@@ -6,6 +6,7 @@ import { ApiError, apiGet, token } from "./api.js";
 import { renderDetail } from "./detailPage.js";
 import { h } from "./dom.js";
 import { renderFindings } from "./findingsPage.js";
+import { renderGroups } from "./groupsPage.js";
 import { renderLogin } from "./loginPage.js";
 import { renderOverview } from "./overviewPage.js";
 import { renderPosture } from "./posturePage.js";
@@ -29,6 +30,9 @@ function route(): void {
   if (detail) {
     document.title = "Finding · driftguard";
     cleanup = renderDetail(main, decodeURIComponent(detail[1]), session);
+  } else if (path === "/groups") {
+    document.title = "Groups · driftguard";
+    cleanup = renderGroups(main, new URLSearchParams(query));
   } else if (path === "/overview") {
     document.title = "Overview · driftguard";
     cleanup = renderOverview(main);
@@ -38,7 +42,7 @@ function route(): void {
   } else {
     document.title = "Findings · driftguard";
     sessionStorage.setItem("driftguard.lastList", hash);
-    cleanup = renderFindings(main, new URLSearchParams(query));
+    cleanup = renderFindings(main, new URLSearchParams(query), session);
   }
 }
 
@@ -51,6 +55,7 @@ function start(s: SessionResponse): void {
   });
   nav.replaceChildren(
     h("a", { href: "#/findings", "data-view": "/finding" }, "Findings"),
+    h("a", { href: "#/groups?by=sha256", "data-view": "/groups" }, "Groups"),
     h("a", { href: "#/overview", "data-view": "/overview" }, "Overview"),
     h("a", { href: "#/posture", "data-view": "/posture" }, "Posture"),
     h("span", { class: "who" }, `${s.name} (${s.role})`),

@@ -95,6 +95,7 @@ function sections(d: OverviewResponse): HTMLElement[] {
         buckets,
         series: VERDICTS,
         value: count("verdict"),
+        href: (i) => bucketHref(buckets[i].startMs, d.bucketMs),
       }),
     ),
     figure(
@@ -105,6 +106,7 @@ function sections(d: OverviewResponse): HTMLElement[] {
         buckets,
         series: REASON_SERIES,
         value: count("reason"),
+        href: (i) => bucketHref(buckets[i].startMs, d.bucketMs),
       }),
     ),
     figure(
@@ -129,12 +131,16 @@ function sections(d: OverviewResponse): HTMLElement[] {
       figure(
         "top-images",
         "Top images",
-        horizontalBars({ label: "Images with the most findings", color: "#3b5ba5", items: top(d.topImages) }),
+        horizontalBars({ label: "Images with the most findings", color: "#3b5ba5", items: top(d.topImages, "image") }),
       ),
       figure(
         "top-namespaces",
         "Top namespaces",
-        horizontalBars({ label: "Namespaces with the most findings", color: "#5b6b7b", items: top(d.topNamespaces) }),
+        horizontalBars({
+          label: "Namespaces with the most findings",
+          color: "#5b6b7b",
+          items: top(d.topNamespaces, "namespace"),
+        }),
       ),
     ),
     agents(d),
@@ -145,8 +151,17 @@ function figure(id: string, caption: string, content: HTMLElement): HTMLElement 
   return h("figure", { class: "panel", id }, h("figcaption", null, caption), content);
 }
 
-function top(items: { value: string; findings: number }[]) {
-  return items.map((i) => ({ label: i.value || "(none)", value: i.findings }));
+/** The findings of one bar: those seen in its time bucket. */
+function bucketHref(startMs: number, bucketMs: number): string {
+  return `#/findings?${new URLSearchParams({ since: String(startMs), until: String(startMs + bucketMs) })}`;
+}
+
+function top(items: { value: string; findings: number }[], filter: "image" | "namespace") {
+  return items.map((i) => ({
+    label: i.value || "(none)",
+    value: i.findings,
+    href: i.value ? `#/findings?${new URLSearchParams({ [filter]: i.value })}` : undefined,
+  }));
 }
 
 function bucketLabel(ms: number, bucketMs: number): string {
