@@ -13,8 +13,8 @@ namespace driftguard {
 
 // [fanotify thread] The fast paths answer here; the rest goes on to decideInContainer.
 // Cheapest first: who runs it (a host process is answered without even an fstat of the
-// file: read, owner, write, close), then where the file lives (cached for image layers, a
-// file handle lookup otherwise).
+// file when there is no canary: read, owner, write, close), then where the file lives
+// (cached for image layers, a file handle lookup otherwise).
 void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   Work work;
   work.id = id;
@@ -22,15 +22,23 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   work.start = Clock::now();
   work.tables = currentTables();
   const Tables& tables = *work.tables;
+  Owner owner = owners_.ownerOf(tables, pid);
+  // The canary is exec'd by the agent, a host process when it runs on the host: with a
+  // canary, host execs need the fstat too (its device is what tells the canary).
+  bool needsFile = owner.kind != OwnerKind::Host || tables.canaryDev != 0;
+  if (needsFile && !statEventFile(eventFd, pid, &work.facts)) {
+    counters_.allowedHost++;  // an event fd we cannot fstat: nothing to decide on
+    allow(id, work.start);
+    return;
+  }
   if (tables.canaryDev != 0 && work.facts.dev == tables.canaryDev) {
     counters_.canaryRefused++;  // the agent's own proof that it refuses: no finding
     pending_.answer(id, false);
     recordLatency(work.start);
     return;
   }
-  Owner owner = owners_.ownerOf(tables, pid);
-  if (owner.kind == OwnerKind::Host || !statEventFile(eventFd, pid, &work.facts)) {
-    counters_.allowedHost++;  // a host process, or an event fd we cannot fstat: nothing to decide on
+  if (owner.kind == OwnerKind::Host) {
+    counters_.allowedHost++;
     allow(id, work.start);
     return;
   }
