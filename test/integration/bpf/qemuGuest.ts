@@ -59,6 +59,7 @@ function buildLsmGuest(out: string): void {
       "-o",
       out,
       path.join(GUEST_DIR, "lsmguest.cc"),
+      path.join(GUEST_DIR, "guestBench.cc"),
       ...SENSOR_SOURCES,
       path.join(REPO, "native", "util", "ProcInfo.cc"),
       "-l:libbpf.a",

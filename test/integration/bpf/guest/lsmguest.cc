@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bpf/BpfSensor.hh"
+#include "guestBench.hh"
 
 using namespace driftguard;
 
@@ -306,89 +307,12 @@ void unwatchedChecks(Collect& sink) {
         f ? f->name : "none");
 }
 
-// Nanoseconds per call of what the LSM programs hook on every open and every executable
-// mapping. Emulated (TCG), so only the ratio with and without the sensor says anything.
-struct HookCosts {
-  double openRead = 0, openWrite = 0, mmapExec = 0, exec = 0;
-};
-
-// fork + exec + wait of a dynamically linked image program in the container (the loader
-// opens and maps libc: every hook of the sensor runs).
-double execNs(int rounds) {
-  struct timespec a, b;
-  clock_gettime(CLOCK_MONOTONIC, &a);
-  for (int i = 0; i < rounds; i++) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      int fd = open((std::string(kCgroup) + "/cgroup.procs").c_str(), O_WRONLY);
-      if (fd < 0 || write(fd, "0", 1) != 1) _exit(99);
-      close(fd);
-      int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      char* argv[] = {const_cast<char*>("/merged/bin/hello"), nullptr};
-      execv(argv[0], argv);
-      _exit(127);
-    }
-    waitpid(pid, nullptr, 0);
-  }
-  clock_gettime(CLOCK_MONOTONIC, &b);
-  return ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / rounds;
-}
-
-constexpr int kExecRounds = 100;  // ~50 ms each under TCG: the two loops add ~10 s per kernel
-
-HookCosts measureHooks() {
-  constexpr int kRounds = 20000;
-  auto perCall = [](auto&& body) {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (int i = 0; i < kRounds; i++) body();
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / kRounds;
-  };
-  HookCosts c;
-  c.openRead = perCall([] { close(open("/merged/bin/hello", O_RDONLY)); });
-  c.openWrite = perCall([] { close(open("/merged/tmp/bench", O_WRONLY | O_CREAT, 0644)); });
-  int fd = open("/merged/lib/good.so", O_RDONLY);
-  c.mmapExec = perCall([fd] {
-    void* p = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-    if (p != MAP_FAILED) munmap(p, 4096);
-  });
-  close(fd);
-  return c;
-}
-
-// The programs' own time per run, counted by the kernel while bpf_stats_enabled is 1.
-void printProgramCosts(const BpfSensor& sensor) {
-  for (const ProgramRunTime& p : sensor.programRunTimes()) {
-    if (p.runs == 0) continue;
-    printf("# bench program %s: %.0f ns per run over %llu runs\n", p.name.c_str(),
-           static_cast<double>(p.runTimeNs) / static_cast<double>(p.runs), static_cast<unsigned long long>(p.runs));
-  }
-}
-
-void setBpfStats(bool on) {
-  int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_WRONLY);
-  if (fd >= 0 && write(fd, on ? "1" : "0", 1) != 1) perror("bpf_stats_enabled");
-  if (fd >= 0) close(fd);
-}
-
-void printHookCosts(const HookCosts& before, const HookCosts& after) {
-  auto line = [](const char* what, double a, double b) {
-    printf("# bench %s: %.0f ns without the sensor, %.0f ns with it (%.2fx)\n", what, a, b, b / a);
-  };
-  line("open O_RDONLY on the overlay", before.openRead, after.openRead);
-  line("open O_WRONLY on the overlay", before.openWrite, after.openWrite);
-  line("mmap PROT_EXEC of an image library", before.mmapExec, after.mmapExec);
-  line("fork + exec + wait of a dynamic image program", before.exec, after.exec);
-}
-
 }  // namespace
 
 int main() {
   measureHooks();  // warm-up: page cache, dentries, the copy-up of /merged/tmp/bench
   HookCosts before = measureHooks();
-  before.exec = execNs(kExecRounds);
+  before.exec = execNs(kCgroup, kExecRounds);
   Collect sink;
   SensorOptions options;
   options.flushIntervalMs = 50;
@@ -409,7 +333,7 @@ int main() {
     // All the sensor's programs together, per exec: what one exec costs in BPF.
     uint64_t bpfNsBefore = 0, bpfNsAfter = 0;
     for (const ProgramRunTime& p : sensor.programRunTimes()) bpfNsBefore += p.runTimeNs;
-    after.exec = execNs(kExecRounds);
+    after.exec = execNs(kCgroup, kExecRounds);
     for (const ProgramRunTime& p : sensor.programRunTimes()) bpfNsAfter += p.runTimeNs;
     setBpfStats(false);
     printHookCosts(before, after);
