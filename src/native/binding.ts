@@ -1,14 +1,11 @@
 // The typed contract of the native addon (native/). Everything JS may call in C++ is
 // declared here; nothing else reaches the addon. (The test build's extra functions:
 // test/testbed/nativeTestBinding.ts.)
-import * as path from "node:path";
-
 import type { DriftReason } from "../domain/driftReason";
 import type { Action, PolicyMode, Verdict } from "../domain/verdict";
-import { errorMessage } from "../util/errorMessage";
-import { packageRoot } from "../util/packageRoot";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 import type { HashBeneathOptions, HashFileResult, NativeDirStream } from "./fsBinding";
+import { loadAddon } from "./loadAddon";
 import type { NativeWriteTracker } from "./writeTrackerBinding";
 
 /** Options of the exec guard. Every field has a default. */
@@ -79,6 +76,8 @@ export interface VerdictRecord {
   exe: string;
   /** Its command line (arguments joined by spaces, at most 4 KiB); the new program's arguments are not visible yet. */
   cmdline: string;
+  /** The command line was not read in time (the process held its memory map's lock): cmdline is "". */
+  cmdlineUnread: boolean;
   /** The parent process's program. */
   parentExe: string;
 }
@@ -185,6 +184,8 @@ export interface GuardStats {
   hashCacheHits: number;
   hashCacheMisses: number;
   stalledDrained: number;
+  /** /proc reads given up because the process held its memory map's lock (all native threads). */
+  procReadsAbandoned: number;
   verdictsDropped: number;
   verdictsDelivered: number;
   /** Verdicts that needed the content and could not prove it (also those the watchdog gave by policy). */
@@ -256,6 +257,12 @@ export interface NativeBinding {
    * without following any symlink or ".." out of root; null otherwise (src/agent/lineage).
    */
   readFileBeneath(root: string, path: string, maxBytes: number): Buffer | null;
+  /**
+   * At most maxBytes (<= 64 KiB) of a /proc file that takes the process's mmap lock
+   * (cmdline), waiting at most ~50 ms: null when not read in time (the process held the
+   * lock), an empty Buffer when it cannot be opened.
+   */
+  readProcFileBounded(path: string, maxBytes: number): Buffer | null;
   /** Writers of files on writable layers and volumes; the host mount namespace's own writes are ignored (0: none are). */
   WriteTracker: new (options: { hostMountNamespace: number; capacity: number }) => NativeWriteTracker;
   /** The eBPF sensor; without BPF at build time it starts with no coverage and says why. */
@@ -274,23 +281,4 @@ let loaded: NativeBinding | undefined;
 export function nativeBinding(): NativeBinding {
   loaded ??= loadAddon<NativeBinding>("driftguard.node", process.env.DRIFTGUARD_NATIVE);
   return loaded;
-}
-
-/** An addon built by binding.gyp, from build/Release or build/Debug; the error lists every path tried. */
-export function loadAddon<T>(fileName: string, override?: string): T {
-  const root = packageRoot();
-  const candidates = [
-    override,
-    path.join(root, "build", "Release", fileName),
-    path.join(root, "build", "Debug", fileName),
-  ].filter((p): p is string => !!p);
-  const errors: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      return require(candidate) as T;
-    } catch (error) {
-      errors.push(`  ${candidate}: ${errorMessage(error).split("\n")[0]}`);
-    }
-  }
-  throw new Error(`driftguard native addon ${fileName} not found; run "npm run build". Tried:\n${errors.join("\n")}`);
 }

@@ -3,7 +3,8 @@
 // not have them (test/unit/native/testBuild.test.ts).
 import type { DriftReason } from "../../src/domain/driftReason";
 import type { Verdict } from "../../src/domain/verdict";
-import { loadAddon, type NativeBinding, type NativePolicy } from "../../src/native/binding";
+import type { NativeBinding, NativePolicy } from "../../src/native/binding";
+import { loadAddon } from "../../src/native/loadAddon";
 
 export interface JudgeCandidate {
   where: "writable_layer" | "volume" | "host" | "no_path" | "image_layer";
