@@ -182,6 +182,7 @@ SensorFinding BpfSensor::convert(const struct dg_event& e) {
   ProcessFacts process = processFacts(f.pid);  // may be gone: the exec ran a while ago
   f.exe = std::move(process.exe);
   f.cmdline = std::move(process.cmdline);
+  f.cmdlineUnread = process.cmdlineUnread;
   f.parentExe = std::move(process.parentExe);
   return f;
 }

@@ -122,6 +122,7 @@ Napi::Object sensorFindingToJs(Napi::Env env, const SensorFinding& f) {
   number("ino", static_cast<double>(f.ino));
   string("exe", f.exe);
   string("cmdline", f.cmdline);
+  o.Set("cmdlineUnread", Napi::Boolean::New(env, f.cmdlineUnread));
   string("parentExe", f.parentExe);
   return o;
 }

@@ -69,6 +69,7 @@ struct SensorFinding {
   bool entry = false;                   // unwatched: the file is the program's ELF interpreter
   uint64_t dev = 0, ino = 0;            // st_dev encoding; for a library, the writable-layer inode
   std::string exe, cmdline, parentExe;  // from /proc when the reader got there in time
+  bool cmdlineUnread = false;           // cmdline not read in time (see ProcessFacts)
 };
 
 // Where the reader thread hands findings, in batches (napi/BatchQueue delivers them to JS).

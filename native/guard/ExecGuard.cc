@@ -14,6 +14,7 @@
 
 #include "fanotify/EventFacts.hh"
 #include "guard/Clocks.hh"
+#include "util/BoundedProcRead.hh"
 #include "util/FileLease.hh"
 
 namespace driftguard {
@@ -165,6 +166,7 @@ GuardStats ExecGuard::stats() const {
   s.hashed = counters_.hashed;
   s.hashErrors = counters_.hashErrors;
   s.stalledDrained = counters_.stalledDrained;
+  s.procReadsAbandoned = procReadsAbandoned();  // process-wide: the sensor's and tracker's too
   s.unverified = counters_.unverified;
   s.leaseRefused = counters_.leaseRefused;
   s.canaryRefused = counters_.canaryRefused;

@@ -175,6 +175,7 @@ VerdictRecord ExecGuard::recordFor(const Work& work, const Decision& decision, c
   record.uid = process.uid;
   record.exe = std::move(process.exe);
   record.cmdline = std::move(process.cmdline);
+  record.cmdlineUnread = process.cmdlineUnread;
   record.parentExe = std::move(process.parentExe);
   record.containerId = container.id;
   record.path = work.containerPath;

@@ -27,6 +27,7 @@ VerdictRecord answeredRecord(int32_t pid, bool allowed, ProcessFacts process) {
   record.uid = process.uid;
   record.exe = std::move(process.exe);
   record.cmdline = std::move(process.cmdline);
+  record.cmdlineUnread = process.cmdlineUnread;
   record.parentExe = std::move(process.parentExe);
   return record;
 }

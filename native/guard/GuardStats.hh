@@ -17,6 +17,7 @@ struct GuardStats {
   uint64_t blocked = 0, audited = 0, heldTotal = 0, holdOverflow = 0, deadlineExceeded = 0;
   uint64_t hashed = 0, hashErrors = 0, hashCacheHits = 0, hashCacheMisses = 0;
   uint64_t stalledDrained = 0, verdictsDropped = 0, verdictsDelivered = 0;
+  uint64_t procReadsAbandoned = 0;  // /proc reads given up (a process held its mmap lock)
   // Verdicts the content decides: unproven ones, leases refused (a writer, or no right to
   // one), hashes not cached for racy timestamps, holds until the exec committed.
   uint64_t unverified = 0, leaseRefused = 0, racyNotCached = 0, commitHolds = 0, commitHoldTimeouts = 0;

@@ -165,6 +165,7 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("hashCacheHits", s.hashCacheHits);
   set("hashCacheMisses", s.hashCacheMisses);
   set("stalledDrained", s.stalledDrained);
+  set("procReadsAbandoned", s.procReadsAbandoned);
   set("verdictsDropped", s.verdictsDropped);
   set("verdictsDelivered", s.verdictsDelivered);
   set("unverified", s.unverified);
@@ -216,6 +217,7 @@ Napi::Object verdictToJs(Napi::Env env, const VerdictRecord& r) {
   o.Set("policy", Napi::String::New(env, r.policy));
   o.Set("exe", Napi::String::New(env, r.exe));
   o.Set("cmdline", Napi::String::New(env, r.cmdline));
+  o.Set("cmdlineUnread", Napi::Boolean::New(env, r.cmdlineUnread));
   o.Set("parentExe", Napi::String::New(env, r.parentExe));
   return o;
 }

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/BoundedProcRead.hh"
+
 namespace driftguard {
 
 namespace {
@@ -119,7 +121,11 @@ void cutCommandLine(std::string& cmdline) {
 ProcessFacts processFacts(int32_t pid) {
   ProcessFacts facts;
   facts.exe = readProcLink(pid, "exe");
-  facts.cmdline = readProcFile(pid, "cmdline");
+  // The one file here that takes the process's mmap lock, which the process can hold.
+  std::optional<std::string> cmdline =
+      readProcFileBounded("/proc/" + std::to_string(pid) + "/cmdline", kMaxCmdline + 8);
+  facts.cmdlineUnread = !cmdline;
+  facts.cmdline = cmdline.value_or("");
   while (!facts.cmdline.empty() && facts.cmdline.back() == '\0') facts.cmdline.pop_back();
   for (char& c : facts.cmdline) {
     if (c == '\0') c = ' ';

@@ -21,12 +21,14 @@ std::string cgroupOf(int32_t pid);
 
 struct ProcessFacts {
   int32_t ppid = 0;
-  int64_t uid = -1;       // real uid, -1 if unknown
-  std::string exe;        // the program calling execve (what it runs before the exec)
-  std::string cmdline;    // its command line, arguments joined by spaces, truncated
-  std::string parentExe;  // the parent's program
+  int64_t uid = -1;            // real uid, -1 if unknown
+  std::string exe;             // the program calling execve (what it runs before the exec)
+  std::string cmdline;         // its command line, arguments joined by spaces, truncated
+  bool cmdlineUnread = false;  // not read in time: the process held its memory map's lock
+  std::string parentExe;       // the parent's program
 };
 
+// Never waits long: the command line is read with a bound (util/BoundedProcRead.hh).
 ProcessFacts processFacts(int32_t pid);
 
 }  // namespace driftguard

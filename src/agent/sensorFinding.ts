@@ -21,6 +21,7 @@ export function verdictRecordOf(f: SensorFinding): VerdictRecord {
     policy: "",
     exe: f.exe,
     cmdline: f.cmdline,
+    cmdlineUnread: f.cmdlineUnread,
     parentExe: f.parentExe,
   };
 }

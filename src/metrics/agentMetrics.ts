@@ -1,8 +1,6 @@
-// The agent's metrics: exec decisions by verdict and reason, decision latency, pending and
-// held execs, watchdog timeouts, attached containers, cache hits, spool depth and drops,
-// policy load errors. Everything is read from the components' own counters at scrape time
-// (nothing on the exec path), except blocked and audited decisions, counted per finding
-// because only findings carry their reason, and posture properties, counted apart.
+// The agent's metrics, read from the components' own counters at scrape time (nothing on
+// the exec path), except blocked and audited decisions, counted per finding because only
+// findings carry their reason, and posture properties, counted apart.
 import { Counter, Gauge, type Registry } from "prom-client";
 
 import type { GuardStats } from "../native/binding";
@@ -85,6 +83,11 @@ export class AgentMetrics {
       "driftguard_finding_digests_skipped_total",
       "Drift findings sent without a digest because the queue of hashes after the answer was full.",
       (g) => g.findingHashesSkipped,
+    );
+    counter(
+      "driftguard_proc_reads_abandoned_total",
+      "Reads of a process's command line given up because the process held its memory map's lock (findings go without it).",
+      (g) => g.procReadsAbandoned,
     );
     counter("driftguard_exec_held_total", "Execs held until their container was attached.", (g) => g.heldTotal);
     counter("driftguard_exec_hold_overflow_total", "Execs answered because too many were held.", (g) => g.holdOverflow);

@@ -114,6 +114,8 @@ export interface SensorFinding {
   /** From /proc when the reader got there before the process exited, else "". */
   exe: string;
   cmdline: string;
+  /** The command line was not read in time (the process held its memory map's lock). */
+  cmdlineUnread: boolean;
   parentExe: string;
 }
 

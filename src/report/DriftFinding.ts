@@ -35,7 +35,15 @@ export interface DriftFinding {
   /** MITRE ATT&CK technique ids (src/domain/findingTechniques.ts). */
   attackTechniques: string[];
   /** exe and cmdline are the caller's: the program that called execve, before the exec. */
-  process: { pid: number; ppid: number; uid: number; exe: string; cmdline: string; parentExe: string };
+  process: {
+    pid: number;
+    ppid: number;
+    uid: number;
+    exe: string;
+    cmdline: string;
+    parentExe: string;
+    cmdlineUnread?: boolean;
+  };
   container: { id: string; namespace: string; image: string; imageDigest: string };
   k8s: KubernetesIdentity;
   /** The exec'ing process and its ancestors up to the container's boundary. */
@@ -87,6 +95,7 @@ export function driftFinding(
       exe: record.exe,
       cmdline: record.cmdline,
       parentExe: record.parentExe,
+      ...(record.cmdlineUnread ? { cmdlineUnread: true } : {}),
     },
     container: {
       id: container?.id ?? record.containerId,

@@ -62,7 +62,8 @@ export function toApiFinding(f: DriftFinding, agg: AggregateFields): ApiFinding 
     attackTechniques: f.attackTechniques,
     lineage: apiLineage(f.lineage),
     writer: f.writer ? apiWriter(f.writer) : null,
-    truncatedFields: [],
+    // A command line the agent could not read in time is as incomplete as a cut one.
+    truncatedFields: f.process.cmdlineUnread ? ["process.command_line"] : [],
   });
 }
 

@@ -31,4 +31,12 @@ describe("--server and over-long findings", () => {
     const uncut = { ...fitted, process: { ...fitted.process!, commandLine: "x".repeat(10_000) } };
     assert.notEqual(checkFinding(uncut), "", "uncut, the collector would refuse it");
   });
+
+  it("names a command line the agent could not read in time (the process held its mmap lock)", () => {
+    const agg = { id: "f2", cluster: "prod", firstSeenMs: Date.now(), lastSeenMs: Date.now(), count: 1 };
+    const unread = driftFinding(2);
+    unread.process = { ...unread.process, cmdline: "", cmdlineUnread: true };
+    assert.deepEqual(toApiFinding(unread, agg).truncatedFields, ["process.command_line"]);
+    assert.deepEqual(toApiFinding(driftFinding(3), agg).truncatedFields, [], "a read one is not named");
+  });
 });
