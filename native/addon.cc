@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "bpf/BpfSensorWrap.hh"
+#include "fs/BoundedRead.hh"
 #include "fs/CapabilityProbes.hh"
 #include "fs/DirStreamWrap.hh"
 #include "fs/FileLock.hh"
@@ -23,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hashFileBeneath", Napi::Function::New(env, HashFileBeneath, "hashFileBeneath"));
   exports.Set("DirStream", DirStreamWrap::Define(env));
   exports.Set("readFileBeneath", Napi::Function::New(env, ReadFileBeneath, "readFileBeneath"));
+  exports.Set("readProcFileBounded", Napi::Function::New(env, ReadProcFileBounded, "readProcFileBounded"));
   exports.Set("BpfSensor", BpfSensorWrap::Define(env));        // eBPF sensor (native/bpf)
   exports.Set("WriteTracker", WriteTrackerWrap::Define(env));  // writers of dropped files (native/writer)
   // The start-up self-test (src/agent/capabilitySelfTest.ts).

@@ -1,9 +1,11 @@
 // One process as /proc shows it to the agent (hostPID: host pids), read with bounded
-// buffers: a container chooses its processes' arguments and names.
+// buffers: a container chooses its processes' arguments and names, and can hold the lock
+// that reading its command line waits for (so that read is bounded natively).
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { LINEAGE_LIMITS } from "../../api/lineageLimits";
+import { nativeBinding } from "../../native/binding";
 
 export interface ProcProcess {
   pid: number;
@@ -42,7 +44,9 @@ export function readProcProcess(procDir: string, pid: number): ProcProcess | und
     uid: idOf(status, "Uid"),
     gid: idOf(status, "Gid"),
     exe: readLink(path.join(dir, "exe")),
-    argv: argvOf(readBytes(path.join(dir, "cmdline"), MAX_CMDLINE_BYTES) ?? Buffer.alloc(0)),
+    // Not read in time: the process held its mmap lock (threads remapping memory), which
+    // would stall this thread for as long as it likes. Its arguments are then unknown.
+    argv: argvOf(nativeBinding().readProcFileBounded(path.join(dir, "cmdline"), MAX_CMDLINE_BYTES) ?? Buffer.alloc(0)),
     pidNamespace: readLink(path.join(dir, "ns", "pid")),
     nsPid: Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? 0),
   };
