@@ -62,6 +62,7 @@ function buildLsmGuest(out: string): void {
       path.join(GUEST_DIR, "guestBench.cc"),
       ...SENSOR_SOURCES,
       path.join(REPO, "native", "util", "ProcInfo.cc"),
+      path.join(REPO, "native", "util", "BoundedProcRead.cc"),
       "-l:libbpf.a",
       "-l:libelf.a",
       "-l:libz.a",
