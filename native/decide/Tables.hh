@@ -70,6 +70,7 @@ struct ContainerPolicy {
   std::vector<std::string> allowParentGlobs;  // drift run by these image programs (the caller of execve)
   std::vector<std::string> allowVolumeGlobs;  // volume execs at these paths inside the container
   std::vector<std::string> denyPathGlobs;     // blocked even when in the image
+  uint64_t captureMaxBytes = 0;               // drift files up to this size are captured; 0: none
   bool needsProcess() const { return !allowParentGlobs.empty(); }
 };
 

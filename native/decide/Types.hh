@@ -3,9 +3,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "decide/SampleCapture.hh"
 #include "util/Sha256.hh"
 
 namespace driftguard {
@@ -106,13 +108,15 @@ struct VerdictRecord {
   Reason reason = Reason::None;
   Verdict verdict = Verdict::Audited;
   Mode mode = Mode::Audit;
-  std::string sha256Hex;       // "" when not computed
-  std::string copyOf;          // image path whose content this file equals, "" if none
-  std::string policy;          // policy name in force
-  std::string exe;             // program that called execve (before the exec)
-  std::string cmdline;         // its command line
-  bool cmdlineUnread = false;  // the command line could not be read in time (see ProcessFacts)
-  std::string parentExe;       // its parent's program
+  std::string sha256Hex;                      // "" when not computed
+  std::string copyOf;                         // image path whose content this file equals, "" if none
+  std::string policy;                         // policy name in force
+  std::string exe;                            // program that called execve (before the exec)
+  std::string cmdline;                        // its command line
+  bool cmdlineUnread = false;                 // the command line could not be read in time (see ProcessFacts)
+  std::string parentExe;                      // its parent's program
+  Capture capture = Capture::Off;             // the sample's capture (policy capture.maxBytes)
+  std::shared_ptr<const SampleBytes> sample;  // its bytes when Captured
 };
 
 // The mode named by name ("enforce", "audit", "disabled"); false for anything else.

@@ -26,6 +26,7 @@ ExecGuard::ExecGuard(const GuardOptions& options, VerdictSink& sink)
       pending_(source_.fd(), options.deadline, options.hashDeadline, options.holdLimit),
       hashCache_(options.hashCacheEntries),
       commitWatch_(options.commitHoldMax, 4096),
+      sampleBudget_(std::make_shared<SampleBudget>(options.sampleBytesInFlight)),
       owners_(options.processIdentityByNamespace) {
   wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wakeFd_ < 0) throw std::runtime_error(std::string("eventfd: ") + strerror(errno));

@@ -50,6 +50,7 @@ struct GuardOptions {
   std::chrono::microseconds commitHoldMax{250000};
   bool processIdentityByNamespace = false;  // force the pre-6.13 way (see ProcessOwners)
   size_t ignoreMarkLimit = 16384;           // exec ignore marks at most (IgnoreMarks); 0: none
+  uint64_t sampleBytesInFlight = 128ull << 20;  // captured samples read and not yet in JS, at most
 };
 
 class ExecGuard {
@@ -86,6 +87,8 @@ class ExecGuard {
     std::shared_ptr<const Tables> tables;  // keeps container and image alive
     const ContainerTable* container = nullptr;
     const ImageFile* imageFile = nullptr;  // the image's file at that path
+    std::optional<Sha256> known;           // the finding's digest when known before the answer
+    bool capture = false;                  // read the bytes too (policy capture.maxBytes)
   };
 
   // Event loop (ExecGuard.cc)
@@ -101,6 +104,7 @@ class ExecGuard {
   void conclude(Work& work, const Sha256* digest, bool digestUnavailable);
   bool keepLeaseUntilCommit(Work& work);
   int reserveFindingHash(const Work& work);
+  Capture captureFor(const Work& work) const;
   void releaseFindingHash(uint64_t size);
   ContainerFallback fallbackFor(const Work& work) const;
   void allow(uint64_t id, Clock::time_point start);
@@ -120,6 +124,7 @@ class ExecGuard {
   void proveByHash(Work& work);
   void cacheProven(const FileIdentity& identity, const Sha256& digest, int64_t hashStartNs);
   void hashForFinding(FindingHash& job);
+  void captureForFinding(FindingHash& job);
   void queueFindingHash(FindingHash&& job);
   void flushFindingHashes();
   // Deadlines (ExecGuardWatchdog.cc)
@@ -158,6 +163,7 @@ class ExecGuard {
   std::deque<FindingHash> findingQueue_;  // findings waiting for theirs
   size_t findingsReserved_ = 0;           // queued or being hashed
   uint64_t findingBytes_ = 0;             // their sizes
+  std::shared_ptr<SampleBudget> sampleBudget_;  // captured bytes on their way to JS
 
   std::mutex watchdogMutex_;
   std::condition_variable watchdogWake_;

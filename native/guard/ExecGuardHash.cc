@@ -116,6 +116,7 @@ void ExecGuard::queueFindingHash(FindingHash&& job) {
 // [finding hasher] The finding's digest, after the answer, from the bytes the size
 // promised. Under a read lease and unchanged, it is proven and cached for later execs.
 void ExecGuard::hashForFinding(FindingHash& job) {
+  if (job.capture) return captureForFinding(job);
   int error = 0;
   bool leased = takeReadLease(job.fd, &error) == LeaseResult::Held;
   int64_t startNs = realtimeNs();
@@ -134,6 +135,37 @@ void ExecGuard::hashForFinding(FindingHash& job) {
   sink_.push(std::move(job.record));
 }
 
+// [finding hasher] The sample: the bytes the size promised, read through the event's own
+// open file (never a path a container could swap), hashed while read. They are kept only
+// if they hash to the finding's digest (when it was known before the answer, a mismatch
+// means the file changed since); with no digest known, theirs becomes the finding's.
+void ExecGuard::captureForFinding(FindingHash& job) {
+  VerdictRecord& record = job.record;
+  auto sample = sampleBudget_->take(job.identity.size)
+                    ? std::make_shared<SampleBytes>(sampleBudget_, job.identity.size)
+                    : nullptr;
+  HashResult hash = sample ? hashFdExactlyInto(job.fd, job.identity.size, &sample->bytes)
+                           : hashFdExactly(job.fd, job.identity.size);
+  close(job.fd);
+  job.fd = -1;
+  releaseFindingHash(job.identity.size);
+  if (!hash.ok) {
+    counters_.hashErrors++;
+    record.capture = Capture::Unreadable;
+  } else {
+    counters_.findingHashes++;
+    if (!job.known) fillDigest(record, *job.container, hash.digest, job.imageFile);
+    if (job.known && *job.known != hash.digest) {
+      record.capture = Capture::Changed;
+    } else if (!sample) {
+      record.capture = Capture::Busy;
+    } else {
+      record.sample = std::move(sample);
+    }
+  }
+  sink_.push(std::move(record));
+}
+
 // [JS thread, stop, after the workers ended] Findings still waiting go without a digest.
 void ExecGuard::flushFindingHashes() {
   std::deque<FindingHash> left;
@@ -143,6 +175,7 @@ void ExecGuard::flushFindingHashes() {
   }
   for (FindingHash& job : left) {
     close(job.fd);
+    if (job.capture) job.record.capture = Capture::Busy;
     releaseFindingHash(job.identity.size);
     counters_.findingHashesSkipped++;
     sink_.push(std::move(job.record));

@@ -84,7 +84,10 @@ void ExecGuard::conclude(Work& work, const Sha256* digest, bool digestUnavailabl
   // The digest for the finding: the verdict's, a cached one, or one computed after the answer.
   std::optional<Sha256> known = digest != nullptr ? std::optional<Sha256>(*digest) : cachedDigestForFinding(work);
   VerdictRecord record = recordFor(work, decision, known ? &*known : nullptr, candidate.imageFile);
-  int findingFd = !known && work.where != Where::ImageLayer ? reserveFindingHash(work) : -1;
+  record.capture = captureFor(work);
+  bool capture = record.capture == Capture::Captured;  // to be read after the answer
+  int findingFd = (!known || capture) && work.where != Where::ImageLayer ? reserveFindingHash(work) : -1;
+  if (capture && findingFd < 0) record.capture = Capture::Busy;
   bool answered = pending_.answer(work.id, decision.verdict != Verdict::Blocked);
   recordLatency(work.start);
   if (!answered) {  // the watchdog answered first and reported it
@@ -100,8 +103,16 @@ void ExecGuard::conclude(Work& work, const Sha256* digest, bool digestUnavailabl
     sink_.push(std::move(record));
     return;
   }
-  queueFindingHash(
-      {std::move(record), findingFd, identityOf(work.facts), work.tables, work.container, candidate.imageFile});
+  queueFindingHash({std::move(record), findingFd, identityOf(work.facts), work.tables, work.container,
+                    candidate.imageFile, known, capture});
+}
+
+// Whether a drift exec's file is to be captured: its container's policy captures, it is not
+// an image file (the image holds it already), and it fits the policy's maxBytes.
+Capture ExecGuard::captureFor(const Work& work) const {
+  uint64_t maxBytes = work.container->policy.captureMaxBytes;
+  if (maxBytes == 0 || work.where == Where::ImageLayer) return Capture::Off;
+  return work.facts.size <= maxBytes ? Capture::Captured : Capture::TooLarge;
 }
 
 // A cached digest of the exec's file, trusted only while the file has no writer (a read

@@ -87,6 +87,7 @@ ContainerPolicy policyFromJs(const Napi::Object& o, const std::string& where) {
   policy.allowParentGlobs = js::optionalStringArray(o, "allowParents", where);
   policy.allowVolumeGlobs = js::optionalStringArray(o, "allowVolumes", where);
   policy.denyPathGlobs = js::optionalStringArray(o, "denyPaths", where);
+  policy.captureMaxBytes = js::integerField(o, "captureMaxBytes", 0, where, 0, kCaptureMaxBytesLimit);
   for (const std::string& hex : js::stringArray(o.Get("allowDigests"), where + ".allowDigests")) {
     Sha256 digest;
     if (!parseHex(hex, &digest))
@@ -111,6 +112,8 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   options.hashCacheEntries = js::integerField(o, "hashCacheEntries", 65536, where, 16, 1 << 24);
   options.findingHashQueue = js::integerField(o, "findingHashQueue", 256, where, 0, 1 << 20);
   options.ignoreMarkLimit = js::integerField(o, "ignoreMarkLimit", 16384, where, 0, 1 << 22);
+  options.sampleBytesInFlight =
+      js::integerField(o, "sampleBytesInFlight", 128ull << 20, where, kCaptureMaxBytesLimit, 1ull << 34);
   options.processIdentityByNamespace =
       choiceField(o, "processIdentity", where, {"auto", "mount-namespace"}) == "mount-namespace";
   return options;
@@ -219,6 +222,8 @@ Napi::Object verdictToJs(Napi::Env env, const VerdictRecord& r) {
   o.Set("cmdline", Napi::String::New(env, r.cmdline));
   o.Set("cmdlineUnread", Napi::Boolean::New(env, r.cmdlineUnread));
   o.Set("parentExe", Napi::String::New(env, r.parentExe));
+  o.Set("capture", Napi::String::New(env, captureName(r.capture)));
+  if (r.sample) o.Set("sample", Napi::Buffer<uint8_t>::Copy(env, r.sample->bytes.data(), r.sample->bytes.size()));
   return o;
 }
 

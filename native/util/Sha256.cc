@@ -49,7 +49,8 @@ struct MdCtxDeleter {
 namespace {
 // Streams [0, end) of fd into SHA-256. exact: end is the size the caller was promised, and
 // reaching EOF first is an error; otherwise end is a limit, and more bytes than that is one.
-HashResult hashUpTo(int fd, uint64_t end, bool exact) {
+// copy: when set, receives the bytes hashed (exactly those, so they match the digest).
+HashResult hashUpTo(int fd, uint64_t end, bool exact, std::vector<uint8_t>* copy = nullptr) {
   HashResult result;
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
@@ -79,6 +80,7 @@ HashResult hashUpTo(int fd, uint64_t end, bool exact) {
       return result;
     }
     EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(n));
+    if (copy != nullptr) copy->insert(copy->end(), buffer.data(), buffer.data() + n);
   }
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), result.digest.data(), &len);
@@ -94,6 +96,12 @@ HashResult hashFd(int fd, uint64_t maxBytes) {
 
 HashResult hashFdExactly(int fd, uint64_t size) {
   return hashUpTo(fd, size, true);
+}
+
+HashResult hashFdExactlyInto(int fd, uint64_t size, std::vector<uint8_t>* bytes) {
+  bytes->clear();
+  bytes->reserve(size);
+  return hashUpTo(fd, size, true, bytes);
 }
 
 }  // namespace driftguard

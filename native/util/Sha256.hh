@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace driftguard {
 
@@ -30,5 +31,7 @@ HashResult hashFd(int fd, uint64_t maxBytes);
 // Hashes exactly the first `size` bytes of fd (the size its fstat promised): never reads
 // past them, however much the file grew, and fails if it holds fewer.
 HashResult hashFdExactly(int fd, uint64_t size);
+// The same, keeping the bytes it hashed in *bytes (a sample: its digest is theirs).
+HashResult hashFdExactlyInto(int fd, uint64_t size, std::vector<uint8_t>* bytes);
 
 }  // namespace driftguard

@@ -98,8 +98,9 @@ function explain(argv: string[]): number {
     const { policy, ...rest } = resolution;
     const { level, stop, allow } = posturePolicyOf(resolution);
     const posture = { level, stop, allow };
+    const capture = policy?.capture ?? null;
     process.stdout.write(
-      JSON.stringify({ ...rest, exceptions: policy && exceptions(policy), posture }, null, 2) + "\n",
+      JSON.stringify({ ...rest, exceptions: policy && exceptions(policy), posture, capture }, null, 2) + "\n",
     );
   } else {
     process.stdout.write(render(resolution, errorsOf(result).length));
@@ -129,6 +130,8 @@ function render(r: Resolution, errors: number): string {
     lines.push("exceptions:", ...(list.length > 0 ? list.map((e) => `  ${e}`) : ["  none"]));
   }
   lines.push(...explainPosture(r));
+  const capture = r.policy?.capture;
+  lines.push(`samples: ${capture ? `captured up to ${capture.maxBytes} bytes (admins download them)` : "not captured"}`);
   if (r.considered.length > 0) {
     lines.push("policies, in the order tried:");
     const width = Math.max(...r.considered.map((c) => c.name.length));

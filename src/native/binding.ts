@@ -6,6 +6,7 @@ import type { Action, PolicyMode, Verdict } from "../domain/verdict";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 import type { HashBeneathOptions, HashFileResult, NativeDirStream } from "./fsBinding";
 import { loadAddon } from "./loadAddon";
+import type { SampleCapture } from "./sampleCapture";
 import type { NativeWriteTracker } from "./writeTrackerBinding";
 
 /** Options of the exec guard. Every field has a default. */
@@ -44,6 +45,8 @@ export interface ExecGuardOptions {
    * marks"). Past the limit the oldest is removed. 0 turns the fast path off. Default 16384.
    */
   ignoreMarkLimit?: number;
+  /** Bytes of captured samples read and not yet delivered to JS, at most (more: capture "busy"). Default 128 MiB. */
+  sampleBytesInFlight?: number;
 }
 
 export type FailMode = "open" | "closed";
@@ -80,6 +83,10 @@ export interface VerdictRecord {
   cmdlineUnread: boolean;
   /** The parent process's program. */
   parentExe: string;
+  /** What became of the sample its policy's capture asked for ("off" when none; SampleCapture). */
+  capture?: SampleCapture;
+  /** The file's bytes, read from the event's fd after the answer, hashing to sha256 (capture "captured"). */
+  sample?: Buffer;
 }
 
 /** Flags of ImageTable.flags, one byte per file. */
@@ -118,6 +125,8 @@ export interface NativePolicy {
   allowVolumes?: string[];
   /** Execs of these paths are denied even from the image (reason "denied"). */
   denyPaths?: string[];
+  /** Drift files up to this many bytes are captured as samples (policy capture.maxBytes); 0 or absent: none. */
+  captureMaxBytes?: number;
 }
 
 export interface NativeVolume {

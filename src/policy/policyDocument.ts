@@ -31,6 +31,7 @@ export function policyDocumentYaml(policy: Omit<DriftPolicy, "source">, comment:
   if (Object.keys(selector).length) spec.selector = selector;
   const allow = allowSpec(policy.allow);
   if (allow) spec.allow = allow;
+  if (policy.capture) spec.capture = { maxBytes: policy.capture.maxBytes };
   if (policy.deny.length) spec.deny = policy.deny.map((d) => (d.reason ? { ...d } : { path: d.path }));
   const doc = new Document({ apiVersion: API_VERSION, kind: KIND, metadata: { name: policy.name }, spec });
   doc.commentBefore = comment

@@ -4,7 +4,7 @@
 // Patterns must be valid both as ECMAScript and as RE2 (the API server's regexp engine).
 import { POLICY_MODES } from "../domain/verdict";
 import { postureAllow, postureSettings } from "./postureSchema";
-import { API_VERSION, KIND, LABEL_OPERATORS, VOLUME_KINDS } from "./types";
+import { API_VERSION, CAPTURE_MAX_BYTES_LIMIT, KIND, LABEL_OPERATORS, VOLUME_KINDS } from "./types";
 
 interface Described {
   description?: string;
@@ -236,6 +236,20 @@ export const SPEC_SCHEMA: ObjectSchema = {
     },
     selector,
     posture: postureSettings,
+    capture: {
+      type: "object",
+      required: ["maxBytes"],
+      description:
+        "Capture the file of each blocked or audited drift exec as a sample for review (off when absent): files up to maxBytes are read from the exec's own open file after the verdict, stored once per SHA-256 and downloadable by admins only.",
+      properties: {
+        maxBytes: {
+          type: "integer",
+          minimum: 1,
+          maximum: CAPTURE_MAX_BYTES_LIMIT,
+          description: `Largest file captured, in bytes (at most ${CAPTURE_MAX_BYTES_LIMIT}, 64 MiB); larger files are reported as too large.`,
+        },
+      },
+    },
     allow,
     deny: list(
       {

@@ -23,5 +23,6 @@ export function toNativePolicy(
     allowParents: policy.allow.parents.map((p) => p.path),
     allowVolumes: [...new Set(volumeMountPoints)].flatMap(globsUnder),
     denyPaths: policy.deny.map((d) => d.path),
+    ...(policy.capture ? { captureMaxBytes: policy.capture.maxBytes } : {}),
   };
 }

@@ -94,6 +94,14 @@ export interface PostureSettings {
 
 export const DEFAULT_POSTURE: PostureSettings = { level: "baseline", enforce: false };
 
+/** spec.capture: drift files up to maxBytes are captured as samples (absent: none). */
+export interface CaptureSettings {
+  maxBytes: number;
+}
+
+/** The largest capture.maxBytes (native/decide/SampleCapture.hh kCaptureMaxBytesLimit). */
+export const CAPTURE_MAX_BYTES_LIMIT = 64 * 1024 * 1024;
+
 export interface PolicyAllow {
   /** Globs of paths inside the container whose drift is allowed. */
   paths: PathException[];
@@ -117,6 +125,8 @@ export interface DriftPolicy {
   deny: DenyRule[];
   /** Absent: DEFAULT_POSTURE. */
   posture?: PostureSettings;
+  /** Absent: no samples. */
+  capture?: CaptureSettings;
 }
 
 /** What a policy is matched against: one container of one pod. */

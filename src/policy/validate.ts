@@ -9,7 +9,14 @@ import type { ParsedDocument } from "./parse";
 import { postureOfSpec } from "./postureValidate";
 import { DOCUMENT_SCHEMA, LABEL_KEY_PATTERN } from "./schema";
 import { checkSchema, isMapping } from "./schemaCheck";
-import { API_VERSION, KIND, type DriftPolicy, type LabelExpression, type PolicySelector } from "./types";
+import {
+  API_VERSION,
+  KIND,
+  type CaptureSettings,
+  type DriftPolicy,
+  type LabelExpression,
+  type PolicySelector,
+} from "./types";
 
 type Path = (string | number)[];
 
@@ -92,6 +99,7 @@ export function validateDocument(doc: ParsedDocument, file: string): { policy?: 
       reason: d.reason ?? "",
     })),
     ...(posture.settings ? { posture: posture.settings } : {}),
+    ...(spec.capture ? { capture: { maxBytes: (spec.capture as CaptureSettings).maxBytes } } : {}),
   };
   return { policy, issues };
 }

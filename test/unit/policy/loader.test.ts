@@ -124,6 +124,26 @@ const cases: [string, string, [string, number, number, string][]][] = [
     [["glob_double_star", 8, 13, "spec.deny[0].path"]],
   ],
   ["an empty file", "# nothing yet\n", [["empty_file", 0, 0, ""]]],
+  [
+    "capture of 0 bytes",
+    HEAD + "spec:\n  mode: audit\n  capture:\n    maxBytes: 0\n",
+    [["invalid_value", 8, 15, "spec.capture.maxBytes"]],
+  ],
+  [
+    "capture over 64 MiB",
+    HEAD + "spec:\n  mode: audit\n  capture:\n    maxBytes: 67108865\n",
+    [["invalid_value", 8, 15, "spec.capture.maxBytes"]],
+  ],
+  [
+    "capture of 1.5 bytes",
+    HEAD + "spec:\n  mode: audit\n  capture:\n    maxBytes: 1.5\n",
+    [["wrong_type", 8, 15, "spec.capture.maxBytes"]],
+  ],
+  [
+    "capture without maxBytes",
+    HEAD + "spec:\n  mode: audit\n  capture: {}\n",
+    [["missing_field", 7, 12, "spec.capture"]],
+  ],
 ];
 
 describe("policy loader codes", () => {
@@ -242,6 +262,24 @@ describe("policy loader codes", () => {
     assert.deepEqual(
       errorsOf(result).map((i) => i.code),
       ["yaml_syntax"],
+    );
+  });
+
+  it("reads capture.maxBytes; without capture a policy captures nothing", () => {
+    const [captured] = loadPolicyText(
+      HEAD + "spec:\n  mode: enforce\n  capture:\n    maxBytes: 4096\n",
+      "c.yaml",
+    ).policies;
+    assert.deepEqual(captured.capture, { maxBytes: 4096 });
+    const [plain] = loadPolicyText(HEAD + "spec:\n  mode: enforce\n", "c.yaml").policies;
+    assert.equal(plain.capture, undefined);
+  });
+
+  it("names the file and the field of a capture size out of range", () => {
+    const [issue] = loadPolicyText(HEAD + "spec:\n  mode: audit\n  capture:\n    maxBytes: -1\n", "team/p.yaml").issues;
+    assert.equal(
+      formatIssue(issue),
+      "team/p.yaml:8:15: error invalid_value spec.capture.maxBytes: must be between 1 and 67108864 (got -1) [policy p]",
     );
   });
 
