@@ -25,6 +25,8 @@ import { FileWriters } from "./FileWriters";
 import { detectHostView, hostPath, type HostView } from "./HostView";
 import { LineageReader } from "./lineage/LineageReader";
 import { PodOwners } from "./podOwners";
+import { SampleKeeper } from "./samples/SampleKeeper";
+import { SampleSpool } from "./samples/SampleSpool";
 import { containerKey } from "../runtime/containerKey";
 
 interface Preflight {
@@ -47,6 +49,7 @@ export class Agent {
   private writers?: FileWriters;
   private view?: HostView;
   private readonly owners = new PodOwners();
+  private keeper?: SampleKeeper;
 
   constructor(
     private readonly config: AgentConfig,
@@ -81,6 +84,7 @@ export class Agent {
     const { view, layout, roots, volumeRoots } = this.preflight();
     const podsDir = hostPath(view, config.kubeletPodsDir);
     fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+    this.samples();
     // Mounted before any mark: once marked, our own execs (mount) wait for the guard.
     const canary = (this.canary = new ExecCanary(
       path.join(config.stateDir, `canary-${process.pid}`),
@@ -208,6 +212,13 @@ export class Agent {
     return this.writers?.stats();
   }
 
+  /** The captured samples: the node's spool and the capture counters (created on first use). */
+  samples(): SampleKeeper {
+    const spool = () =>
+      new SampleSpool(path.join(this.config.stateDir, "samples"), this.config.sampleSpoolBytes, this.logger);
+    return (this.keeper ??= new SampleKeeper(spool(), componentLogger("samples")));
+  }
+
   /** The eBPF sensor's coverage and counters (undefined before start or without a sensor). */
   ebpf(): { coverage: BpfCoverage; stats: BpfSensorStats } | undefined {
     const coverage = this.sensor?.coverage();
@@ -241,6 +252,7 @@ export class Agent {
       const container = this.attacher?.record(record.containerId);
       const lineage = this.lineage.read(record, container?.pid ?? 0, record.timeMs);
       const writer = this.writers?.writerOf(record.hostPath && hostPath(this.view!, record.hostPath)) ?? null;
+      this.keeper?.keep(record);
       this.sinks.write(driftFinding(record, container, node, this.owners.ownerOf(container), lineage, writer));
     }
   }

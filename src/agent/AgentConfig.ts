@@ -24,6 +24,8 @@ export interface AgentConfig extends RuntimeConfig {
   canaryIntervalMs: number;
   /** Record who writes files on writable layers and volumes, for findings (native/writer). */
   writeTracking: boolean;
+  /** Bytes the node's sample spool (<stateDir>/samples) may hold; more captures are dropped and counted. */
+  sampleSpoolBytes: number;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -40,4 +42,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   execIgnoreMarks: 0,
   canaryIntervalMs: 30_000,
   writeTracking: true,
+  sampleSpoolBytes: 256 * 1024 * 1024,
 };

@@ -18,6 +18,8 @@ const FLAGS: FlagSpec[] = [
   { name: "client-ca", env: true },
   { name: "tokens", env: true },
   { name: "retention-days", default: "90", env: true },
+  { name: "sample-retention-days", default: "30", env: true },
+  { name: "sample-store-mib", default: "4096", env: true },
   { name: "max-message-bytes", default: String(4 << 20), env: true },
   { name: "insecure", boolean: true, env: true },
   { name: "web-listen", default: "0.0.0.0:7444", env: true },
@@ -53,6 +55,9 @@ given as DRIFTGUARD_<OPTION>.
   --client-ca FILE          CA of agent and reviewer certificates
   --tokens FILE             reviewers' bearer tokens: lines "ROLE NAME TOKEN", ROLE reader|triager|admin
   --retention-days N        delete findings last seen longer ago; 0 keeps all [90]
+  --sample-retention-days N delete captured samples stored longer ago; 0 keeps all [30]
+  --sample-store-mib N      bytes all captured samples may take in the database; agents'
+                            offers past it are refused [4096]
   --max-message-bytes N     larger messages are refused [4194304]
   --insecure                no TLS and no authentication: for a local trial only
   --web-listen HOST:PORT    the review page (HTTPS with the same certificate, tokens and
@@ -94,6 +99,10 @@ export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv =
   }
   const retention = Number(flags.values.get("retention-days"));
   if (!Number.isSafeInteger(retention) || retention < 0) throw new UsageError("--retention-days must be 0 or more");
+  const sampleRetention = Number(flags.values.get("sample-retention-days"));
+  if (!Number.isSafeInteger(sampleRetention) || sampleRetention < 0) {
+    throw new UsageError("--sample-retention-days must be 0 or more");
+  }
   const heartbeatSeconds = positiveInt(flags, "agent-heartbeat-seconds");
   return {
     listen: flags.values.get("listen")!,
@@ -115,6 +124,7 @@ export function collectorConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv =
     agentHeartbeatMs: heartbeatSeconds * 1000,
     agentToken: agentTokenConfig(flags),
     revocationsFile: flags.values.get("revocations"),
+    samples: { retentionDays: sampleRetention, storeBytes: positiveInt(flags, "sample-store-mib") * 1024 * 1024 },
   };
 }
 

@@ -25,6 +25,8 @@ export interface AgentServiceDeps extends IngestDeps {
   streams: CallerStreams;
   /** Report streams opened (+1) and ended (-1). */
   onStream?: (change: 1 | -1) => void;
+  /** UploadSamples (samples/uploadSamples.ts); absent: UNIMPLEMENTED, as an older collector answers. */
+  uploadSamples?: grpc.handleBidiStreamingCall<object, object>;
 }
 
 type ReportCall = grpc.ServerDuplexStream<ReportRequest | MalformedMessage, ReportResponse>;
@@ -32,6 +34,7 @@ type ReportCall = grpc.ServerDuplexStream<ReportRequest | MalformedMessage, Repo
 export function addAgentService(server: grpc.Server, deps: AgentServiceDeps): void {
   server.addService(serviceDefinition("AgentService"), {
     Report: (call: ReportCall) => handleReport(call, deps),
+    ...(deps.uploadSamples ? { UploadSamples: deps.uploadSamples } : {}),
   });
 }
 

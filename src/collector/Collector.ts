@@ -11,6 +11,8 @@ import { CollectorEndpoints } from "./CollectorEndpoints";
 import { serverCredentials, type TlsFiles } from "./auth/serverCredentials";
 import { CollectorTrust, type AgentTokenConfig } from "./CollectorTrust";
 import { addFindingService } from "./FindingService";
+import { DEFAULT_SAMPLE_CONFIG, startSampleRetention, type SampleConfig } from "./samples/sampleRetention";
+import { uploadSamplesHandler } from "./samples/uploadSamples";
 import { MAX_PAGE_BYTES, type PageBound } from "./limits/boundedPage";
 import { CallerStreams } from "./limits/CallerStreams";
 import { UnackedBytes } from "./limits/UnackedBytes";
@@ -48,6 +50,8 @@ export interface CollectorConfig {
   /** How often certificates, keys, tokens, JWKS and revocation files are re-read. Default 5 s. */
   reloadMs?: number;
   limits?: Partial<CollectorLimits>;
+  /** Captured samples: the store's size and retention (DEFAULT_SAMPLE_CONFIG). */
+  samples?: Partial<SampleConfig>;
 }
 
 /** What one caller may hold at once. */
@@ -73,6 +77,7 @@ const RETENTION_INTERVAL_MS = 3600_000;
 
 export class Collector {
   private retentionTimer?: NodeJS.Timeout;
+  private sampleRetentionTimer?: NodeJS.Timeout;
 
   private constructor(
     readonly server: grpc.Server,
@@ -158,6 +163,8 @@ export class Collector {
       await store.close();
       throw error;
     }
+    const samples = { ...DEFAULT_SAMPLE_CONFIG, ...config.samples };
+    const sampleLimits = { storeBytes: samples.storeBytes, receiving: new Set<string>(), maxReceiving: 4 };
     addAgentService(server, {
       store,
       agents: trust.agents,
@@ -170,6 +177,12 @@ export class Collector {
       },
       onHeartbeat: () => metrics.heartbeats.inc(),
       onStream: (change) => metrics.streams.inc(change),
+      uploadSamples: uploadSamplesHandler({
+        samples: store.samples,
+        agents: trust.agents,
+        limits: sampleLimits,
+        logger: logger.child({ service: "samples" }),
+      }),
     });
     const unacked = new UnackedBytes(limits.watchUnackedBytes, (bytes) => metrics.watchUnackedBytes.set(bytes));
     addFindingService(server, {
@@ -197,6 +210,9 @@ export class Collector {
     }
     const collector = new Collector(server, store, port, logger, endpoints, metrics, trust);
     if (config.retentionDays > 0) collector.startRetention(config.retentionDays);
+    if (samples.retentionDays > 0) {
+      collector.sampleRetentionTimer = startSampleRetention(store.samples, samples.retentionDays, logger);
+    }
     if (config.insecure) {
       logger.warn(
         "INSECURE: no TLS, no authentication; anyone who reaches this port can send and read findings. For local trials only.",
@@ -229,6 +245,7 @@ export class Collector {
   /** Stops accepting calls, waits up to graceMs for running ones, closes the store. */
   async stop(graceMs = 2000): Promise<void> {
     clearInterval(this.retentionTimer);
+    clearInterval(this.sampleRetentionTimer);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();

@@ -5,6 +5,7 @@ import type { DriftReason } from "../../domain/driftReason";
 import type { Action, PolicyMode, Verdict } from "../../domain/verdict";
 import type { WorkloadKind } from "../../domain/workload";
 import type { TriageStatus } from "../../api/convert";
+import type { SampleStore } from "./SampleStore";
 
 /** A validated finding as reported (no collector-side fields). Column names are snake_case of these. */
 export interface FindingRecord {
@@ -217,6 +218,8 @@ export type TriageOutcome =
 
 export interface FindingStore {
   readonly kind: "sqlite" | "postgres";
+  /** Captured samples, by SHA-256 (schema version 7). */
+  readonly samples: SampleStore;
   /** Stores findings in one transaction: new ids inserted, known ids merged (max count, min first, max last). */
   ingest(findings: FindingRecord[], receivedMs: number): Promise<IngestResult>;
   /** A page in `sort` order (default newest first); the token must come from the same sort. */

@@ -24,6 +24,7 @@ import type {
   TriageOutcome,
 } from "./FindingStore";
 import { groupsSql, toGroupPage } from "./groups";
+import { PgSamples } from "./pgSamples";
 import { bulkTriage, ingestRecords, writeStatus } from "./pgTriage";
 import { DEFAULT_SORT, POSTGRES, afterKey, joinWhere, orderBy, whereClause } from "./query";
 import { summarySql, toSummary } from "./summary";
@@ -45,8 +46,11 @@ const COLUMNS = STORED_COLUMNS.join(", ");
 
 export class PostgresStore implements FindingStore {
   readonly kind = "postgres";
+  readonly samples: PgSamples;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    this.samples = new PgSamples(pool);
+  }
 
   static async open(connectionString: string): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString, max: 8, connectionTimeoutMillis: 10_000 });

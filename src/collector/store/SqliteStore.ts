@@ -40,6 +40,7 @@ import {
   rowToFinding,
   statementFor,
 } from "./schema";
+import { SqliteSamples } from "./sqliteSamples";
 import { bulkTriage, reopen, writeStatus } from "./sqliteTriage";
 import { canTransition, transitionError } from "./triage";
 
@@ -50,6 +51,7 @@ const RAISED_AFTER = "raised_ms >= ? AND (raised_ms > ? OR id > ?)";
 
 export class SqliteStore implements FindingStore {
   readonly kind = "sqlite";
+  readonly samples: SqliteSamples;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly merge: Database.Statement;
@@ -61,6 +63,7 @@ export class SqliteStore implements FindingStore {
     this.db.pragma("synchronous = FULL");
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
+    this.samples = new SqliteSamples(this.db);
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO findings (${RECORD_COLUMNS.join(", ")}, received_ms, raised_ms)
        VALUES (${RECORD_COLUMNS.map(() => "?").join(", ")}, ?, ?)`,

@@ -173,6 +173,20 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE findings ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
     ],
   },
+  {
+    version: 7,
+    statements: [
+      // Captured samples (issue 16), once per SHA-256, in the database so that PostgreSQL
+      // replicas share them. Findings join them by sha256.
+      {
+        sqlite:
+          "CREATE TABLE samples (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content BLOB NOT NULL, stored_ms BIGINT NOT NULL)",
+        postgres:
+          "CREATE TABLE samples (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content BYTEA NOT NULL, stored_ms BIGINT NOT NULL)",
+      },
+      "CREATE INDEX samples_stored ON samples (stored_ms)",
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
