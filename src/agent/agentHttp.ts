@@ -16,11 +16,15 @@ import type { Reporter } from "../report/Reporter";
 import type { FindingSink } from "../sink/FindingSink";
 import type { Agent } from "./Agent";
 import { registerContextMetrics } from "../metrics/contextMetrics";
+import { registerSampleMetrics } from "../metrics/sampleMetrics";
+import type { SampleUploaderStats } from "../report/SampleUploader";
 
 export interface AgentHttpOptions {
   address: ListenAddress;
   agent: Agent;
   reporter?: Reporter;
+  /** The sample uploader's counters (undefined without a collector). */
+  uploads?: () => SampleUploaderStats | undefined;
   policies: PolicySource;
   logger: Logger;
 }
@@ -49,6 +53,7 @@ export class AgentHttp {
       canary: () => o.agent.canaryResult(),
     });
     registerContextMetrics(registry, { lineage: () => o.agent.lineageStats(), writes: () => o.agent.writeStats() });
+    registerSampleMetrics(registry, { keeper: () => o.agent.samples(), uploads: () => o.uploads?.() });
     const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
     const server = await MetricsServer.start({
       address: o.address,

@@ -11,6 +11,7 @@ import { DirectoryPolicySource } from "../policy/DirectoryPolicySource";
 import { FixedModePolicy, type PolicySource } from "../policy/PolicySource";
 import type { DriftFinding } from "../report/DriftFinding";
 import { startReporter, type ReporterConfig } from "../report/Reporter";
+import { SampleUploader } from "../report/SampleUploader";
 import { takeSpoolSlot, type SpoolSlot } from "../report/spool/spoolSlot";
 import { openContainerSource } from "../runtime/openContainerSource";
 import { FindingSinks } from "../sink/FindingSinks";
@@ -169,8 +170,17 @@ export const agentCommand: Command = {
         containers: agent.stats()?.containers ?? 0,
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
       }));
+    // Captured samples to the collector, beside the findings (src/report/SampleUploader.ts).
+    const uploader =
+      reporterConfig &&
+      new SampleUploader({
+        connection: reporterConfig,
+        spool: agent.samples().spool,
+        logger: componentLogger("samples"),
+      });
     let http: AgentHttp | undefined; // metrics and health endpoints (src/agent/agentHttp.ts)
     const shutDown = async () => {
+      uploader?.stop();
       await agent.stop();
       await sinks.close();
       await reporter?.close(); // idempotent; not registered yet when the endpoints failed to start
@@ -179,7 +189,10 @@ export const agentCommand: Command = {
     };
     // ---- metrics and health endpoints: listening before the agent starts (liveness) ----
     try {
-      http = metricsAddress && (await AgentHttp.start({ address: metricsAddress, agent, reporter, policies, logger }));
+      const uploads = () => uploader?.stats();
+      http =
+        metricsAddress &&
+        (await AgentHttp.start({ address: metricsAddress, agent, reporter, uploads, policies, logger }));
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await shutDown();
@@ -201,6 +214,7 @@ export const agentCommand: Command = {
       await policies.start?.(); // policies are loaded before any container attaches
       await agent.start();
       http?.markStarted(); // /readyz
+      uploader?.start();
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await shutDown();
