@@ -25,3 +25,7 @@ export interface GetSampleResponse {
   size: number;
   data: Uint8Array;
 }
+
+export interface GetSampleRequest {
+  id: string;
+}

@@ -12,6 +12,7 @@ import { collectorErrorLine, isCallError } from "./collectorErrors";
 import { EXPORT_USAGE, exportFindings } from "./findingsExport";
 import { FILTER_FLAGS, FILTER_USAGE, filterFrom } from "./findingsFilter";
 import { GROUPS_USAGE, listGroups } from "./findingsGroups";
+import { SAMPLE_USAGE, downloadSample } from "./findingsSample";
 import { TRIAGE_USAGE, triage } from "./findingsTriage";
 import { eventView, findingView } from "../api/findingView";
 import { details, groupDigits, tableHeader, tableRow } from "./findingsView";
@@ -34,11 +35,12 @@ const FLAGS: FlagSpec[] = [
   { name: "by" },
   { name: "format" },
   { name: "output" },
+  { name: "force", boolean: true },
   { name: "aws-account", env: true },
   { name: "aws-region", env: true },
 ];
 
-const USAGE = `usage: driftguard findings <list|show ID|watch|triage|groups|export> [options]
+const USAGE = `usage: driftguard findings <list|show ID|watch|triage|groups|export|sample ID> [options]
 
   list                      findings, most recent first
   show ID                   one finding with its triage history
@@ -46,6 +48,7 @@ const USAGE = `usage: driftguard findings <list|show ID|watch|triage|groups|expo
 ${TRIAGE_USAGE}
 ${GROUPS_USAGE}
 ${EXPORT_USAGE}
+${SAMPLE_USAGE}
 
 Connection (also DRIFTGUARD_SERVER, _CA, _TOKEN_FILE, _CERT, _KEY; or DRIFTGUARD_TOKEN):
   --server HOST[:PORT]      the collector's gRPC port [localhost:7443; a HOST alone means port 7443]
@@ -81,6 +84,8 @@ export const findingsCommand: Command = {
           return await exportFindings(client, flags, filterFrom(flags));
         case "triage":
           return await triage(client, flags, rest, json);
+        case "sample":
+          return await downloadSample(client, flags, need(rest, 1, "sample ID --output FILE")[0]);
         case "groups":
           need(rest, 0, "groups --by sha256|workload|image");
           return await listGroups(client, flags, json);

@@ -131,7 +131,9 @@ function render(r: Resolution, errors: number): string {
   }
   lines.push(...explainPosture(r));
   const capture = r.policy?.capture;
-  lines.push(`samples: ${capture ? `captured up to ${capture.maxBytes} bytes (admins download them)` : "not captured"}`);
+  lines.push(
+    `samples: ${capture ? `captured up to ${capture.maxBytes} bytes (admins download them)` : "not captured"}`,
+  );
   if (r.considered.length > 0) {
     lines.push("policies, in the order tried:");
     const width = Math.max(...r.considered.map((c) => c.name.length));

@@ -36,6 +36,7 @@ import { apiFromEvent, apiFromGroup, apiFromStored, groupByFromName, queryFromFi
 import { bulkTriage, listGroups } from "./reviewBulk";
 import { getFinding, isFailure, listFindings, updateTriage } from "./reviewOps";
 import type { FindingQuery, FindingStore } from "./store/FindingStore";
+import { getSampleHandler } from "./samples/sampleDownload";
 import { DEFAULT_SORT } from "./store/query";
 import { watchFindings } from "./watchFindings";
 import { errorMessage } from "../util/errorMessage";
@@ -120,6 +121,7 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
         nextPageToken: page.nextPageToken,
       };
     }),
+    GetSample: getSampleHandler(deps),
     WatchFindings: (call: WatchCall) => {
       const caller = deps.auth.check(call, READ_ROLES, "FindingService.WatchFindings");
       if (isAuthError(caller)) {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 
 import { serviceDefinition } from "../api/apiProto";
+import type { GetSampleRequest, GetSampleResponse } from "../api/sampleTypes";
 import type {
   GetFindingRequest,
   GetFindingResponse,
@@ -75,6 +76,15 @@ export class FindingsClient {
       r: object,
       m: grpc.Metadata,
     ) => grpc.ClientReadableStream<WatchFindingsResponse>;
+    return method.call(this.client, request, this.metadata);
+  }
+
+  /** GetSample: the sample's chunks, in order (admins only). */
+  sample(request: GetSampleRequest): grpc.ClientReadableStream<GetSampleResponse> {
+    const method = this.client.GetSample as (
+      r: object,
+      m: grpc.Metadata,
+    ) => grpc.ClientReadableStream<GetSampleResponse>;
     return method.call(this.client, request, this.metadata);
   }
 

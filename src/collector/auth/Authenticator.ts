@@ -134,3 +134,5 @@ export function isAuthError(value: Caller | AuthError): value is AuthError {
 export const READ_ROLES: readonly Role[] = ["reader", "triager", "admin"];
 export const TRIAGE_ROLES: readonly Role[] = ["triager", "admin"];
 export const AGENT_ROLES: readonly Role[] = ["agent"];
+/** Captured samples (the files themselves, possibly malware) are for admins only. */
+export const ADMIN_ROLES: readonly Role[] = ["admin"];
