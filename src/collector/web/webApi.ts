@@ -5,11 +5,12 @@ import type * as http from "node:http";
 
 import { triageFromName } from "../../api/convert";
 import { eventView, findingView } from "../../api/findingView";
-import { READ_ROLES, TRIAGE_ROLES, isAuthError } from "../auth/Authenticator";
+import { READ_ROLES, TRIAGE_ROLES, isAuthError, type Caller } from "../auth/Authenticator";
 import { apiFromEvent, apiFromStored } from "../records";
-import { getFinding, isFailure, listFindings, updateTriage } from "../reviewOps";
+import { getFinding, isFailure, listFindings, updateTriage, type FindingDetail } from "../reviewOps";
 import { BodyError, httpStatusOf, readJson, sendError, sendJson } from "./httpUtil";
 import { REVIEW_ROUTES } from "./reviewRoutes";
+import { SAMPLE_ROUTES, sampleView } from "./sampleRoute";
 import { fail, type Route, type WebApiDeps } from "./webRoute";
 import { serveLiveEvents } from "./liveEvents";
 import { overview } from "./overview";
@@ -65,15 +66,10 @@ const ROUTES: Route[] = [
     method: "GET",
     pattern: /^\/api\/findings\/([^/]+)$/,
     roles: READ_ROLES,
-    handle: (deps, match) => async (_req, res) => {
+    handle: (deps, match) => async (_req, res, _url, caller) => {
       const found = await getFinding(deps.store, decodeURIComponent(match[1]));
       if (isFailure(found)) return fail(res, found);
-      const body: FindingDetailResponse = {
-        finding: findingView(apiFromStored(found.finding)),
-        history: found.history.map((e) => eventView(apiFromEvent(e))),
-        next: found.next,
-      };
-      sendJson(res, 200, body);
+      sendJson(res, 200, await detailResponse(deps, found, caller));
     },
   },
   {
@@ -91,12 +87,7 @@ const ROUTES: Route[] = [
       if (isFailure(updated)) return fail(res, updated);
       const detail = await getFinding(deps.store, id);
       if (isFailure(detail)) return fail(res, detail);
-      const answer: FindingDetailResponse = {
-        finding: findingView(apiFromStored(detail.finding)),
-        history: detail.history.map((e) => eventView(apiFromEvent(e))),
-        next: detail.next,
-      };
-      sendJson(res, 200, answer);
+      sendJson(res, 200, await detailResponse(deps, detail, caller));
     },
   },
   {
@@ -128,6 +119,15 @@ const ROUTES: Route[] = [
   },
 ];
 
+async function detailResponse(deps: WebApiDeps, detail: FindingDetail, caller: Caller): Promise<FindingDetailResponse> {
+  return {
+    finding: findingView(apiFromStored(detail.finding)),
+    history: detail.history.map((e) => eventView(apiFromEvent(e))),
+    next: detail.next,
+    sample: await sampleView(deps, detail.finding, caller),
+  };
+}
+
 /** Answers a request under /api/. */
 export async function handleApi(
   deps: WebApiDeps,
@@ -135,7 +135,7 @@ export async function handleApi(
   res: http.ServerResponse,
   url: URL,
 ): Promise<void> {
-  const paths = [...ROUTES, ...REVIEW_ROUTES].filter((r) => r.pattern.test(url.pathname));
+  const paths = [...ROUTES, ...REVIEW_ROUTES, ...SAMPLE_ROUTES].filter((r) => r.pattern.test(url.pathname));
   const route = paths.find((r) => r.method === req.method);
   if (!route) {
     if (paths.length > 0) return sendError(res, 405, `use ${paths.map((r) => r.method).join(" or ")}`);

@@ -67,6 +67,14 @@ export interface FindingDetailResponse {
   history: TriageEventView[];
   /** Statuses the finding may move to next. */
   next: string[];
+  /** The captured sample of the finding's file (by its SHA-256); null when none is stored. */
+  sample: SampleView | null;
+}
+
+export interface SampleView {
+  size: number;
+  /** Admins only: GET /api/findings/ID/sample. */
+  canDownload: boolean;
 }
 
 export interface AgentView {

@@ -39,6 +39,18 @@ export async function apiPost<T>(path: string, body: unknown): Promise<T> {
   return parse<T>(res);
 }
 
+/** Saves the attachment at path (a sample) through a temporary object URL; returns its file name. */
+export async function apiDownload(path: string): Promise<string> {
+  const res = await fetch(path, { headers: headers() });
+  if (!res.ok) return parse<string>(res); // throws the collector's error
+  const name = /filename="([0-9a-f]{64}\.sample)"/.exec(res.headers.get("Content-Disposition") ?? "")?.[1] ?? "sample";
+  const url = URL.createObjectURL(await res.blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
+
 async function parse<T>(res: Response): Promise<T> {
   const text = await res.text();
   let value: unknown;

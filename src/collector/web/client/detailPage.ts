@@ -8,6 +8,7 @@ import { announce, h } from "./dom.js";
 import { exceptionPanel } from "./exceptionPanel.js";
 import { lineagePanel, writerText } from "./lineagePanel.js";
 import { ACTIONS as EXEC_ACTIONS, REASONS, STATUSES, utc, workload } from "./format.js";
+import { samplePanel } from "./samplePanel.js";
 import { safeText } from "./safeText.js";
 
 const LONG = 240; // characters of a value before its expander
@@ -70,7 +71,7 @@ function show(main: HTMLElement, d: FindingDetailResponse, session: SessionRespo
       { class: "detail-grid" },
       ...(f.posture
         ? [postureSection(f, f.posture)]
-        : [executionSection(f), processSection(f), lineagePanel(f.lineage)]),
+        : [executionSection(f), samplePanel(f.id, d.sample), processSection(f), lineagePanel(f.lineage)]),
       section("Where", [
         ["Cluster / node", `${f.cluster || "—"} / ${f.node}`],
         ["Namespace / pod / container", workload(f)],
