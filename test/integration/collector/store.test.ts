@@ -12,6 +12,7 @@ import { SqliteStore } from "../../../src/collector/store/SqliteStore";
 import { findingRecord } from "../../testbed/findingFixtures";
 import { PostgresTestBed } from "../../testbed/PostgresTestBed";
 import { grpcIngestSuite } from "./grpcIngestSuite";
+import { sampleStoreSuite } from "./sampleStoreSuite";
 import { storeReviewSuite } from "./storeReviewSuite";
 import { storeSuite } from "./storeSuite";
 
@@ -29,6 +30,7 @@ describe("collector store: SQLite", function () {
     async () => new SqliteStore(file),
   );
   storeReviewSuite(async () => new SqliteStore(file));
+  sampleStoreSuite(async () => new SqliteStore(file));
   grpcIngestSuite(() => undefined);
 
   it("gives findings stored before actions existed the action their verdict stands for", async () => {
@@ -103,5 +105,6 @@ describe("collector store: PostgreSQL", function () {
     () => PostgresStore.open(url),
   );
   storeReviewSuite(() => PostgresStore.open(url));
+  sampleStoreSuite(() => PostgresStore.open(url));
   grpcIngestSuite(() => url);
 });
