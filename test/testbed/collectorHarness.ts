@@ -36,6 +36,7 @@ export interface HarnessOptions {
   agentToken?: CollectorConfig["agentToken"];
   revocationsFile?: string;
   limits?: CollectorConfig["limits"];
+  samples?: CollectorConfig["samples"];
   /** Default 100 ms: tests see reloads quickly. */
   reloadMs?: number;
   /** Instead of the shared test certificates (tests that rewrite the files). */
@@ -66,6 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       agentToken: options.agentToken,
       revocationsFile: options.revocationsFile,
       limits: options.limits,
+      samples: options.samples,
       reloadMs: options.reloadMs ?? 100,
     },
     pino({ level: process.env.DRIFTGUARD_TEST_LOG ?? "silent" }),
