@@ -182,6 +182,7 @@ export class Collector {
         agents: trust.agents,
         limits: sampleLimits,
         logger: logger.child({ service: "samples" }),
+        onAnswer: (answer) => metrics.sampleAnswers.inc({ answer: answer.replace("SAMPLE_ANSWER_", "").toLowerCase() }),
       }),
     });
     const unacked = new UnackedBytes(limits.watchUnackedBytes, (bytes) => metrics.watchUnackedBytes.set(bytes));

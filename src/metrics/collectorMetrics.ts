@@ -16,6 +16,12 @@ export class CollectorMetrics {
     help: "Findings in batches the collector stored (new ones and count updates); rate() of it is the ingest rate.",
     registers: [this.registry],
   });
+  readonly sampleAnswers = new Counter({
+    name: "driftguard_collector_sample_answers_total",
+    help: "Answers to agents' sample offers and uploads: send (bytes asked for), have, stored, refused, later.",
+    labelNames: ["answer"],
+    registers: [this.registry],
+  });
   readonly stored = new Counter({
     name: "driftguard_collector_findings_stored_total",
     help: "Findings stored for the first time, by verdict and reason.",
