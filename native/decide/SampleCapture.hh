@@ -42,7 +42,8 @@ struct SampleBudget {
 
 // The bytes; their budget is given back when the last record holding them is destroyed.
 struct SampleBytes {
-  SampleBytes(std::shared_ptr<SampleBudget> budget, uint64_t reserved) : budget(std::move(budget)), reserved(reserved) {}
+  SampleBytes(std::shared_ptr<SampleBudget> budget, uint64_t reserved)
+      : budget(std::move(budget)), reserved(reserved) {}
   ~SampleBytes() { budget->used -= reserved; }
   SampleBytes(const SampleBytes&) = delete;
   SampleBytes& operator=(const SampleBytes&) = delete;

@@ -48,8 +48,8 @@ struct GuardOptions {
   // Longest a proven exec's file stays unwritable waiting for the exec to commit: past the
   // default CFS period (100 ms), so a throttled cgroup cannot outwait it.
   std::chrono::microseconds commitHoldMax{250000};
-  bool processIdentityByNamespace = false;  // force the pre-6.13 way (see ProcessOwners)
-  size_t ignoreMarkLimit = 16384;           // exec ignore marks at most (IgnoreMarks); 0: none
+  bool processIdentityByNamespace = false;      // force the pre-6.13 way (see ProcessOwners)
+  size_t ignoreMarkLimit = 16384;               // exec ignore marks at most (IgnoreMarks); 0: none
   uint64_t sampleBytesInFlight = 128ull << 20;  // captured samples read and not yet in JS, at most
 };
 
@@ -159,10 +159,10 @@ class ExecGuard {
 
   std::mutex workMutex_;
   std::condition_variable workReady_, findingReady_;
-  std::deque<Work> workQueue_;            // verdicts waiting for a digest: first
-  std::deque<FindingHash> findingQueue_;  // findings waiting for theirs
-  size_t findingsReserved_ = 0;           // queued or being hashed
-  uint64_t findingBytes_ = 0;             // their sizes
+  std::deque<Work> workQueue_;                  // verdicts waiting for a digest: first
+  std::deque<FindingHash> findingQueue_;        // findings waiting for theirs
+  size_t findingsReserved_ = 0;                 // queued or being hashed
+  uint64_t findingBytes_ = 0;                   // their sizes
   std::shared_ptr<SampleBudget> sampleBudget_;  // captured bytes on their way to JS
 
   std::mutex watchdogMutex_;

@@ -141,11 +141,10 @@ void ExecGuard::hashForFinding(FindingHash& job) {
 // means the file changed since); with no digest known, theirs becomes the finding's.
 void ExecGuard::captureForFinding(FindingHash& job) {
   VerdictRecord& record = job.record;
-  auto sample = sampleBudget_->take(job.identity.size)
-                    ? std::make_shared<SampleBytes>(sampleBudget_, job.identity.size)
-                    : nullptr;
-  HashResult hash = sample ? hashFdExactlyInto(job.fd, job.identity.size, &sample->bytes)
-                           : hashFdExactly(job.fd, job.identity.size);
+  auto sample = sampleBudget_->take(job.identity.size) ? std::make_shared<SampleBytes>(sampleBudget_, job.identity.size)
+                                                       : nullptr;
+  HashResult hash =
+      sample ? hashFdExactlyInto(job.fd, job.identity.size, &sample->bytes) : hashFdExactly(job.fd, job.identity.size);
   close(job.fd);
   job.fd = -1;
   releaseFindingHash(job.identity.size);
