@@ -39,7 +39,7 @@ describe("driftguard policy", function () {
       run.stdout,
       [
         `${file}:6:9: error invalid_value spec.mode: must be one of enforce, audit, disabled (got "block") [policy bad]`,
-        `${file}:7:3: warning unknown_field spec.priorty: unknown field "priorty" is ignored (did you mean priority?); known: priority, mode, enforceAfter, selector, posture, allow, deny [policy bad]`,
+        `${file}:7:3: warning unknown_field spec.priorty: unknown field "priorty" is ignored (did you mean priority?); known: priority, mode, enforceAfter, selector, posture, capture, allow, deny [policy bad]`,
         "1 policies, 1 errors, 1 warnings",
         "",
       ].join("\n"),
@@ -104,6 +104,17 @@ describe("driftguard policy", function () {
       [out.name, out.mode, out.considered[0].reasons],
       ["default", "disabled", ["namespace dev is not in prod"]],
     );
+  });
+
+  it("explain: the capture in force, in text and --json; none without capture", () => {
+    const spec = { mode: "enforce", selector: { namespaces: ["prod"] }, capture: { maxBytes: 65536 } };
+    fs.writeFileSync(path.join(dir, "p.yaml"), policyYaml("prod", spec));
+    const text = driftguard("explain", "--namespace", "prod", "--image", "nginx", dir);
+    assert.match(text.stdout, /^samples: captured up to 65536 bytes \(admins download them\)$/m);
+    const json = JSON.parse(driftguard("explain", "--namespace", "prod", "--image", "nginx", "--json", dir).stdout);
+    assert.deepEqual(json.capture, { maxBytes: 65536 });
+    const none = driftguard("explain", "--namespace", "dev", "--image", "nginx", dir);
+    assert.match(none.stdout, /^samples: not captured$/m);
   });
 
   it("explain: an enforceAfter still ahead is shown", () => {
