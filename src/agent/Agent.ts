@@ -16,6 +16,7 @@ import { driftFinding, type DriftFinding } from "../report/DriftFinding";
 import type { ContainerLayout, ContainerSource } from "../runtime/ContainerSource";
 import type { FindingSinks } from "../sink/FindingSinks";
 import type { AgentConfig } from "./AgentConfig";
+import type { HealthFacts } from "./agentHealth";
 import { runCapabilitySelfTest } from "./capabilitySelfTest";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
@@ -47,6 +48,8 @@ export class Agent {
   private writers?: FileWriters;
   private view?: HostView;
   private readonly owners = new PodOwners();
+  /** Containers whose attach failed, until they go. */
+  private readonly unattached = new Set<string>();
 
   constructor(
     private readonly config: AgentConfig,
@@ -149,14 +152,20 @@ export class Agent {
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
       this.owners.observe(record);
-      const done = attacher.attach(record).catch((error: unknown) => {
-        this.logger.error({ container: record.id, err: error }, "attach failed");
-      });
+      const key = containerKey(record.namespace, record.id);
+      const done = attacher.attach(record).then(
+        () => void this.unattached.delete(key),
+        (error: unknown) => {
+          this.unattached.add(key);
+          this.logger.error({ container: record.id, err: error }, "attach failed");
+        },
+      );
       initial?.push(done);
     });
     source.on("detach", (namespace, id) => {
       const record = attacher.record(containerKey(namespace, id));
       if (record) this.owners.forget(record);
+      this.unattached.delete(containerKey(namespace, id));
       attacher.detach(namespace, id);
     });
     source.on("connected", () => (this.runtimeConnected = true));
@@ -184,9 +193,24 @@ export class Agent {
     );
   }
 
-  /** For /readyz: the container runtime is followed (when it is not, known containers stay enforced). */
-  health(): { runtime: string; runtimeConnected: boolean } {
-    return { runtime: this.source.runtime, runtimeConnected: this.runtimeConnected };
+  /** What the agent knows of its own health (agentHealth.ts judges it for /readyz and the heartbeat). */
+  healthFacts(): Omit<HealthFacts, "started" | "spoolFull" | "policyErrors"> {
+    const sensorStats = this.sensor?.stats();
+    return {
+      runtime: this.source.runtime,
+      runtimeConnected: this.runtimeConnected,
+      mode: this.config.mode,
+      failMode: this.config.failMode,
+      guard: this.guard?.stats(),
+      canary: this.canary?.result(),
+      ebpf: this.sensor && {
+        coverage: this.sensor.coverage(),
+        lost: sensorStats ? sensorStats.ringbufFull + sensorStats.findingsDropped : 0,
+        unattributed: this.sensor.unattributed(),
+      },
+      unattached: this.unattached.size,
+      imagesWithoutBaseline: this.attacher?.imagesWithoutBaseline() ?? 0,
+    };
   }
 
   /** The exec canary's last check (undefined before the first). */

@@ -14,6 +14,7 @@ import { fromPackageRoot } from "../util/packageRoot";
 const PROTO_FILES = [
   "driftguard/v1/finding.proto",
   "driftguard/v1/finding_context.proto",
+  "driftguard/v1/agent_status.proto",
   "driftguard/v1/agent_service.proto",
   "driftguard/v1/finding_service.proto",
 ];

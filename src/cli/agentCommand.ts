@@ -1,6 +1,7 @@
 // `driftguard agent`: runs the exec guard on this node until SIGTERM/SIGINT.
 import { Agent } from "../agent/Agent";
 import { AgentHttp } from "../agent/agentHttp";
+import { HealthMonitor } from "../agent/HealthMonitor";
 import { registerAgentSinks } from "../agent/agentSinks";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { POLICY_MODES } from "../domain/verdict";
@@ -157,6 +158,13 @@ export const agentCommand: Command = {
       return 1;
     }
     if (spoolSlot) logger.info({ slot: spoolSlot.slot, dir: spoolSlot.dir }, "spool slot taken");
+    // One judgement of the agent's health for /readyz, the heartbeat and the metric.
+    const reporterStats: { read?: () => number } = {};
+    const health = new HealthMonitor({
+      agent: () => agent.healthFacts(),
+      spoolFull: reporterConfig && (() => reporterStats.read?.() ?? 0),
+      policyErrors: policies instanceof DirectoryPolicySource ? () => policies.stats().lastErrors : undefined,
+    });
     // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&
@@ -164,7 +172,9 @@ export const agentCommand: Command = {
         mode: config.mode,
         containers: agent.stats()?.containers ?? 0,
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
+        health: health.report(),
       }));
+    reporterStats.read = reporter && (() => reporter.stats().spool.droppedFull);
     let http: AgentHttp | undefined; // metrics and health endpoints (src/agent/agentHttp.ts)
     const shutDown = async () => {
       await agent.stop();
@@ -175,7 +185,9 @@ export const agentCommand: Command = {
     };
     // ---- metrics and health endpoints: listening before the agent starts (liveness) ----
     try {
-      http = metricsAddress && (await AgentHttp.start({ address: metricsAddress, agent, reporter, policies, logger }));
+      http =
+        metricsAddress &&
+        (await AgentHttp.start({ address: metricsAddress, agent, reporter, policies, health, logger }));
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await shutDown();
@@ -196,7 +208,7 @@ export const agentCommand: Command = {
     try {
       await policies.start?.(); // policies are loaded before any container attaches
       await agent.start();
-      http?.markStarted(); // /readyz
+      health.markStarted(); // /readyz and the heartbeat's status
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await shutDown();

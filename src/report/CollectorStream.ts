@@ -9,7 +9,7 @@
 // Runs on the agent's JS thread; never blocks it (all waits are timers and stream events).
 import * as grpc from "@grpc/grpc-js";
 
-import type { Heartbeat, ReportResponse } from "../api/types";
+import type { Heartbeat, ReportResponse } from "../api/agentTypes";
 import type { Logger } from "../log/logger";
 import { Backoff } from "../util/backoff";
 import {

@@ -173,6 +173,16 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE findings ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
     ],
   },
+  {
+    version: 8,
+    statements: [
+      // The agent's status as its heartbeat says it (issue 13); 'unknown' for agents before it.
+      "ALTER TABLE agents ADD COLUMN status TEXT NOT NULL DEFAULT 'unknown'",
+      // Its reasons, [{code, detail, notReady}] as JSON (at most 16 of 512 characters).
+      "ALTER TABLE agents ADD COLUMN status_reasons TEXT NOT NULL DEFAULT '[]'",
+      "ALTER TABLE agents ADD COLUMN status_since_ms BIGINT NOT NULL DEFAULT 0",
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
