@@ -48,6 +48,26 @@ export class HealthMonitor {
     return { ...health, sinceMs: this.last.sinceMs };
   }
 
+  /**
+   * Checks every intervalMs and calls onChange when the status or its reasons' codes
+   * changed: the collector hears of a failed canary at once, not at the next heartbeat.
+   * Returns the stop function.
+   */
+  watch(intervalMs: number, onChange: () => void): () => void {
+    const signature = () => {
+      const { status, reasons } = this.current();
+      return [status, ...reasons.map((r) => r.code)].join(",");
+    };
+    let last = signature();
+    const timer = setInterval(() => {
+      const now = signature();
+      if (now !== last) onChange();
+      last = now;
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** For the heartbeat. */
   report(nowMs = Date.now()): AgentHealthReport {
     const { status, reasons, sinceMs } = this.current(nowMs);

@@ -175,8 +175,10 @@ export const agentCommand: Command = {
         health: health.report(),
       }));
     reporterStats.read = reporter && (() => reporter.stats().spool.droppedFull);
+    const unwatchHealth = reporter ? health.watch(1000, () => reporter.heartbeatNow()) : undefined;
     let http: AgentHttp | undefined; // metrics and health endpoints (src/agent/agentHttp.ts)
     const shutDown = async () => {
+      unwatchHealth?.();
       await agent.stop();
       await sinks.close();
       await reporter?.close(); // idempotent; not registered yet when the endpoints failed to start

@@ -99,6 +99,11 @@ export class CollectorStream {
     this.heartbeatTimer.unref();
   }
 
+  /** A heartbeat now, outside the interval (the agent's status changed). */
+  heartbeatNow(): void {
+    this.sendHeartbeat();
+  }
+
   /** New records in the spool: send them if the window allows. */
   wake(): void {
     if (this.call) this.pump();

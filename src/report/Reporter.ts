@@ -63,6 +63,8 @@ export interface Reporter extends FindingSink<DriftFinding> {
   stats(): ReporterStats;
   /** Send-to-ack latencies (ms) collected since the last call. */
   takeAckLatencies(): number[];
+  /** Sends a heartbeat now (when connected): the agent's status changed. */
+  heartbeatNow(): void;
 }
 
 export function startReporter(
@@ -153,6 +155,7 @@ export function startReporter(
       };
     },
     takeAckLatencies: () => stream.takeAckLatencies(),
+    heartbeatNow: () => stream.heartbeatNow(),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
