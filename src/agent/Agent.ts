@@ -20,6 +20,7 @@ import type { HealthFacts } from "./agentHealth";
 import { runCapabilitySelfTest } from "./capabilitySelfTest";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
+import { ebpfRequirementProblem } from "./ebpfRequirement";
 import { ExecCanary, type CanaryResult } from "./ExecCanary";
 import { FilesystemMarks } from "./FilesystemMarks";
 import { FileWriters } from "./FileWriters";
@@ -115,7 +116,9 @@ export class Agent {
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();
     const sensor = (this.sensor = new EbpfSensor(componentLogger("bpf"), view, (record) => this.onVerdicts([record])));
-    sensor.start();
+    const coverage = sensor.start();
+    const unmet = config.requireEbpf ? ebpfRequirementProblem(coverage) : undefined;
+    if (unmet) throw new Error(unmet); // the caller stops the agent: marks removed
     marks.follow(sensor); // before any container: its execs are judged against the marks
     const runtimePaths = layout.runtimePaths ?? { sockets: [], state: [] };
     const posture = new PostureMonitor({

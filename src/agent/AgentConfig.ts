@@ -24,6 +24,8 @@ export interface AgentConfig extends RuntimeConfig {
   canaryIntervalMs: number;
   /** Record who writes files on writable layers and volumes, for findings (native/writer). */
   writeTracking: boolean;
+  /** Stop at start when the eBPF sensor covers nothing, instead of running degraded. */
+  requireEbpf: boolean;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -40,4 +42,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   execIgnoreMarks: 0,
   canaryIntervalMs: 30_000,
   writeTracking: true,
+  requireEbpf: false,
 };

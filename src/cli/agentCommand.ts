@@ -34,6 +34,7 @@ const FLAGS: FlagSpec[] = [
   { name: "exec-ignore-marks", default: String(d.execIgnoreMarks), env: true },
   { name: "canary-interval-ms", default: String(d.canaryIntervalMs), env: true },
   { name: "write-tracking", default: d.writeTracking ? "on" : "off", env: true },
+  { name: "require-ebpf", boolean: true, env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -61,6 +62,8 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --canary-interval-ms N      how often a staged drift exec must be refused (/readyz) [${d.canaryIntervalMs}]
   --write-tracking on|off     record who writes files on writable layers and volumes, named
                               in findings (FAN_MODIFY; costs write-heavy containers) [on]
+  --require-ebpf              stop at start when the eBPF sensor covers nothing (fileless execs),
+                              instead of running degraded [off]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -128,6 +131,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
     execIgnoreMarks,
     canaryIntervalMs: positiveInt(flags, "canary-interval-ms"),
     writeTracking: choice(flags, "write-tracking", ["on", "off"] as const) === "on",
+    requireEbpf: flags.booleans.has("require-ebpf"),
   };
 }
 

@@ -37,6 +37,7 @@ describe("agent status at the collector: enforcing, degraded by the canary, reco
     agent = await AgentProcess.start(bedAgentArgs(bed, { mode: "enforce", stateDir },
       "--metrics-address", "127.0.0.1:0", "--canary-interval-ms", "300", "--node-name", "node-status",
       "--cluster-name", "status", "--collector-address", `127.0.0.1:${collector.port}`, "--collector-insecure",
+      "--require-ebpf", // starts: the sensor's raw tracepoint loads on this kernel
     ));
     const listening = await agent.waitFor((l) => l.msg === "metrics and health endpoints listening");
     readyz = `http://127.0.0.1:${listening.port as number}/readyz`;
