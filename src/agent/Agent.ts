@@ -16,9 +16,11 @@ import { driftFinding, type DriftFinding } from "../report/DriftFinding";
 import type { ContainerLayout, ContainerSource } from "../runtime/ContainerSource";
 import type { FindingSinks } from "../sink/FindingSinks";
 import type { AgentConfig } from "./AgentConfig";
+import type { HealthFacts } from "./agentHealth";
 import { runCapabilitySelfTest } from "./capabilitySelfTest";
 import { ContainerAttacher } from "./ContainerAttacher";
 import { EbpfSensor } from "./EbpfSensor";
+import { ebpfRequirementProblem } from "./ebpfRequirement";
 import { ExecCanary, type CanaryResult } from "./ExecCanary";
 import { FilesystemMarks } from "./FilesystemMarks";
 import { FileWriters } from "./FileWriters";
@@ -50,6 +52,8 @@ export class Agent {
   private view?: HostView;
   private readonly owners = new PodOwners();
   private keeper?: SampleKeeper;
+  /** Containers whose attach failed, until they go. */
+  private readonly unattached = new Set<string>();
 
   constructor(
     private readonly config: AgentConfig,
@@ -116,7 +120,9 @@ export class Agent {
     // Execs start waiting for us from here on; unknown containers are held until attached.
     guard.start();
     const sensor = (this.sensor = new EbpfSensor(componentLogger("bpf"), view, (record) => this.onVerdicts([record])));
-    sensor.start();
+    const coverage = sensor.start();
+    const unmet = config.requireEbpf ? ebpfRequirementProblem(coverage) : undefined;
+    if (unmet) throw new Error(unmet); // the caller stops the agent: marks removed
     marks.follow(sensor); // before any container: its execs are judged against the marks
     const runtimePaths = layout.runtimePaths ?? { sockets: [], state: [] };
     const posture = new PostureMonitor({
@@ -153,14 +159,20 @@ export class Agent {
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
       this.owners.observe(record);
-      const done = attacher.attach(record).catch((error: unknown) => {
-        this.logger.error({ container: record.id, err: error }, "attach failed");
-      });
+      const key = containerKey(record.namespace, record.id);
+      const done = attacher.attach(record).then(
+        () => void this.unattached.delete(key),
+        (error: unknown) => {
+          this.unattached.add(key);
+          this.logger.error({ container: record.id, err: error }, "attach failed");
+        },
+      );
       initial?.push(done);
     });
     source.on("detach", (namespace, id) => {
       const record = attacher.record(containerKey(namespace, id));
       if (record) this.owners.forget(record);
+      this.unattached.delete(containerKey(namespace, id));
       attacher.detach(namespace, id);
     });
     source.on("connected", () => (this.runtimeConnected = true));
@@ -188,9 +200,24 @@ export class Agent {
     );
   }
 
-  /** For /readyz: the container runtime is followed (when it is not, known containers stay enforced). */
-  health(): { runtime: string; runtimeConnected: boolean } {
-    return { runtime: this.source.runtime, runtimeConnected: this.runtimeConnected };
+  /** What the agent knows of its own health (agentHealth.ts judges it for /readyz and the heartbeat). */
+  healthFacts(): Omit<HealthFacts, "started" | "spoolFull" | "policyErrors"> {
+    const sensorStats = this.sensor?.stats();
+    return {
+      runtime: this.source.runtime,
+      runtimeConnected: this.runtimeConnected,
+      mode: this.config.mode,
+      failMode: this.config.failMode,
+      guard: this.guard?.stats(),
+      canary: this.canary?.result(),
+      ebpf: this.sensor && {
+        coverage: this.sensor.coverage(),
+        lost: sensorStats ? sensorStats.ringbufFull + sensorStats.findingsDropped : 0,
+        unattributed: this.sensor.unattributed(),
+      },
+      unattached: this.unattached.size,
+      imagesWithoutBaseline: this.attacher?.imagesWithoutBaseline() ?? 0,
+    };
   }
 
   /** The exec canary's last check (undefined before the first). */

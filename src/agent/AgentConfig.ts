@@ -26,6 +26,8 @@ export interface AgentConfig extends RuntimeConfig {
   writeTracking: boolean;
   /** Bytes the node's sample spool (<stateDir>/samples) may hold; more captures are dropped and counted. */
   sampleSpoolBytes: number;
+  /** Stop at start when the eBPF sensor covers nothing, instead of running degraded. */
+  requireEbpf: boolean;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -43,4 +45,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   canaryIntervalMs: 30_000,
   writeTracking: true,
   sampleSpoolBytes: 256 * 1024 * 1024,
+  requireEbpf: false,
 };

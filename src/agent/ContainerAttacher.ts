@@ -76,6 +76,9 @@ export class ContainerAttacher {
 
   constructor(private readonly deps: AttacherDeps) {}
 
+  /** Images in use whose baseline failed: their writable-layer execs are decided unverified. */
+  imagesWithoutBaseline = (): number => [...this.images.values()].filter((i) => i.failed && i.users.size > 0).length;
+
   get size(): number {
     return this.containers.size;
   }

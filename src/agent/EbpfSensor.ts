@@ -227,14 +227,13 @@ export class EbpfSensor implements MarkFollower {
     this.forgetOverlay(container);
   }
 
-  stats(): ReturnType<NativeBpfSensor["stats"]> | undefined {
-    return this.sensor?.stats();
-  }
+  stats = (): ReturnType<NativeBpfSensor["stats"]> | undefined => this.sensor?.stats();
 
   /** What start() found; undefined before, or when the sensor could not be created. */
-  coverage(): BpfCoverage | undefined {
-    return this.coverageAtStart;
-  }
+  coverage = (): BpfCoverage | undefined => this.coverageAtStart;
+
+  /** Containers running now whose execs it cannot attribute (no cgroup id). */
+  unattributed = (): number => this.refused.size;
 
   close(): void {
     this.sensor?.flushFindings();

@@ -1,9 +1,11 @@
 // The agent's HTTP endpoint (--metrics-address): Prometheus metrics, /healthz and /readyz
 // for the DaemonSet's probes. Ready once Agent.start() returned (containerd reached, every
-// running container attached, the exec guard started), while the guard runs and while
-// containerd is reachable.
-import { Registry, collectDefaultMetrics } from "prom-client";
+// running container attached, the exec guard started), while the guard runs, containerd is
+// reachable and the exec canary passes: the HealthMonitor's judgement, which the heartbeat
+// sends too (agentHealth.ts).
+import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
+import { AGENT_STATUSES } from "../domain/agentStatus";
 import { layerCacheStats } from "../baseline/layerCache";
 import type { Logger } from "../log/logger";
 import { AgentMetrics } from "../metrics/agentMetrics";
@@ -15,6 +17,7 @@ import type { DriftFinding } from "../report/DriftFinding";
 import type { Reporter } from "../report/Reporter";
 import type { FindingSink } from "../sink/FindingSink";
 import type { Agent } from "./Agent";
+import type { HealthMonitor } from "./HealthMonitor";
 import { registerContextMetrics } from "../metrics/contextMetrics";
 import { registerSampleMetrics } from "../metrics/sampleMetrics";
 import type { SampleUploaderStats } from "../report/SampleUploader";
@@ -26,12 +29,11 @@ export interface AgentHttpOptions {
   /** The sample uploader's counters (undefined without a collector). */
   uploads?: () => SampleUploaderStats | undefined;
   policies: PolicySource;
+  health: HealthMonitor;
   logger: Logger;
 }
 
 export class AgentHttp {
-  private started = false;
-
   private constructor(
     private readonly server: MetricsServer,
     readonly registry: Registry,
@@ -53,41 +55,34 @@ export class AgentHttp {
       canary: () => o.agent.canaryResult(),
     });
     registerContextMetrics(registry, { lineage: () => o.agent.lineageStats(), writes: () => o.agent.writeStats() });
+    new Gauge({
+      name: "driftguard_agent_status",
+      help: "1 for the agent's status now (starting, enforcing, auditing, disabled, degraded), as its heartbeat and /readyz say.",
+      labelNames: ["status"] as const,
+      registers: [registry],
+      collect() {
+        const now = o.health.current().status;
+        for (const status of AGENT_STATUSES) this.set({ status }, status === now ? 1 : 0);
+      },
+    });
     registerSampleMetrics(registry, { keeper: () => o.agent.samples(), uploads: () => o.uploads?.() });
-    const created: { http?: AgentHttp } = {}; // the server answers probes before the constructor ran
     const server = await MetricsServer.start({
       address: o.address,
       registry,
       logger: o.logger,
-      ready: () => created.http?.readiness(o.agent) ?? { ready: false, detail: "starting" },
+      ready: (): Readiness => {
+        const { ready, detail } = o.health.current();
+        return { ready, detail };
+      },
     });
-    created.http = new AgentHttp(server, registry, metrics.findingCounter);
-    return created.http;
+    return new AgentHttp(server, registry, metrics.findingCounter);
   }
 
   get port(): number {
     return this.server.port;
   }
 
-  /** Agent.start() returned. */
-  markStarted(): void {
-    this.started = true;
-  }
-
   async close(): Promise<void> {
     await this.server.close();
-  }
-
-  private readiness(agent: Agent): Readiness {
-    const { runtime, runtimeConnected } = agent.health();
-    if (!this.started) return { ready: false, detail: `starting: connecting to ${runtime} and attaching containers` };
-    const stats = agent.stats();
-    if (!stats) return { ready: false, detail: "the exec guard is stopped" };
-    if (!runtimeConnected) {
-      return { ready: false, detail: `${runtime} unreachable: known containers stay enforced, new ones wait` };
-    }
-    const canary = agent.canaryResult();
-    if (!canary?.ok) return { ready: false, detail: `exec canary: ${canary?.detail ?? "not checked yet"}` };
-    return { ready: true, detail: `exec guard running, ${stats.containers} containers attached; ${canary.detail}` };
   }
 }

@@ -15,6 +15,7 @@ const PROTO_FILES = [
   "driftguard/v1/finding.proto",
   "driftguard/v1/finding_context.proto",
   "driftguard/v1/sample.proto",
+  "driftguard/v1/agent_status.proto",
   "driftguard/v1/agent_service.proto",
   "driftguard/v1/finding_service.proto",
 ];

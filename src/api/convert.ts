@@ -1,5 +1,6 @@
 // Conversions between the API's enum names and timestamps and the domain's values
 // ("new_file", milliseconds since the epoch), used by the agent and the collector alike.
+import { AGENT_STATUSES, type AgentStatus } from "../domain/agentStatus";
 import { DRIFT_REASONS, type DriftReason } from "../domain/driftReason";
 import { ACTIONS, POLICY_MODES, VERDICTS, type Action, type PolicyMode, type Verdict } from "../domain/verdict";
 import { WORKLOAD_KINDS, type WorkloadKind } from "../domain/workload";
@@ -12,6 +13,7 @@ import type {
   VerdictName,
   WorkloadKindName,
 } from "./types";
+import type { AgentStatusName } from "./agentTypes";
 
 export type TriageStatus = "new" | "acknowledged" | "resolved" | "false_positive";
 
@@ -37,6 +39,9 @@ export const actionName = (a: Action): ActionName => toName("ACTION", a);
 export const actionFromName = (n: string | number): Action | undefined => fromName("ACTION", ACTIONS, n);
 export const modeName = (m: PolicyMode): PolicyModeName => toName("POLICY_MODE", m);
 export const modeFromName = (n: string | number): PolicyMode | undefined => fromName("POLICY_MODE", POLICY_MODES, n);
+export const agentStatusName = (s: AgentStatus): AgentStatusName => toName("AGENT_STATUS", s);
+export const agentStatusFromName = (n: string | number): AgentStatus | undefined =>
+  fromName("AGENT_STATUS", AGENT_STATUSES, n);
 export const workloadKindName = (k: WorkloadKind): WorkloadKindName => toName("WORKLOAD_KIND", k);
 export const workloadKindFromName = (n: string | number): WorkloadKind | undefined =>
   fromName("WORKLOAD_KIND", WORKLOAD_KINDS, n);

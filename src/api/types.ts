@@ -132,45 +132,6 @@ export interface ApiFileWriter {
   time: Timestamp | null;
 }
 
-export interface FindingBatch {
-  batchId: number;
-  findings: ApiFinding[];
-}
-
-export interface BatchAck {
-  batchId: number;
-  inserted: number;
-  merged: number;
-}
-
-export interface DropCounters {
-  spoolFull: number;
-  nativeVerdicts: number;
-  rejected: number;
-}
-
-export interface Heartbeat {
-  agentVersion: string;
-  node: string;
-  cluster: string;
-  mode: PolicyModeName;
-  containers: number;
-  drops: DropCounters | null;
-  spoolPending: number;
-  spoolBytes: number;
-  sentAt: Timestamp | null;
-}
-
-/** Exactly one of heartbeat and batch is set (oneof; the other is absent). */
-export interface ReportRequest {
-  heartbeat?: Heartbeat | null;
-  batch?: FindingBatch | null;
-}
-
-export interface ReportResponse {
-  ack?: BatchAck | null;
-}
-
 export interface FindingFilter {
   since: Timestamp | null;
   until: Timestamp | null;

@@ -1,6 +1,7 @@
 // `driftguard agent`: runs the exec guard on this node until SIGTERM/SIGINT.
 import { Agent } from "../agent/Agent";
 import { AgentHttp } from "../agent/agentHttp";
+import { HealthMonitor } from "../agent/HealthMonitor";
 import { registerAgentSinks } from "../agent/agentSinks";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/AgentConfig";
 import { POLICY_MODES } from "../domain/verdict";
@@ -35,6 +36,7 @@ const FLAGS: FlagSpec[] = [
   { name: "canary-interval-ms", default: String(d.canaryIntervalMs), env: true },
   { name: "write-tracking", default: d.writeTracking ? "on" : "off", env: true },
   { name: "sample-spool-mib", default: String(d.sampleSpoolBytes / MiB), env: true },
+  { name: "require-ebpf", boolean: true, env: true },
   { name: "policy-dir", default: "", env: true },
   { name: "image-budget-entries", default: String(d.imageBudget.maxEntries), env: true },
   { name: "image-budget-mib", default: String(d.imageBudget.maxManifestBytes / MiB), env: true },
@@ -64,6 +66,8 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
                               in findings (FAN_MODIFY; costs write-heavy containers) [on]
   --sample-spool-mib N        captured samples the node keeps until the collector has them, in MiB
                               (policy capture.maxBytes); more are dropped and counted [${d.sampleSpoolBytes / MiB}]
+  --require-ebpf              stop at start when the eBPF sensor covers nothing (fileless execs),
+                              instead of running degraded [off]
   --policy-dir DIR            DriftPolicy files (*.yaml, e.g. a mounted ConfigMap), watched; --mode
                               then applies to containers no policy selects [none]
   --image-budget-entries N    entries one image's layers may hold together [${d.imageBudget.maxEntries}]
@@ -132,6 +136,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
     canaryIntervalMs: positiveInt(flags, "canary-interval-ms"),
     writeTracking: choice(flags, "write-tracking", ["on", "off"] as const) === "on",
     sampleSpoolBytes: positiveInt(flags, "sample-spool-mib") * MiB,
+    requireEbpf: flags.booleans.has("require-ebpf"),
   };
 }
 
@@ -162,6 +167,13 @@ export const agentCommand: Command = {
       return 1;
     }
     if (spoolSlot) logger.info({ slot: spoolSlot.slot, dir: spoolSlot.dir }, "spool slot taken");
+    // One judgement of the agent's health for /readyz, the heartbeat and the metric.
+    const reporterStats: { read?: () => number } = {};
+    const health = new HealthMonitor({
+      agent: () => agent.healthFacts(),
+      spoolFull: reporterConfig && (() => reporterStats.read?.() ?? 0),
+      policyErrors: policies instanceof DirectoryPolicySource ? () => policies.stats().lastErrors : undefined,
+    });
     // Started before the agent, so that not even the first finding waits for it.
     const reporter =
       reporterConfig &&
@@ -169,6 +181,7 @@ export const agentCommand: Command = {
         mode: config.mode,
         containers: agent.stats()?.containers ?? 0,
         nativeVerdictsDropped: agent.stats()?.verdictsDropped ?? 0,
+        health: health.report(),
       }));
     // Captured samples to the collector, beside the findings (src/report/SampleUploader.ts).
     const uploader =
@@ -178,8 +191,11 @@ export const agentCommand: Command = {
         spool: agent.samples().spool,
         logger: componentLogger("samples"),
       });
+    reporterStats.read = reporter && (() => reporter.stats().spool.droppedFull);
+    const unwatchHealth = reporter ? health.watch(1000, () => reporter.heartbeatNow()) : undefined;
     let http: AgentHttp | undefined; // metrics and health endpoints (src/agent/agentHttp.ts)
     const shutDown = async () => {
+      unwatchHealth?.();
       uploader?.stop();
       await agent.stop();
       await sinks.close();
@@ -192,7 +208,7 @@ export const agentCommand: Command = {
       const uploads = () => uploader?.stats();
       http =
         metricsAddress &&
-        (await AgentHttp.start({ address: metricsAddress, agent, reporter, uploads, policies, logger }));
+        (await AgentHttp.start({ address: metricsAddress, agent, reporter, uploads, policies, health, logger }));
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");
       await shutDown();
@@ -213,7 +229,7 @@ export const agentCommand: Command = {
     try {
       await policies.start?.(); // policies are loaded before any container attaches
       await agent.start();
-      http?.markStarted(); // /readyz
+      health.markStarted(); // /readyz and the heartbeat's status
       uploader?.start();
     } catch (error) {
       logger.fatal({ err: error }, "agent failed to start");

@@ -9,6 +9,7 @@ export function allCommands(): Command[] {
     require("./policyCommand").policyCommand as Command,
     require("./collectorCommand").collectorCommand as Command,
     require("./findingsCommand").findingsCommand as Command,
+    require("./agentsCommand").agentsCommand as Command,
     require("./certsCommand").certsCommand as Command,
   ];
 }

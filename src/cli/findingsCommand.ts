@@ -1,12 +1,9 @@
 // `driftguard findings list|show|watch|triage|groups|export`: the security team's view of
 // the collector. Everything printed from a finding is escaped (findingsView.ts); a failed
 // call is one line with its fix (collectorErrors.ts).
-import * as fs from "node:fs";
-
 import type { ApiFinding, WatchEventName } from "../api/types";
 import { FindingsClient } from "../collector/findingsClient";
-import { errorMessage } from "../util/errorMessage";
-import { terminalJson, visibleText } from "../util/visibleText";
+import { terminalJson } from "../util/visibleText";
 import { UsageError, type Command } from "./command";
 import { collectorErrorLine, isCallError } from "./collectorErrors";
 import { EXPORT_USAGE, exportFindings } from "./findingsExport";
@@ -17,15 +14,11 @@ import { TRIAGE_USAGE, triage } from "./findingsTriage";
 import { eventView, findingView } from "../api/findingView";
 import { details, groupDigits, tableHeader, tableRow } from "./findingsView";
 import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from "./flags";
+import { CONNECTION_FLAGS, CONNECTION_USAGE, connect } from "./collectorConnection";
 import { serverAddress } from "./serverAddress";
 
 const FLAGS: FlagSpec[] = [
-  { name: "server", default: "localhost:7443", env: true },
-  { name: "ca", env: true },
-  { name: "token-file", env: true },
-  { name: "cert", env: true },
-  { name: "key", env: true },
-  { name: "insecure", boolean: true },
+  ...CONNECTION_FLAGS,
   { name: "json", boolean: true },
   ...FILTER_FLAGS,
   { name: "limit" },
@@ -50,12 +43,7 @@ ${GROUPS_USAGE}
 ${EXPORT_USAGE}
 ${SAMPLE_USAGE}
 
-Connection (also DRIFTGUARD_SERVER, _CA, _TOKEN_FILE, _CERT, _KEY; or DRIFTGUARD_TOKEN):
-  --server HOST[:PORT]      the collector's gRPC port [localhost:7443; a HOST alone means port 7443]
-  --ca FILE                 CA that signed the collector's certificate
-  --token-file FILE         a file holding your bearer token
-  --cert FILE --key FILE    or a client certificate (OU = your role)
-  --insecure                plaintext, for a collector started with --insecure
+${CONNECTION_USAGE}
 
 ${FILTER_USAGE}
   --limit N                 list at most N [50]; export at most N [all]
@@ -101,22 +89,6 @@ export const findingsCommand: Command = {
     }
   },
 };
-
-function connect(flags: ParsedFlags, server: string): FindingsClient {
-  try {
-    return new FindingsClient({
-      address: server,
-      caFile: flags.values.get("ca"),
-      token: readToken(flags),
-      certFile: flags.values.get("cert"),
-      keyFile: flags.values.get("key"),
-      insecure: flags.booleans.has("insecure"),
-    });
-  } catch (error) {
-    // A missing or unreadable file: the user's to fix, said in one line.
-    throw new UsageError(errorMessage(error));
-  }
-}
 
 async function list(client: FindingsClient, flags: ParsedFlags, json: boolean): Promise<number> {
   const limit = flags.values.has("limit") ? positiveInt(flags, "limit") : 50;
@@ -167,16 +139,6 @@ async function watch(client: FindingsClient, flags: ParsedFlags, json: boolean):
     stream.on("error", (error: { code: number }) => (error.code === 1 ? resolve(0) : reject(error)));
     stream.on("end", () => resolve(0));
   });
-}
-
-function readToken(flags: ParsedFlags): string | undefined {
-  const file = flags.values.get("token-file");
-  if (!file) return process.env.DRIFTGUARD_TOKEN || undefined;
-  try {
-    return fs.readFileSync(file, "utf8").trim();
-  } catch (error) {
-    throw new UsageError(`cannot read --token-file ${visibleText(file)}: ${errorMessage(error)}`);
-  }
 }
 
 export function need(args: string[], n: number, what: string): string[] {

@@ -34,7 +34,7 @@ const COLUMNS: [string, (v: FindingView) => string, number][] = [
 ];
 
 /** A cell of `width` characters (0: as long as it is), escaped first so that the cut never splits an escape. */
-function cell(text: string, width: number): string {
+export function cell(text: string, width: number): string {
   const shown = visibleText(text);
   if (width === 0) return shown;
   return shown.length > width ? shown.slice(0, width - 1) + "…" : shown.padEnd(width);

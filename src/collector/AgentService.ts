@@ -9,7 +9,7 @@
 import * as grpc from "@grpc/grpc-js";
 
 import { MalformedMessage, serviceDefinition } from "../api/apiProto";
-import type { ReportRequest, ReportResponse } from "../api/types";
+import type { ReportRequest, ReportResponse } from "../api/agentTypes";
 import type { Logger } from "../log/logger";
 import { isAgentRefusal, type AgentIdentity } from "./identity/AgentAuth";
 import type { CallerStreams } from "./limits/CallerStreams";

@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 
 import type { Logger } from "../log/logger";
 import { CollectorMetrics } from "../metrics/collectorMetrics";
-import { DEFAULT_HEARTBEAT_MS, isSilent } from "./agentLiveness";
+import { countByStatus, DEFAULT_HEARTBEAT_MS, isSilent } from "./agentLiveness";
 import { addAgentService } from "./AgentService";
 import { CollectorEndpoints } from "./CollectorEndpoints";
 import { serverCredentials, type TlsFiles } from "./auth/serverCredentials";
@@ -110,7 +110,7 @@ export class Collector {
       const now = Date.now();
       const agents = await store.agents();
       const silent = agents.filter((a) => isSilent(a, now, heartbeatMs)).length;
-      return { live: agents.length - silent, silent };
+      return { live: agents.length - silent, silent, byStatus: countByStatus(agents, now, heartbeatMs) };
     });
     let trust: CollectorTrust;
     try {
@@ -191,6 +191,7 @@ export class Collector {
       auth: trust.auth,
       logger: logger.child({ service: "findings" }),
       watchPollMs: config.watchPollMs,
+      heartbeatMs,
       onWatcher: (change) => metrics.watchers.inc({ api: "grpc" }, change),
       watchStreams,
       unacked,

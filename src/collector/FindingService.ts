@@ -20,6 +20,7 @@ import type {
   WatchFindingsRequest,
   WatchFindingsResponse,
 } from "../api/types";
+import type { ListAgentsRequest, ListAgentsResponse } from "../api/agentTypes";
 import type { Logger } from "../log/logger";
 import {
   READ_ROLES,
@@ -33,6 +34,7 @@ import type { PageBound } from "./limits/boundedPage";
 import type { CallerStreams } from "./limits/CallerStreams";
 import type { UnackedBytes } from "./limits/UnackedBytes";
 import { apiFromEvent, apiFromGroup, apiFromStored, groupByFromName, queryFromFilter } from "./records";
+import { listAgents } from "./agentSummaries";
 import { bulkTriage, listGroups } from "./reviewBulk";
 import { getFinding, isFailure, listFindings, updateTriage } from "./reviewOps";
 import type { FindingQuery, FindingStore } from "./store/FindingStore";
@@ -55,6 +57,8 @@ export interface FindingServiceDeps {
   unacked: UnackedBytes;
   /** ListFindings pages end early past this many bytes. */
   pageBound: PageBound;
+  /** The agents' heartbeat interval: longer without one, an agent is silent. */
+  heartbeatMs: number;
   /** A watch waited for its slow reader (metrics). */
   onWatchWait?: () => void;
 }
@@ -122,6 +126,9 @@ export function addFindingService(server: grpc.Server, deps: FindingServiceDeps)
       };
     }),
     GetSample: getSampleHandler(deps),
+    ListAgents: unary<ListAgentsRequest, ListAgentsResponse>(deps, READ_ROLES, "ListAgents", () =>
+      listAgents(deps.store, deps.heartbeatMs),
+    ),
     WatchFindings: (call: WatchCall) => {
       const caller = deps.auth.check(call, READ_ROLES, "FindingService.WatchFindings");
       if (isAuthError(caller)) {

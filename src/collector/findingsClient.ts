@@ -19,6 +19,7 @@ import type {
   WatchFindingsRequest,
   WatchFindingsResponse,
 } from "../api/types";
+import type { ListAgentsResponse } from "../api/agentTypes";
 import { errorMessage } from "../util/errorMessage";
 
 export interface FindingsClientOptions {
@@ -69,6 +70,10 @@ export class FindingsClient {
 
   listGroups(request: Partial<ListGroupsRequest>): Promise<ListGroupsResponse> {
     return this.unary("ListGroups", request);
+  }
+
+  listAgents(): Promise<ListAgentsResponse> {
+    return this.unary("ListAgents", {});
   }
 
   watch(request: Partial<WatchFindingsRequest>): grpc.ClientReadableStream<WatchFindingsResponse> {

@@ -4,8 +4,9 @@
 // a StreamError, which ends the stream with that status.
 import * as grpc from "@grpc/grpc-js";
 
+import { healthFromMessage } from "../api/agentHealthMessage";
 import { modeFromName } from "../api/convert";
-import type { FindingBatch, Heartbeat, ReportResponse } from "../api/types";
+import type { FindingBatch, Heartbeat, ReportResponse } from "../api/agentTypes";
 import { checkFinding } from "../api/validateFinding";
 import type { AgentAuth, AgentIdentity } from "./identity/AgentAuth";
 import { recordFromApi } from "./records";
@@ -89,6 +90,8 @@ export async function recordHeartbeat(h: Heartbeat, identity: AgentIdentity, dep
   }
   const foreign = deps.agents.checkReportedNode(identity, h.cluster, h.node, () => "the heartbeat");
   if (foreign) throw new StreamError(foreign.code, foreign.details);
+  const health = healthFromMessage(h.health);
+  if (typeof health === "string") throw new StreamError(grpc.status.INVALID_ARGUMENT, health);
   deps.onHeartbeat?.();
   await deps.store.recordHeartbeat({
     cluster: h.cluster,
@@ -103,5 +106,8 @@ export async function recordHeartbeat(h: Heartbeat, identity: AgentIdentity, dep
     spoolBytes: h.spoolBytes,
     identity: identity.name === "insecure" ? "" : identity.name,
     lastSeenMs: Date.now(),
+    status: health?.status ?? "unknown",
+    reasons: health?.reasons ?? [],
+    statusSinceMs: health?.sinceMs ?? 0,
   });
 }

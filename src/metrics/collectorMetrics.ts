@@ -112,17 +112,32 @@ export class CollectorMetrics {
     registers: [this.registry],
   });
 
-  constructor(agents: () => Promise<{ live: number; silent: number }>) {
+  constructor(agents: () => Promise<{ live: number; silent: number; byStatus: Record<string, number> }>) {
     collectDefaultMetrics({ register: this.registry, prefix: "driftguard_collector_" });
+    // One read of the agents serves both gauges of a scrape.
+    let pending: ReturnType<typeof agents> | undefined;
+    const read = () => (pending ??= agents().finally(() => setImmediate(() => (pending = undefined))));
     new Gauge({
       name: "driftguard_collector_agents",
       help: "Agents known from their heartbeats, by state: live, or silent (no heartbeat within its interval).",
       labelNames: ["state"] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await agents();
+        const counts = await read();
         this.set({ state: "live" }, counts.live);
         this.set({ state: "silent" }, counts.silent);
+      },
+    });
+    new Gauge({
+      name: "driftguard_collector_agents_by_status",
+      help:
+        "Agents by the status the collector shows: what their last heartbeat said (starting, enforcing, auditing, " +
+        "disabled, degraded), silent (no heartbeat within its interval) or unknown (an agent that does not say).",
+      labelNames: ["status"] as const,
+      registers: [this.registry],
+      async collect() {
+        const { byStatus } = await read();
+        for (const [status, n] of Object.entries(byStatus)) this.set({ status }, n);
       },
     });
   }

@@ -9,7 +9,7 @@
 // Runs on the agent's JS thread; never blocks it (all waits are timers and stream events).
 import * as grpc from "@grpc/grpc-js";
 
-import type { Heartbeat, ReportResponse } from "../api/types";
+import type { Heartbeat, ReportResponse } from "../api/agentTypes";
 import type { Logger } from "../log/logger";
 import { Backoff } from "../util/backoff";
 import {
@@ -97,6 +97,11 @@ export class CollectorStream {
       if (!this.renewIfRotated()) this.sendHeartbeat();
     }, this.o.heartbeatMs ?? 10_000);
     this.heartbeatTimer.unref();
+  }
+
+  /** A heartbeat now, outside the interval (the agent's status changed). */
+  heartbeatNow(): void {
+    this.sendHeartbeat();
   }
 
   /** New records in the spool: send them if the window allows. */

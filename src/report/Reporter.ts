@@ -10,7 +10,10 @@ import * as path from "node:path";
 
 import { encodeMessage } from "../api/apiProto";
 import { modeName, toTimestamp } from "../api/convert";
-import type { ApiFinding, Heartbeat } from "../api/types";
+import type { AgentHealthReport } from "../domain/agentStatus";
+import { healthMessage } from "../api/agentHealthMessage";
+import type { ApiFinding } from "../api/types";
+import type { Heartbeat } from "../api/agentTypes";
 import { checkFinding } from "../api/validateFinding";
 import type { Logger } from "../log/logger";
 import type { PolicyMode } from "../domain/verdict";
@@ -45,6 +48,8 @@ export interface AgentStatus {
   mode: PolicyMode;
   containers: number;
   nativeVerdictsDropped: number;
+  /** The agent's status and why (agent/HealthMonitor.ts); absent: not said. */
+  health?: AgentHealthReport;
 }
 
 export interface ReporterStats extends SinkStats {
@@ -58,6 +63,8 @@ export interface Reporter extends FindingSink<DriftFinding> {
   stats(): ReporterStats;
   /** Send-to-ack latencies (ms) collected since the last call. */
   takeAckLatencies(): number[];
+  /** Sends a heartbeat now (when connected): the agent's status changed. */
+  heartbeatNow(): void;
 }
 
 export function startReporter(
@@ -93,6 +100,7 @@ export function startReporter(
       spoolPending: spoolStats.pending,
       spoolBytes: spoolStats.bytes,
       sentAt: toTimestamp(Date.now()),
+      health: s.health ? healthMessage(s.health) : null,
     };
   };
   const stream = new CollectorStream({
@@ -147,6 +155,7 @@ export function startReporter(
       };
     },
     takeAckLatencies: () => stream.takeAckLatencies(),
+    heartbeatNow: () => stream.heartbeatNow(),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

@@ -1,6 +1,7 @@
 // What the collector keeps: findings (one row per id), their triage history and the agents'
 // latest heartbeats. Two implementations with the same behaviour and the same tests:
 // SqliteStore (embedded, one file) and PostgresStore (several collector replicas).
+import type { AgentStatus, HealthReason } from "../../domain/agentStatus";
 import type { DriftReason } from "../../domain/driftReason";
 import type { Action, PolicyMode, Verdict } from "../../domain/verdict";
 import type { WorkloadKind } from "../../domain/workload";
@@ -96,6 +97,11 @@ export interface AgentHeartbeatRecord {
   /** Who the agent authenticated as (certificate CN), "" when insecure. */
   identity: string;
   lastSeenMs: number;
+  /** As the agent said it; "unknown" from an agent that does not say (schema 8). */
+  status: AgentStatus | "unknown";
+  reasons: HealthReason[];
+  /** When the status last changed, by the agent's clock; 0 when not said. */
+  statusSinceMs: number;
 }
 
 /** Every set field must match. */

@@ -36,7 +36,7 @@ import {
   rowToFinding,
   statementFor,
 } from "./schema";
-import { heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
+import { heartbeatUpsert, heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
 import { canTransition, transitionError } from "./triage";
 
 const p = POSTGRES.placeholder;
@@ -176,12 +176,7 @@ export class PostgresStore implements FindingStore {
 
   async recordHeartbeat(h: AgentHeartbeatRecord): Promise<void> {
     await this.pool.query(
-      `INSERT INTO agents (cluster, node, version, mode, containers, spool_full, native_verdicts, rejected, spool_pending, spool_bytes, identity, last_seen_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (cluster, node) DO UPDATE SET version = EXCLUDED.version, mode = EXCLUDED.mode,
-         containers = EXCLUDED.containers, spool_full = EXCLUDED.spool_full, native_verdicts = EXCLUDED.native_verdicts,
-         rejected = EXCLUDED.rejected, spool_pending = EXCLUDED.spool_pending, spool_bytes = EXCLUDED.spool_bytes,
-         identity = EXCLUDED.identity, last_seen_ms = EXCLUDED.last_seen_ms`,
+      heartbeatUpsert((i) => `$${i}`),
       heartbeatValues(h),
     );
   }

@@ -25,3 +25,7 @@ export const rowToSampleInfo = (row: Record<string, unknown>): SampleInfo => ({
   size: Number(row.size),
   storedMs: Number(row.stored_ms),
 });
+
+/** Schema version 7's table (schema.ts); `bytes` is the database's binary type. */
+export const samplesTable = (bytes: string): string =>
+  `CREATE TABLE samples (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content ${bytes} NOT NULL, stored_ms BIGINT NOT NULL)`;

@@ -29,7 +29,7 @@ import { groupsSql, toGroupPage } from "./groups";
 import { DEFAULT_SORT, SQLITE, afterKey, joinWhere, orderBy, whereClause } from "./query";
 import { recurrenceOf } from "./recurrence";
 import { summarySql, toSummary } from "./summary";
-import { heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
+import { heartbeatUpsert, heartbeatValues, rowToAgent, rowToEvent, toPage } from "./rows";
 import {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
@@ -193,16 +193,7 @@ export class SqliteStore implements FindingStore {
   }
 
   async recordHeartbeat(h: AgentHeartbeatRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO agents (cluster, node, version, mode, containers, spool_full, native_verdicts, rejected, spool_pending, spool_bytes, identity, last_seen_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (cluster, node) DO UPDATE SET version = excluded.version, mode = excluded.mode,
-           containers = excluded.containers, spool_full = excluded.spool_full, native_verdicts = excluded.native_verdicts,
-           rejected = excluded.rejected, spool_pending = excluded.spool_pending, spool_bytes = excluded.spool_bytes,
-           identity = excluded.identity, last_seen_ms = excluded.last_seen_ms`,
-      )
-      .run(...heartbeatValues(h));
+    this.db.prepare(heartbeatUpsert(() => "?")).run(...heartbeatValues(h));
   }
 
   async agents(): Promise<AgentHeartbeatRecord[]> {

@@ -2,6 +2,7 @@
 // numbered migrations recorded in schema_migrations. A migration is never edited once
 // released: changes are new migrations with the next number.
 import type { FindingRecord, StoredFinding } from "./FindingStore";
+import { samplesTable } from "./SampleStore";
 
 /** A statement both databases take, or one spelled per database. */
 export type MigrationStatement = string | { sqlite: string; postgres: string };
@@ -174,17 +175,20 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    version: 7,
+    version: 7, // captured samples (issue 16), one row per SHA-256, shared by PostgreSQL replicas
     statements: [
-      // Captured samples (issue 16), once per SHA-256, in the database so that PostgreSQL
-      // replicas share them. Findings join them by sha256.
-      {
-        sqlite:
-          "CREATE TABLE samples (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content BLOB NOT NULL, stored_ms BIGINT NOT NULL)",
-        postgres:
-          "CREATE TABLE samples (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content BYTEA NOT NULL, stored_ms BIGINT NOT NULL)",
-      },
+      { sqlite: samplesTable("BLOB"), postgres: samplesTable("BYTEA") },
       "CREATE INDEX samples_stored ON samples (stored_ms)",
+    ],
+  },
+  {
+    version: 8,
+    statements: [
+      // The agent's status as its heartbeat says it (issue 13); 'unknown' for agents before it.
+      "ALTER TABLE agents ADD COLUMN status TEXT NOT NULL DEFAULT 'unknown'",
+      // Its reasons, [{code, detail, notReady}] as JSON (at most 16 of 512 characters).
+      "ALTER TABLE agents ADD COLUMN status_reasons TEXT NOT NULL DEFAULT '[]'",
+      "ALTER TABLE agents ADD COLUMN status_since_ms BIGINT NOT NULL DEFAULT 0",
     ],
   },
 ];

@@ -1,6 +1,6 @@
 // GET /api/overview?range=24h: the overview's data in one answer: counts per time bucket,
 // verdict and reason, the top images and namespaces, and the agents with their liveness.
-import { isSilent } from "../agentLiveness";
+import { isSilent, shownStatus } from "../agentLiveness";
 import type { FindingStore } from "../store/FindingStore";
 import { OVERVIEW_RANGES, type OverviewResponse } from "./webTypes";
 
@@ -38,6 +38,9 @@ export async function overview(
       drops: a.spoolFull + a.nativeVerdicts + a.rejected,
       lastSeenMs: a.lastSeenMs,
       silent: isSilent(a, nowMs, heartbeatMs),
+      status: shownStatus(a, nowMs, heartbeatMs),
+      reasons: a.reasons,
+      statusSinceMs: a.statusSinceMs,
     })),
     heartbeatIntervalMs: heartbeatMs,
   };

@@ -88,6 +88,12 @@ export interface AgentView {
   lastSeenMs: number;
   /** No heartbeat within the agents' heartbeat interval (plus half of it for delays). */
   silent: boolean;
+  /** What the collector shows: its last heartbeat's status, "silent" or "unknown" (src/domain/agentStatus.ts). */
+  status: string;
+  /** Why it is degraded or starting, as the agent said (hostile text: shown escaped). */
+  reasons: { code: string; detail: string; notReady: boolean }[];
+  /** When its status last changed, by the agent's clock; 0 when not said. */
+  statusSinceMs: number;
 }
 
 export interface OverviewResponse {

@@ -67,6 +67,12 @@ describe("collector metrics, health, review API and webhook", function () {
         heartbeatMs: 200,
       },
       pino({ level: "silent" }),
+      () => ({
+        mode: "enforce",
+        containers: 1,
+        nativeVerdictsDropped: 0,
+        health: { status: "degraded", reasons: [{ code: "spool_full", detail: "x", notReady: false }], sinceMs: 1 },
+      }),
     );
     reporter.write(driftFinding(1));
     reporter.write(driftFinding(2));
@@ -88,6 +94,8 @@ describe("collector metrics, health, review API and webhook", function () {
     assert.equal(moved('driftguard_collector_auth_failures_total{api="grpc",code="UNAUTHENTICATED"}'), 1);
     assert.equal(moved('driftguard_collector_auth_failures_total{api="web",code="UNAUTHENTICATED"}'), 1);
     assert.equal(sample(after, 'driftguard_collector_agents{state="live"}'), 1);
+    assert.equal(sample(after, 'driftguard_collector_agents_by_status{status="degraded"}'), 1);
+    assert.equal(sample(after, 'driftguard_collector_agents_by_status{status="enforcing"}'), 0);
     assert.ok(sample(after, "driftguard_collector_process_resident_memory_bytes") > 0, "process metrics too");
   });
 

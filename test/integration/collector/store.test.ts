@@ -33,6 +33,26 @@ describe("collector store: SQLite", function () {
   sampleStoreSuite(async () => new SqliteStore(file));
   grpcIngestSuite(() => undefined);
 
+  it("shows agents known before their status was stored (schema 8) as unknown, never enforcing", async () => {
+    const old = path.join(dir, `agents${n}`, "findings.db");
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    const db = new Database(old);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
+    for (const m of MIGRATIONS.filter((m) => m.version < 8)) {
+      for (const statement of m.statements) db.exec(statementFor(statement, "sqlite"));
+      db.prepare("INSERT INTO schema_migrations VALUES (?, 0)").run(m.version);
+    }
+    db.exec("INSERT INTO agents VALUES ('prod', 'node-old', '0.1.0', 'enforce', 3, 0, 0, 0, 0, 0, '', 5)");
+    db.close();
+    const store = new SqliteStore(old);
+    try {
+      const [agent] = await store.agents();
+      assert.deepEqual([agent.node, agent.status, agent.reasons, agent.statusSinceMs], ["node-old", "unknown", [], 0]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("gives findings stored before actions existed the action their verdict stands for", async () => {
     // A database as a collector before schema version 3 left it, with one blocked and one audited finding.
     const old = path.join(dir, `old${n}`, "findings.db");

@@ -286,9 +286,20 @@ export function storeSuite(open: () => Promise<FindingStore>, reopen: () => Prom
       spoolBytes: 100,
       identity: "node-a",
       lastSeenMs: 1,
+      status: "unknown" as const,
+      reasons: [],
+      statusSinceMs: 0,
     };
     await store.recordHeartbeat(h);
     await store.recordHeartbeat({ ...h, containers: 4, spoolFull: 2, lastSeenMs: 2 });
     assert.deepEqual(await store.agents(), [{ ...h, containers: 4, spoolFull: 2, lastSeenMs: 2 }]);
+    // The status and its reasons (schema 8), replaced by the next heartbeat; every byte kept.
+    const reasons = [{ code: "canary", detail: "exec canary: \x1b[2J ran\n", notReady: true }];
+    const degraded = { ...h, status: "degraded" as const, reasons, statusSinceMs: 5, lastSeenMs: 3 };
+    await store.recordHeartbeat(degraded);
+    assert.deepEqual(await store.agents(), [degraded]);
+    const recovered = { ...h, status: "enforcing" as const, statusSinceMs: 7, lastSeenMs: 4 };
+    await store.recordHeartbeat(recovered);
+    assert.deepEqual(await store.agents(), [recovered]);
   });
 }

@@ -41,6 +41,9 @@ export async function seedReview(store: FindingStore, nowMs: number): Promise<Fi
     spoolPending: 0,
     spoolBytes: 0,
     identity: "",
+    status: "enforcing" as const,
+    reasons: [],
+    statusSinceMs: nowMs - 20 * 60_000,
   };
   await store.recordHeartbeat({ ...agent, node: "node-silent", lastSeenMs: nowMs - 10 * 60_000, spoolPending: 4 });
   return records;

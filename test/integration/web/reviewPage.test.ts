@@ -208,6 +208,15 @@ describe("review page in Chromium", function () {
   });
 
   it("draws the overview: bars per hour, top images and namespaces, agents live and silent", async () => {
+    // A degraded agent whose reason holds terminal and bidi controls; seen "in the future"
+    // so that it stays live however slow the page is to load.
+    const reason = "exec canary: \x1b[2J ran \u202etxt.exe";
+    // prettier-ignore
+    await h.collector.store.recordHeartbeat({
+      cluster: "prod", node: "node-degraded", version: "0.1.0", mode: "enforce", containers: 2, spoolFull: 0,
+      nativeVerdicts: 0, rejected: 0, spoolPending: 0, spoolBytes: 0, identity: "", lastSeenMs: Date.now() + 60_000,
+      status: "degraded", reasons: [{ code: "canary", detail: reason, notReady: true }], statusSinceMs: Date.now() - 120_000,
+    });
     await page.goto(`${h.webUrl}/#/overview`);
     await page.waitForSelector("#agents li.agent.live"); // the reporter's heartbeat
     assert.equal(await page.locator("#by-verdict svg g.bar").count(), 24, "24 hourly bars");
@@ -227,8 +236,14 @@ describe("review page in Chromium", function () {
     const images = await page.$$eval("#top-images g.hbar", (gs) => gs.map((g) => (g as SVGGElement).dataset.label));
     for (let i = 0; i < 6; i++) assert.ok(images.includes(`registry.local/app-${i}:1`), `top images: app-${i}`);
     assert.match((await page.textContent("#agents li.agent.silent"))!, /node-silent.*last heartbeat 10m ago/s);
-    assert.match((await page.textContent("#agents li.agent.live"))!, /node-live/);
-    assert.match((await page.textContent("#agents figcaption"))!, /1 live, 1 silent/);
+    // The in-process reporter sends no status (as an agent before it): unknown, never enforcing.
+    assert.match((await page.textContent("#agents li.agent.live[data-node=node-live]"))!, /^\? unknown.*node-live/s);
+    const degraded = page.locator("#agents li.agent.status-degraded");
+    assert.match((await degraded.textContent())!, /^⚠ degraded since 2m ago.*node-degraded/s);
+    const shown = page.locator("#agents li.agent.status-degraded li.reason[data-code=canary]");
+    assert.equal(await shown.textContent(), "canary: exec canary: \\e[2J ran \\u202etxt.exe");
+    assert.equal(await shown.locator("mark.esc").count(), 2, "both controls shown as marked escapes");
+    assert.match((await page.textContent("#agents figcaption"))!, /2 live, 1 silent, 1 degraded/);
     await shot("overview");
   });
 

@@ -4,13 +4,13 @@
 import * as assert from "node:assert/strict";
 
 import { decodeMessage, encodeMessage, tryDecode, MalformedMessage, apiType } from "../../../src/api/apiProto";
+import type { Heartbeat, ListAgentsResponse } from "../../../src/api/agentTypes";
 import { toTimestamp } from "../../../src/api/convert";
 import type {
   ApiFinding,
   ApiProcess,
   ApiTriageEvent,
   GetFindingResponse,
-  Heartbeat,
   ListFindingsRequest,
   UpdateTriageRequest,
 } from "../../../src/api/types";
@@ -102,8 +102,32 @@ describe("driftguard.v1 API types", () => {
       spoolPending: 5,
       spoolBytes: 6,
       sentAt: ts,
+      health: {
+        status: "AGENT_STATUS_DEGRADED",
+        reasons: [{ code: "canary", detail: "a staged drift exec ran", notReady: true }],
+        since: ts,
+      },
     };
     roundTrip("Heartbeat", heartbeat);
+    const agents: Required<ListAgentsResponse> = {
+      agents: [
+        {
+          cluster: "c",
+          node: "n",
+          agentVersion: "0.1.0",
+          mode: "POLICY_MODE_ENFORCE",
+          status: "silent",
+          health: heartbeat.health,
+          lastSeen: ts,
+          containers: 2,
+          drops: heartbeat.drops,
+          spoolPending: 1,
+          identity: "agent",
+        },
+      ],
+      heartbeatIntervalMs: 10_000,
+    };
+    roundTrip("ListAgentsResponse", agents);
     const list: Required<ListFindingsRequest> = {
       filter: {
         since: ts,

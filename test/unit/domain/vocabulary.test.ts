@@ -8,6 +8,8 @@ import { apiRoot, API_PACKAGE } from "../../../src/api/apiProto";
 import {
   actionFromName,
   actionName,
+  agentStatusFromName,
+  agentStatusName,
   modeFromName,
   modeName,
   reasonFromName,
@@ -17,6 +19,7 @@ import {
   workloadKindFromName,
   workloadKindName,
 } from "../../../src/api/convert";
+import { AGENT_STATUS, AGENT_STATUSES } from "../../../src/domain/agentStatus";
 import {
   DRIFT_REASON,
   DRIFT_REASONS,
@@ -40,6 +43,7 @@ const ENUMS = [
   { proto: "PolicyMode", prefix: "POLICY_MODE", table: POLICY_MODE as Record<string, { proto: number }> },
   { proto: "Action", prefix: "ACTION", table: ACTION as Record<string, { proto: number }> },
   { proto: "WorkloadKind", prefix: "WORKLOAD_KIND", table: WORKLOAD_KIND as Record<string, { proto: number }> },
+  { proto: "AgentStatus", prefix: "AGENT_STATUS", table: AGENT_STATUS as Record<string, { proto: number }> },
 ];
 
 describe("domain vocabulary", () => {
@@ -57,6 +61,7 @@ describe("domain vocabulary", () => {
     for (const m of POLICY_MODES) assert.equal(modeFromName(modeName(m)), m);
     for (const a of ACTIONS) assert.equal(actionFromName(actionName(a)), a);
     for (const k of WORKLOAD_KINDS) assert.equal(workloadKindFromName(workloadKindName(k)), k);
+    for (const st of AGENT_STATUSES) assert.equal(agentStatusFromName(agentStatusName(st)), st);
     assert.equal(reasonFromName("DRIFT_REASON_UNSPECIFIED"), undefined);
   });
 

@@ -1,10 +1,11 @@
 // The overview: findings over time per verdict and per reason, top images and namespaces,
 // and the agents with their last heartbeat (silent ones stand out). Refreshed every 30 s.
-import type { OverviewResponse } from "../webTypes.js";
+import type { AgentView, OverviewResponse } from "../webTypes.js";
 import { apiGet } from "./api.js";
 import { horizontalBars, stackedBars, type Series } from "./charts.js";
 import { h } from "./dom.js";
 import { REASONS, ago } from "./format.js";
+import { safeText } from "./safeText.js";
 
 const VERDICTS: Series[] = [
   { key: "blocked", label: "blocked", color: "#b42318" },
@@ -175,26 +176,35 @@ function bucketLabel(ms: number, bucketMs: number): string {
 
 function agents(d: OverviewResponse): HTMLElement {
   const silent = d.agents.filter((a) => a.silent).length;
-  const caption = `Agents: ${d.agents.length - silent} live, ${silent} silent (heartbeat every ${d.heartbeatIntervalMs / 1000}s)`;
+  const degraded = d.agents.filter((a) => a.status === "degraded").length;
+  const unwell = degraded > 0 ? `, ${degraded} degraded` : "";
+  const caption = `Agents: ${d.agents.length - silent} live, ${silent} silent${unwell} (heartbeat every ${d.heartbeatIntervalMs / 1000}s)`;
   if (d.agents.length === 0) return figure("agents", caption, h("p", { class: "empty" }, "No agent has reported yet."));
-  return figure(
-    "agents",
-    caption,
-    h(
-      "ul",
-      { class: "agents" },
-      ...d.agents.map((a) =>
-        h(
-          "li",
-          { class: `agent ${a.silent ? "silent" : "live"}`, "data-node": a.node },
-          h("span", { class: "state" }, a.silent ? "⚠ silent" : "● live"),
-          h("strong", null, a.node),
-          h("span", null, a.cluster || "(no cluster name)"),
-          h("span", null, `last heartbeat ${ago(a.lastSeenMs, d.nowMs)}`),
-          h("span", null, `${a.mode}, ${a.containers} containers, v${a.version}`),
-          a.spoolPending > 0 || a.drops > 0 ? h("span", null, `${a.spoolPending} pending, ${a.drops} dropped`) : null,
-        ),
-      ),
-    ),
+  return figure("agents", caption, h("ul", { class: "agents" }, ...d.agents.map((a) => agentItem(a, d.nowMs))));
+}
+
+/** What each status looks like; anything else (a newer collector's status) reads as itself. */
+const STATUS_MARK: Record<string, string> = { enforcing: "●", auditing: "●", silent: "⚠", degraded: "⚠" };
+
+function agentItem(a: AgentView, nowMs: number): HTMLElement {
+  const since = a.statusSinceMs > 0 && !a.silent ? ` since ${ago(a.statusSinceMs, nowMs)}` : "";
+  return h(
+    "li",
+    { class: `agent ${a.silent ? "silent" : "live"} status-${a.status}`, "data-node": a.node },
+    h("span", { class: "state" }, `${STATUS_MARK[a.status] ?? "?"} ${a.status}${since}`),
+    h("strong", null, safeText(a.node)),
+    h("span", null, safeText(a.cluster || "(no cluster name)")),
+    h("span", null, `last heartbeat ${ago(a.lastSeenMs, nowMs)}`),
+    h("span", null, safeText(`${a.mode}, ${a.containers} containers, v${a.version}`)),
+    a.spoolPending > 0 || a.drops > 0 ? h("span", null, `${a.spoolPending} pending, ${a.drops} dropped`) : null,
+    a.reasons.length > 0
+      ? h(
+          "ul",
+          { class: "reasons" },
+          ...a.reasons.map((r) =>
+            h("li", { class: "reason", "data-code": r.code }, safeText(`${r.code}: ${r.detail}`, 300)),
+          ),
+        )
+      : null,
   );
 }
