@@ -111,6 +111,7 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   options.hashCacheEntries = js::integerField(o, "hashCacheEntries", 65536, where, 16, 1 << 24);
   options.findingHashQueue = js::integerField(o, "findingHashQueue", 256, where, 0, 1 << 20);
   options.ignoreMarkLimit = js::integerField(o, "ignoreMarkLimit", 16384, where, 0, 1 << 22);
+  options.ignoreMarksStartPaused = js::booleanField(o, "ignoreMarksStartPaused", false, where);
   options.processIdentityByNamespace =
       choiceField(o, "processIdentity", where, {"auto", "mount-namespace"}) == "mount-namespace";
   return options;
@@ -185,6 +186,11 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("ignoreMarkFlushes", s.ignoreMarkFlushes);
   set("ignoreMarkFailures", s.ignoreMarkFailures);
   set("ignoreMarkLimit", s.ignoreMarkLimit);
+  o.Set("ignoreMarksPaused", Napi::Boolean::New(env, s.ignoreMarksPaused));
+  set("ignoreMarkPauses", s.ignoreMarkPauses);
+  set("ignoreMarkResumes", s.ignoreMarkResumes);
+  set("runtimeExecs", s.runtimeExecs);
+  set("runtimesWatched", s.runtimesWatched);
   set("tablesGeneration", s.tablesGeneration);
   set("containers", s.containers);
   set("images", s.images);

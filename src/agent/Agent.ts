@@ -27,6 +27,7 @@ import { FileWriters } from "./FileWriters";
 import { detectHostView, hostPath, type HostView } from "./HostView";
 import { LineageReader } from "./lineage/LineageReader";
 import { PodOwners } from "./podOwners";
+import { StartPauseResumer } from "./StartPauseResumer";
 import { containerKey } from "../runtime/containerKey";
 
 interface Preflight {
@@ -40,6 +41,7 @@ export class Agent {
   private readonly logger: Logger = componentLogger("agent");
   private guard?: NativeExecGuard;
   private attacher?: ContainerAttacher;
+  private resumer?: StartPauseResumer;
   private sensor?: EbpfSensor;
   private canary?: ExecCanary;
   private prepared?: Preflight;
@@ -94,7 +96,12 @@ export class Agent {
     canary.mount();
     const { ExecGuard } = nativeBinding();
     const guard = (this.guard = new ExecGuard(
-      { deadlineMs: config.deadlineMs, failMode: config.failMode, ignoreMarkLimit: config.execIgnoreMarks },
+      {
+        deadlineMs: config.deadlineMs,
+        failMode: config.failMode,
+        ignoreMarkLimit: config.execIgnoreMarks,
+        ignoreMarksStartPaused: true, // until the runtime binaries are watched and nothing is pending
+      },
       (batch) => this.onVerdicts(batch),
     ));
     const marks = new FilesystemMarks(guard);
@@ -151,6 +158,16 @@ export class Agent {
       followers: [sensor, posture],
     }));
     this.policies.onChange(() => attacher.refreshPolicies());
+    if (config.execIgnoreMarks > 0) {
+      this.resumer = new StartPauseResumer({
+        guard,
+        runtimeBinaries: (layout.runtimeBinaries ?? []).map((p) => hostPath(view, p)),
+        liveContainers: () => source.liveContainers(),
+        attached: (key) => attacher.has(key),
+        logger: componentLogger("startpause"),
+      });
+      this.resumer.start();
+    }
     // Containers found at start are awaited, so start() means "everything running is enforced".
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
@@ -244,6 +261,8 @@ export class Agent {
 
   /** Stops watching, answers every pending exec, removes all marks. Idempotent. */
   async stop(): Promise<void> {
+    this.resumer?.stop();
+    this.resumer = undefined;
     if (this.sourceStarted) await this.source.stop();
     this.sourceStarted = false;
     this.sensor?.close();
