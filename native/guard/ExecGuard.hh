@@ -113,7 +113,7 @@ class ExecGuard {
   // Ignore marks (ExecGuardIgnore.cc)
   void allowImageFile(Work& work, const std::string& relPath);
   void ignoreLaterExecs(const Work& work);
-  void pauseForRuntime(int32_t pid);
+  void pauseForRuntime();
   void swapTables(std::shared_ptr<const Tables> next);
   std::optional<Sha256> cachedDigestForFinding(Work& work);
   VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest,

@@ -29,12 +29,12 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   bool runtimeWatched = ignoreMarks_.enabled() && runtimeStarts_.watching();
   bool needsFile = owner.kind != OwnerKind::Host || tables.canaryDev != 0 || runtimeWatched;
   if (needsFile && !statEventFile(eventFd, pid, &work.facts)) {
-    if (runtimeWatched) pauseForRuntime(pid);  // it might have been the runtime
+    if (runtimeWatched) pauseForRuntime();  // it might have been the runtime
     counters_.allowedHost++;                   // an event fd we cannot fstat: nothing to decide on
     allow(id, work.start);
     return;
   }
-  if (runtimeWatched && runtimeStarts_.isRuntime(work.facts.dev, work.facts.ino)) pauseForRuntime(pid);
+  if (runtimeWatched && runtimeStarts_.isRuntime(work.facts.dev, work.facts.ino)) pauseForRuntime();
   if (tables.canaryDev != 0 && work.facts.dev == tables.canaryDev) {
     counters_.canaryRefused++;  // the agent's own proof that it refuses: no finding
     pending_.answer(id, false);

@@ -41,7 +41,7 @@ void ExecGuard::swapTables(std::shared_ptr<const Tables> next) {
     ignoreMarks_.clear();  // throws: nothing changed
     // The flush took the runtime binaries' inode marks too, until remark: a runtime exec in
     // between raised no event, so this flush pauses like one.
-    if (runtimeStarts_.watching()) runtimeStarts_.pause(0);
+    if (runtimeStarts_.watching()) runtimeStarts_.pause(false);
     runtimeStarts_.remark();
   }
   std::lock_guard<std::mutex> lock(tablesMutex_);
@@ -70,9 +70,9 @@ void ExecGuard::ignoreLaterExecs(const Work& work) {
 
 // [fanotify thread] The runtime is about to create or start a container (or exec into
 // one): before it may run, no image file stays silenced, and none is until resume.
-void ExecGuard::pauseForRuntime(int32_t pid) {
+void ExecGuard::pauseForRuntime() {
   std::lock_guard<std::mutex> ignoring(ignoreMutex_);
-  runtimeStarts_.pause(pid);
+  runtimeStarts_.pause(true);
   try {
     ignoreMarks_.clear();
   } catch (const std::exception&) {

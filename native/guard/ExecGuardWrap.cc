@@ -102,7 +102,6 @@ Napi::Value ExecGuardWrap::StartPause(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("paused", Napi::Boolean::New(env, state.paused));
   out.Set("seq", Napi::Number::New(env, static_cast<double>(state.seq)));
-  out.Set("runtimesRunning", Napi::Number::New(env, static_cast<double>(state.runtimesRunning)));
   out.Set("runtimesWatched", Napi::Number::New(env, static_cast<double>(state.runtimesWatched)));
   return out;
 }

@@ -1,27 +1,16 @@
 #include "guard/RuntimeStarts.hh"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-#include "guard/Clocks.hh"
-
 namespace driftguard {
-
-namespace {
-// A runtime process lives for milliseconds; one we cannot follow (no pidfd) is waited for
-// this long instead.
-constexpr int64_t kUntrackedWaitNs = 5'000'000'000;
-}  // namespace
 
 RuntimeStarts::~RuntimeStarts() {
   for (const Watched& w : watched_) close(w.fd);
-  for (int fd : runtimePidfds_) close(fd);
 }
 
 bool RuntimeStarts::markInode(int fd) const {
@@ -77,20 +66,12 @@ bool RuntimeStarts::remark() {
   return all;
 }
 
-void RuntimeStarts::pause(int32_t pid) {
+void RuntimeStarts::pause(bool runtimeExec) {
   std::lock_guard<std::mutex> lock(mutex_);
   paused_ = true;
   seq_++;
   pauses_++;
-  if (pid <= 0) return;
-  runtimeExecs_++;
-  pruneExited();
-  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (fd >= 0) {
-    runtimePidfds_.push_back(fd);
-  } else if (errno != ESRCH) {  // ESRCH: gone already, nothing will run
-    untrackedUntilNs_ = monotonicNs() + kUntrackedWaitNs;
-  }
+  if (runtimeExec) runtimeExecs_++;
 }
 
 bool RuntimeStarts::paused() const {
@@ -98,26 +79,10 @@ bool RuntimeStarts::paused() const {
   return paused_;
 }
 
-// A pidfd polls readable once its process has exited.
-void RuntimeStarts::pruneExited() {
-  std::vector<int> running;
-  for (int fd : runtimePidfds_) {
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
-      close(fd);
-    } else {
-      running.push_back(fd);  // running, or poll failed: never assume an exit
-    }
-  }
-  runtimePidfds_.swap(running);
-}
-
 bool RuntimeStarts::resume(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mutex_);
-  pruneExited();
   if (!paused_) return true;
-  if (seq != seq_ || !runtimePidfds_.empty() || markLost_ || watched_.empty()) return false;
-  if (monotonicNs() < untrackedUntilNs_) return false;
+  if (seq != seq_ || markLost_ || watched_.empty()) return false;
   paused_ = false;
   resumes_++;
   return true;
@@ -128,7 +93,6 @@ StartPauseState RuntimeStarts::state() const {
   StartPauseState s;
   s.paused = paused_;
   s.seq = seq_;
-  s.runtimesRunning = runtimePidfds_.size();
   s.runtimesWatched = watched_.size();
   s.pauses = pauses_;
   s.resumes = resumes_;

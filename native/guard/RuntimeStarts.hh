@@ -23,7 +23,6 @@ namespace driftguard {
 struct StartPauseState {
   bool paused = false;
   uint64_t seq = 0;              // grows with every pause: a resume names the one it saw
-  size_t runtimesRunning = 0;    // runtime processes that paused and have not exited
   size_t runtimesWatched = 0;    // runtime binaries with an inode mark
   uint64_t pauses = 0, resumes = 0, runtimeExecs = 0;
 };
@@ -45,12 +44,14 @@ class RuntimeStarts {
   // [with the guard's ignore lock] Inode marks are flushed with the ignore marks: put the
   // runtime binaries' marks back. False if one could not be marked (stays paused then).
   bool remark();
-  // [with the guard's ignore lock] A runtime exec by pid (0: not a process, a flush of the
-  // tables): paused until resume; the process is followed by a pidfd until it exits.
-  void pause(int32_t pid);
+  // [with the guard's ignore lock] A runtime exec (runtimeExec) or a flush of the tables:
+  // paused until resume.
+  void pause(bool runtimeExec);
   bool paused() const;
-  // [JS thread, with the guard's ignore lock] Resumes if no pause came after `seq` and every
-  // runtime process that paused has exited. True if marks may be added again.
+  // [JS thread, with the guard's ignore lock] Resumes if no pause came after `seq` (the agent
+  // then listed every live task as attached). True if marks may be added again. The process
+  // that exec'd the runtime is not waited for: `runc init` re-execs the runtime binary and
+  // then becomes the container's first process.
   bool resume(uint64_t seq);
   StartPauseState state() const;
 
@@ -61,15 +62,12 @@ class RuntimeStarts {
     uint64_t dev, ino;
   };
   bool markInode(int fd) const;
-  void pruneExited();
 
   const FanotifySource& source_;
   mutable std::mutex mutex_;
   std::vector<Watched> watched_;
-  std::vector<int> runtimePidfds_;  // runtime processes not known to have exited
   bool paused_;
-  int64_t untrackedUntilNs_ = 0;    // a pausing process we could not follow: no resume before
-  bool markLost_ = false;           // a runtime binary lost its mark: never resume until watched again
+  bool markLost_ = false;  // a runtime binary lost its mark: no resume until watched again
   uint64_t seq_ = 0, pauses_ = 0, resumes_ = 0, runtimeExecs_ = 0;
 };
 

@@ -2,8 +2,8 @@
 // (native/guard/RuntimeStarts.hh). Each exec of the container runtime flushes every ignore
 // mark and pauses adding new ones, so the new container's first exec raises an event and is
 // held until the agent attached it. Marks may come back only when no container can be
-// pending: no pause came after the one seen, every runtime process that paused has exited,
-// and every container with a live task (created or running) is attached. Until then the
+// pending: no pause came after the one seen, and every container with a live task (created
+// or running) is attached; a task exists before the runtime is exec'd to start it. Until then the
 // guard is only slower, never blind. Also follows the runtime binaries: an upgrade renames a
 // new file over the old one, whose inode must be marked again.
 import type { Logger } from "../log/logger";
@@ -54,7 +54,7 @@ export class StartPauseResumer {
       const { guard } = this.deps;
       const pause = guard.startPause();
       if (!pause.paused) return true;
-      if (pause.runtimesRunning > 0 || pause.runtimesWatched === 0) return false;
+      if (pause.runtimesWatched === 0) return false;
       // Listed after the pause was read: a container whose start paused is listed by now
       // (its task exists before the runtime is exec'd to start it).
       const live = await this.deps.liveContainers();

@@ -65,7 +65,5 @@ export interface StartPause {
   paused: boolean;
   /** Grows with every pause; resumeIgnoreMarks names the one it saw. */
   seq: number;
-  /** Runtime processes that paused and have not exited. */
-  runtimesRunning: number;
   runtimesWatched: number;
 }

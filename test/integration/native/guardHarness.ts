@@ -28,6 +28,7 @@ export interface StartOptions {
   failMode?: "open" | "closed";
   verdictBufferLimit?: number;
   ignoreMarkLimit?: number;
+  ignoreMarksStartPaused?: boolean;
 }
 
 export interface GuardHarness {
@@ -104,6 +105,7 @@ export function guardHarness(
           failMode: options.failMode ?? "open",
           verdictBufferLimit: options.verdictBufferLimit,
           ignoreMarkLimit: options.ignoreMarkLimit,
+          ignoreMarksStartPaused: options.ignoreMarksStartPaused,
           processIdentity,
         },
         (batch) => verdicts.push(...batch),
