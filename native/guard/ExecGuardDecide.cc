@@ -30,7 +30,7 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   bool needsFile = owner.kind != OwnerKind::Host || tables.canaryDev != 0 || runtimeWatched;
   if (needsFile && !statEventFile(eventFd, pid, &work.facts)) {
     if (runtimeWatched) pauseForRuntime();  // it might have been the runtime
-    counters_.allowedHost++;                   // an event fd we cannot fstat: nothing to decide on
+    counters_.allowedHost++;                // an event fd we cannot fstat: nothing to decide on
     allow(id, work.start);
     return;
   }

@@ -22,8 +22,8 @@ namespace driftguard {
 
 struct StartPauseState {
   bool paused = false;
-  uint64_t seq = 0;              // grows with every pause: a resume names the one it saw
-  size_t runtimesWatched = 0;    // runtime binaries with an inode mark
+  uint64_t seq = 0;            // grows with every pause: a resume names the one it saw
+  size_t runtimesWatched = 0;  // runtime binaries with an inode mark
   uint64_t pauses = 0, resumes = 0, runtimeExecs = 0;
 };
 
