@@ -32,7 +32,9 @@ export const DEFAULT_CONTAINERD_CONFIG: ContainerdConfig = {
     "/usr/local/bin/runc",
     "/usr/local/sbin/runc",
     "/usr/bin/crun",
+    "/usr/sbin/crun",
     "/usr/local/bin/crun",
+    "/usr/local/sbin/crun",
   ],
 };
 
