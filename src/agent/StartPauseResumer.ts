@@ -29,6 +29,9 @@ export class StartPauseResumer {
   private busy = false;
   private lastWatchMs = 0;
   private watched = -1;
+  /** After a check that found a container pending (or failed): no list before this. */
+  private nextListMs = 0;
+  private listBackoffMs = 0;
 
   constructor(private readonly deps: StartPauseDeps) {}
 
@@ -54,18 +57,28 @@ export class StartPauseResumer {
       const { guard } = this.deps;
       const pause = guard.startPause();
       if (!pause.paused) return true;
-      if (pause.runtimesWatched === 0) return false;
+      if (pause.runtimesWatched === 0 || Date.now() < this.nextListMs) return false;
       // Listed after the pause was read: a container whose start paused is listed by now
       // (its task exists before the runtime is exec'd to start it).
       const live = await this.deps.liveContainers();
-      for (const key of live) if (!this.deps.attached(key)) return false;
+      for (const key of live) {
+        if (!this.deps.attached(key)) return this.backOff();
+      }
+      this.listBackoffMs = 0;
       return guard.resumeIgnoreMarks(pause.seq);
     } catch (err) {
       this.deps.logger.warn({ err }, "cannot check for pending containers; exec ignore marks stay paused");
-      return false;
+      return this.backOff();
     } finally {
       this.busy = false;
     }
+  }
+
+  /** A container that stays unattached (its attach failed) must not have containerd listed 50 times a second. */
+  private backOff(): false {
+    this.listBackoffMs = Math.min(Math.max(this.listBackoffMs * 2, 20), 1000);
+    this.nextListMs = Date.now() + this.listBackoffMs;
+    return false;
   }
 
   private watch(): void {

@@ -41,6 +41,7 @@ describe("StartPauseResumer", () => {
     assert.equal(await resumer.tick(), false, "ns/b is pending");
     assert.deepEqual(guard.resumes, []);
     attached.add("ns/b");
+    await new Promise((resolve) => setTimeout(resolve, 25)); // the first back-off
     assert.equal(await resumer.tick(), true);
     assert.deepEqual(guard.resumes, [7]);
   });
@@ -78,6 +79,26 @@ describe("StartPauseResumer", () => {
     assert.equal(await resumer.tick(), false);
     assert.deepEqual(guard.resumes, []);
     assert.ok(lines.some((l) => String(l.msg).startsWith("no container runtime binary found")));
+  });
+
+  it("backs off while a container stays unattached, instead of listing containerd every tick", async () => {
+    const guard = fakeGuard(1);
+    const { logger } = memoryLogger();
+    let lists = 0;
+    const resumer = new StartPauseResumer({
+      guard,
+      runtimeBinaries: ["/usr/bin/runc"],
+      liveContainers: async () => (lists++, live),
+      attached: () => false,
+      logger,
+    });
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      await resumer.tick();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(lists >= 2 && lists <= 6, `listed ${lists} times in 300 ms`);
+    assert.deepEqual(guard.resumes, []);
   });
 
   it("stays paused when containerd cannot be listed", async () => {
