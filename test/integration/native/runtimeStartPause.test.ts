@@ -10,9 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { NativeExecGuard } from "../../../src/native/binding";
-import { imageTableOf } from "../../testbed/imageTable";
 import { busyboxLower, runInBed } from "../../testbed/overlayBed";
-import { guardHarness, policy } from "./guardHarness";
+import { guardHarness, policy, replaceBedBySibling } from "./guardHarness";
 
 describe("ExecGuard ignore marks paused by a container runtime exec @root", function () {
   this.timeout(60000);
@@ -27,25 +26,6 @@ describe("ExecGuard ignore marks paused by a container runtime exec @root", func
     fs.chmodSync(runtime, 0o755);
   });
 
-  /** The bed's next process is a new container of the same image, not attached yet. */
-  function detachBedKeepingLayer(g: NativeExecGuard): void {
-    g.apply({
-      removeContainers: ["bed"],
-      putContainers: [
-        {
-          id: "sibling",
-          upperDir: path.join(bed.snapshotRoot, "99", "fs"),
-          lowerDirs: [bed.lowerDir],
-          cgroupLeaf: "sibling-leaf",
-          imageKey: "bed-image",
-          policy: policy("enforce"),
-          volumes: [],
-        },
-      ],
-      putImages: [{ key: "bed-image", table: imageTableOf(bed.lowerDir) }],
-    });
-  }
-
   function warm(g: NativeExecGuard): void {
     for (let i = 0; i < 2; i++) assert.equal(runInBed(bed, "/bin/echo warm").stdout, "warm\n");
     assert.ok(g.stats().ignoreMarks >= 1, JSON.stringify(g.stats()));
@@ -55,7 +35,7 @@ describe("ExecGuard ignore marks paused by a container runtime exec @root", func
     const g = harness.start({ deadlineMs: 15000 });
     assert.equal(g.watchRuntimeBinaries([runtime, path.join(bed.root, "no-such-runtime")]), 1);
     warm(g);
-    detachBedKeepingLayer(g);
+    replaceBedBySibling(g, bed);
     const before = g.startPause();
     execFileSync(runtime, ["true"]); // the shim's `runc create` / `runc start`
     const { child, exited, stdout } = spawnInBed("/bin/echo image-ran; cp /bin/busybox /data/v && /data/v echo ran");
