@@ -63,6 +63,7 @@
         "native/guard/CallerProgram.cc",
         "native/guard/ExecGuardWatchdog.cc",
         "native/guard/ExecGuardIgnore.cc",
+        "native/guard/RuntimeStarts.cc",
         "native/guard/ProcessOwners.cc",
         "native/guard/JsConvert.cc",
         "native/fanotify/FanotifySource.cc",

@@ -5,11 +5,12 @@
 // ever brings events back, so eviction can never allow anything. Which files qualify is
 // ExecGuard's business (ExecGuardIgnore.cc); this class only adds, evicts and clears.
 //
-// The group holds no other inode marks (the guard's marks are FAN_MARK_FILESYSTEM only), so
-// FAN_MARK_FLUSH of inode marks removes exactly the ignore marks: one syscall, whatever
-// their number. Marks are FAN_MARK_EVICTABLE where the kernel has it (>= 5.19): they do
-// not pin inodes in memory; the kernel may drop one, which again only brings events back.
-// Without FAN_MARK_IGNORED_SURV_MODIFY, a write through write(2) clears the mask too.
+// The guard's own marks are FAN_MARK_FILESYSTEM, which a flush of inode marks leaves alone;
+// its only other inode marks, the runtime binaries' (guard/RuntimeStarts), are put back
+// right after: FAN_MARK_FLUSH removes every ignore mark in one syscall, whatever their number. Marks are
+// FAN_MARK_EVICTABLE where the kernel has it (>= 5.19): they do not pin inodes in memory; the kernel may drop one,
+// which again only brings events back. Without FAN_MARK_IGNORED_SURV_MODIFY, a write through write(2) clears the mask
+// too.
 #pragma once
 
 #include <cstdint>

@@ -23,6 +23,7 @@ ExecGuard::ExecGuard(const GuardOptions& options, VerdictSink& sink)
     : options_(options),
       sink_(sink),
       ignoreMarks_(source_, options.ignoreMarkLimit),
+      runtimeStarts_(source_, options.ignoreMarksStartPaused),
       pending_(source_.fd(), options.deadline, options.hashDeadline, options.holdLimit),
       hashCache_(options.hashCacheEntries),
       commitWatch_(options.commitHoldMax, 4096),
@@ -186,8 +187,14 @@ GuardStats ExecGuard::stats() const {
   s.ignoreMarksAdded = ignore.added;
   s.ignoreMarkEvictions = ignore.evictions;
   s.ignoreMarkFlushes = ignore.flushes;
-  s.ignoreMarkFailures = ignore.failures;
+  s.ignoreMarkFailures = ignore.failures + counters_.ignoreFlushFailed;
   s.ignoreMarkLimit = ignore.limit;
+  StartPauseState pause = runtimeStarts_.state();
+  s.ignoreMarksPaused = pause.paused;
+  s.ignoreMarkPauses = pause.pauses;
+  s.ignoreMarkResumes = pause.resumes;
+  s.runtimeExecs = pause.runtimeExecs;
+  s.runtimesWatched = pause.runtimesWatched;
   std::shared_ptr<const Tables> tables = currentTables();
   s.tablesGeneration = tables->generation;
   s.containers = tables->containers.size();

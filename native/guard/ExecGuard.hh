@@ -25,6 +25,7 @@
 #include "guard/ExecCommitWatch.hh"
 #include "guard/GuardStats.hh"
 #include "guard/ProcessOwners.hh"
+#include "guard/RuntimeStarts.hh"
 #include "pending/PendingDecisions.hh"
 #include "util/RecordSink.hh"
 
@@ -51,6 +52,8 @@ struct GuardOptions {
   bool processIdentityByNamespace = false;      // force the pre-6.13 way (see ProcessOwners)
   size_t ignoreMarkLimit = 16384;               // exec ignore marks at most (IgnoreMarks); 0: none
   uint64_t sampleBytesInFlight = 128ull << 20;  // captured samples read and not yet in JS, at most
+  // No ignore mark until the agent watched the runtime binaries and resumed (RuntimeStarts).
+  bool ignoreMarksStartPaused = false;
 };
 
 class ExecGuard {
@@ -62,6 +65,9 @@ class ExecGuard {
   MarkInfo markFilesystem(const std::string& path, bool keepDirFd, uint64_t expectDev);  // [JS thread]
   void unmarkFilesystem(uint64_t dev);                                                   // [JS thread]
   void applyTables(const TablesChange& change);                                          // [JS thread]
+  size_t watchRuntimeBinaries(const std::vector<std::string>& paths);                    // [JS thread]
+  StartPauseState startPause() const;                                                    // [any thread]
+  bool resumeIgnoreMarks(uint64_t seq);                                                  // [JS thread]
   GuardStats stats() const;                                                              // [any thread]
   void stop();                                                                           // [JS thread] idempotent
 
@@ -111,6 +117,7 @@ class ExecGuard {
   // Ignore marks (ExecGuardIgnore.cc)
   void allowImageFile(Work& work, const std::string& relPath);
   void ignoreLaterExecs(const Work& work);
+  void pauseForRuntime();
   void swapTables(std::shared_ptr<const Tables> next);
   std::optional<Sha256> cachedDigestForFinding(Work& work);
   VerdictRecord recordFor(const Work& work, const Decision& decision, const Sha256* digest,
@@ -139,6 +146,7 @@ class ExecGuard {
   VerdictSink& sink_;
   FanotifySource source_;
   IgnoreMarks ignoreMarks_;
+  RuntimeStarts runtimeStarts_;  // runtime execs pause ignore marks until no container is pending
   // Held while ignore marks are added or cleared: a mark is added only under the tables it
   // was decided by, and tables whose rules differ take effect only after a clear.
   std::mutex ignoreMutex_;

@@ -25,12 +25,16 @@ void ExecGuard::handleEvent(uint64_t id, int eventFd, int32_t pid) {
   Owner owner = owners_.ownerOf(tables, pid);
   // The canary is exec'd by the agent, a host process when it runs on the host: with a
   // canary, host execs need the fstat too (its device is what tells the canary).
-  bool needsFile = owner.kind != OwnerKind::Host || tables.canaryDev != 0;
+  // With ignore marks, every exec's file is looked at: one of the runtime binaries pauses them.
+  bool runtimeWatched = ignoreMarks_.enabled() && runtimeStarts_.watching();
+  bool needsFile = owner.kind != OwnerKind::Host || tables.canaryDev != 0 || runtimeWatched;
   if (needsFile && !statEventFile(eventFd, pid, &work.facts)) {
-    counters_.allowedHost++;  // an event fd we cannot fstat: nothing to decide on
+    if (runtimeWatched) pauseForRuntime();  // it might have been the runtime
+    counters_.allowedHost++;                // an event fd we cannot fstat: nothing to decide on
     allow(id, work.start);
     return;
   }
+  if (runtimeWatched && runtimeStarts_.isRuntime(work.facts.dev, work.facts.ino)) pauseForRuntime();
   if (tables.canaryDev != 0 && work.facts.dev == tables.canaryDev) {
     counters_.canaryRefused++;  // the agent's own proof that it refuses: no finding
     pending_.answer(id, false);

@@ -12,7 +12,9 @@
 //   of any loaded policy or attached container matches, nor a hard-linked file while any
 //   deny glob exists (one of its other names may be denied);
 // - tables whose deny globs grew take effect only after every ignore mark is removed, and
-//   a mark is added only while the tables that allowed the exec are still current.
+//   a mark is added only while the tables that allowed the exec are still current;
+// - an exec of the container runtime (RuntimeStarts) removes every mark before it is
+//   answered, and none is added until the agent resumes (no container pending attach).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -35,7 +37,13 @@ bool ignoreRulesTightened(const Tables& before, const Tables& after) {
 // the fanotify thread adds marks only under ignoreMutex_ and only for current tables.
 void ExecGuard::swapTables(std::shared_ptr<const Tables> next) {
   std::lock_guard<std::mutex> ignoring(ignoreMutex_);
-  if (ignoreRulesTightened(*currentTables(), *next)) ignoreMarks_.clear();  // throws: nothing changed
+  if (ignoreRulesTightened(*currentTables(), *next)) {
+    ignoreMarks_.clear();  // throws: nothing changed
+    // The flush took the runtime binaries' inode marks too, until remark: a runtime exec in
+    // between raised no event, so this flush pauses like one.
+    if (runtimeStarts_.watching()) runtimeStarts_.pause(false);
+    runtimeStarts_.remark();
+  }
   std::lock_guard<std::mutex> lock(tablesMutex_);
   tables_.swap(next);
   // The old tables die here or when the last in-flight decision lets go of them.
@@ -56,8 +64,37 @@ void ExecGuard::ignoreLaterExecs(const Work& work) {
   if (work.facts.links > 1 && !tables.denyPathGlobsAnyPolicy.empty()) return;
   // A table swap clearing marks holds the lock: never wait for it, the next exec marks.
   std::unique_lock<std::mutex> lock(ignoreMutex_, std::try_to_lock);
-  if (!lock.owns_lock() || currentTables() != work.tables) return;
+  if (!lock.owns_lock() || currentTables() != work.tables || runtimeStarts_.paused()) return;
   ignoreMarks_.add(work.eventFd, work.facts.dev, work.facts.ino);
+}
+
+// [fanotify thread] The runtime is about to create or start a container (or exec into
+// one): before it may run, no image file stays silenced, and none is until resume.
+void ExecGuard::pauseForRuntime() {
+  std::lock_guard<std::mutex> ignoring(ignoreMutex_);
+  runtimeStarts_.pause(true);
+  try {
+    ignoreMarks_.clear();
+  } catch (const std::exception&) {
+    counters_.ignoreFlushFailed++;  // FAN_MARK_FLUSH only fails on a bad fd or flags
+  }
+  runtimeStarts_.remark();
+}
+
+// [JS thread] The runtime binaries, as the agent sees them on the host.
+size_t ExecGuard::watchRuntimeBinaries(const std::vector<std::string>& paths) {
+  std::lock_guard<std::mutex> ignoring(ignoreMutex_);
+  return runtimeStarts_.watch(paths);
+}
+
+StartPauseState ExecGuard::startPause() const {
+  return runtimeStarts_.state();
+}
+
+// [JS thread] The agent saw no pause after seq, and every container task attached.
+bool ExecGuard::resumeIgnoreMarks(uint64_t seq) {
+  std::lock_guard<std::mutex> ignoring(ignoreMutex_);
+  return runtimeStarts_.resume(seq);
 }
 
 }  // namespace driftguard

@@ -13,6 +13,9 @@ Napi::Function ExecGuardWrap::Define(Napi::Env env) {
                          InstanceMethod("unmarkFilesystem", &ExecGuardWrap::UnmarkFilesystem),
                          InstanceMethod("apply", &ExecGuardWrap::Apply),
                          InstanceMethod("stats", &ExecGuardWrap::Stats),
+                         InstanceMethod("watchRuntimeBinaries", &ExecGuardWrap::WatchRuntimeBinaries),
+                         InstanceMethod("startPause", &ExecGuardWrap::StartPause),
+                         InstanceMethod("resumeIgnoreMarks", &ExecGuardWrap::ResumeIgnoreMarks),
                          InstanceMethod("flushVerdicts", &ExecGuardWrap::FlushVerdicts),
                          InstanceMethod("close", &ExecGuardWrap::Close),
                      });
@@ -84,6 +87,29 @@ Napi::Value ExecGuardWrap::Stats(const Napi::CallbackInfo& info) {
   stats.verdictsDropped = verdicts_->dropped();
   stats.verdictsDelivered = verdicts_->delivered();
   return statsToJs(info.Env(), stats);
+}
+
+Napi::Value ExecGuardWrap::WatchRuntimeBinaries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  js::requireUsage(info, info.Length() == 1 && info[0].IsArray(), "usage: watchRuntimeBinaries(paths: string[])");
+  size_t watched = guard(env).watchRuntimeBinaries(js::stringArray(info[0], "paths"));
+  return Napi::Number::New(env, static_cast<double>(watched));
+}
+
+Napi::Value ExecGuardWrap::StartPause(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  StartPauseState state = guard(env).startPause();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("paused", Napi::Boolean::New(env, state.paused));
+  out.Set("seq", Napi::Number::New(env, static_cast<double>(state.seq)));
+  out.Set("runtimesWatched", Napi::Number::New(env, static_cast<double>(state.runtimesWatched)));
+  return out;
+}
+
+Napi::Value ExecGuardWrap::ResumeIgnoreMarks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  js::requireUsage(info, info.Length() == 1 && info[0].IsNumber(), "usage: resumeIgnoreMarks(seq: number)");
+  return Napi::Boolean::New(env, guard(env).resumeIgnoreMarks(js::integer(info[0], "seq")));
 }
 
 Napi::Value ExecGuardWrap::FlushVerdicts(const Napi::CallbackInfo& info) {

@@ -22,6 +22,9 @@ class ExecGuardWrap : public Napi::ObjectWrap<ExecGuardWrap> {
   Napi::Value UnmarkFilesystem(const Napi::CallbackInfo& info);
   Napi::Value Apply(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value WatchRuntimeBinaries(const Napi::CallbackInfo& info);
+  Napi::Value StartPause(const Napi::CallbackInfo& info);
+  Napi::Value ResumeIgnoreMarks(const Napi::CallbackInfo& info);
   Napi::Value FlushVerdicts(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   ExecGuard& guard(Napi::Env env);

@@ -28,6 +28,8 @@ struct GuardStats {
   // Exec ignore marks (IgnoreMarks): now, added, evicted for room, clears of all, refused.
   uint64_t ignoreMarks = 0, ignoreMarksAdded = 0, ignoreMarkEvictions = 0, ignoreMarkFlushes = 0;
   uint64_t ignoreMarkFailures = 0, ignoreMarkLimit = 0;
+  bool ignoreMarksPaused = false;  // a container start is pending (RuntimeStarts)
+  uint64_t ignoreMarkPauses = 0, ignoreMarkResumes = 0, runtimeExecs = 0, runtimesWatched = 0;
   bool ownerByCgroupId = false;  // how processes are told apart (see ProcessOwners)
   std::array<uint64_t, kLatencyBuckets> latencyMicrosLog2{};
 };
@@ -35,7 +37,7 @@ struct GuardStats {
 struct Counters {
   std::atomic<uint64_t> events{0}, allowedHost{0}, allowedImage{0}, allowedContainer{0};
   std::atomic<uint64_t> blocked{0}, audited{0}, heldTotal{0}, holdOverflow{0}, deadlineExceeded{0};
-  std::atomic<uint64_t> hashed{0}, hashErrors{0}, stalledDrained{0}, canaryRefused{0};
+  std::atomic<uint64_t> hashed{0}, hashErrors{0}, stalledDrained{0}, canaryRefused{0}, ignoreFlushFailed{0};
   std::atomic<uint64_t> unverified{0}, leaseRefused{0}, racyNotCached{0}, findingHashes{0}, findingHashesSkipped{0};
   std::array<std::atomic<uint64_t>, kLatencyBuckets> latency{};
 };

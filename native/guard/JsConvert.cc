@@ -114,6 +114,7 @@ GuardOptions guardOptionsFromJs(const Napi::Object& o) {
   options.ignoreMarkLimit = js::integerField(o, "ignoreMarkLimit", 16384, where, 0, 1 << 22);
   options.sampleBytesInFlight =
       js::integerField(o, "sampleBytesInFlight", 128ull << 20, where, kCaptureMaxBytesLimit, 1ull << 34);
+  options.ignoreMarksStartPaused = js::booleanField(o, "ignoreMarksStartPaused", false, where);
   options.processIdentityByNamespace =
       choiceField(o, "processIdentity", where, {"auto", "mount-namespace"}) == "mount-namespace";
   return options;
@@ -188,6 +189,11 @@ Napi::Object statsToJs(Napi::Env env, const GuardStats& s) {
   set("ignoreMarkFlushes", s.ignoreMarkFlushes);
   set("ignoreMarkFailures", s.ignoreMarkFailures);
   set("ignoreMarkLimit", s.ignoreMarkLimit);
+  o.Set("ignoreMarksPaused", Napi::Boolean::New(env, s.ignoreMarksPaused));
+  set("ignoreMarkPauses", s.ignoreMarkPauses);
+  set("ignoreMarkResumes", s.ignoreMarkResumes);
+  set("runtimeExecs", s.runtimeExecs);
+  set("runtimesWatched", s.runtimesWatched);
   set("tablesGeneration", s.tablesGeneration);
   set("containers", s.containers);
   set("images", s.images);

@@ -29,6 +29,7 @@ import { LineageReader } from "./lineage/LineageReader";
 import { PodOwners } from "./podOwners";
 import { SampleKeeper } from "./samples/SampleKeeper";
 import { SampleSpool } from "./samples/SampleSpool";
+import { startPauseResumer, type StartPauseResumer } from "./StartPauseResumer";
 import { containerKey } from "../runtime/containerKey";
 
 interface Preflight {
@@ -42,6 +43,7 @@ export class Agent {
   private readonly logger: Logger = componentLogger("agent");
   private guard?: NativeExecGuard;
   private attacher?: ContainerAttacher;
+  private resumer?: StartPauseResumer;
   private sensor?: EbpfSensor;
   private canary?: ExecCanary;
   private prepared?: Preflight;
@@ -98,7 +100,12 @@ export class Agent {
     canary.mount();
     const { ExecGuard } = nativeBinding();
     const guard = (this.guard = new ExecGuard(
-      { deadlineMs: config.deadlineMs, failMode: config.failMode, ignoreMarkLimit: config.execIgnoreMarks },
+      {
+        deadlineMs: config.deadlineMs,
+        failMode: config.failMode,
+        ignoreMarkLimit: config.execIgnoreMarks,
+        ignoreMarksStartPaused: true, // until the runtime binaries are watched and nothing is pending
+      },
       (batch) => this.onVerdicts(batch),
     ));
     const marks = new FilesystemMarks(guard);
@@ -155,6 +162,8 @@ export class Agent {
       followers: [sensor, posture],
     }));
     this.policies.onChange(() => attacher.refreshPolicies());
+    const runtimeBinaries = (layout.runtimeBinaries ?? []).map((p) => hostPath(view, p));
+    if (config.execIgnoreMarks > 0) this.resumer = startPauseResumer(guard, source, attacher, runtimeBinaries);
     // Containers found at start are awaited, so start() means "everything running is enforced".
     let initial: Promise<void>[] | undefined = [];
     source.on("attach", (record) => {
@@ -255,6 +264,8 @@ export class Agent {
 
   /** Stops watching, answers every pending exec, removes all marks. Idempotent. */
   async stop(): Promise<void> {
+    this.resumer?.stop();
+    this.resumer = undefined;
     if (this.sourceStarted) await this.source.stop();
     this.sourceStarted = false;
     this.sensor?.close();

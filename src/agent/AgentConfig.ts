@@ -39,9 +39,9 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   nodeName: "",
   kubeletPodsDir: "/var/lib/kubelet/pods",
   imageBudget: { maxEntries: DEFAULT_LIMITS.maxEntries, maxManifestBytes: DEFAULT_LIMITS.maxManifestBytes },
-  // Off by default: with it on, a new container's marked entrypoint is not held until the
-  // container is attached (native/README.md, "A new container sharing layers").
-  execIgnoreMarks: 0,
+  // Each exec of the container runtime pauses them until no container is pending, so a new
+  // container is held until attached (native/README.md, "A new container sharing layers").
+  execIgnoreMarks: 16384,
   canaryIntervalMs: 30_000,
   writeTracking: true,
   sampleSpoolBytes: 256 * 1024 * 1024,

@@ -83,6 +83,11 @@ export class ContainerAttacher {
     return this.containers.size;
   }
 
+  /** In the guard's tables: its mounts marked, its cgroup known (the baseline may still be building). */
+  has(key: string): boolean {
+    return this.containers.has(key);
+  }
+
   record(key: string): ContainerRecord | undefined {
     return this.containers.get(key)?.record;
   }

@@ -26,6 +26,7 @@ const FLAGS: FlagSpec[] = [
   { name: "containerd-address", default: d.containerdAddress, env: true },
   { name: "containerd-root", default: d.containerdRoot, env: true },
   { name: "namespaces", default: d.namespaces.join(","), env: true },
+  { name: "runtime-binaries", default: d.runtimeBinaries.join(","), env: true },
   { name: "mode", default: d.mode, env: true },
   { name: "fail-mode", default: d.failMode, env: true },
   { name: "deadline-ms", default: String(d.deadlineMs), env: true },
@@ -53,6 +54,9 @@ given as an environment variable DRIFTGUARD_<OPTION> (e.g. DRIFTGUARD_MODE=enfor
   --containerd-address PATH   containerd socket [${d.containerdAddress}]
   --containerd-root DIR       containerd root dir [${d.containerdRoot}]
   --namespaces NS[,NS]        containerd namespaces to watch [${d.namespaces.join(",")}]
+  --runtime-binaries P[,P]    host paths of the OCI runtimes the shims exec; each exec pauses the
+                              exec ignore marks until the new container is attached
+                              [${d.runtimeBinaries.join(",")}]
   --mode MODE                 enforce | audit | disabled, for every container [${d.mode}]
   --fail-mode MODE            answer for execs undecided at the deadline: open | closed [${d.failMode}]
   --deadline-ms N             watchdog deadline per exec [${d.deadlineMs}]
@@ -112,6 +116,11 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
     .map((ns) => ns.trim())
     .filter(Boolean);
   if (namespaces.length === 0) throw new UsageError("--namespaces needs at least one namespace");
+  const runtimeBinaries = flags.values
+    .get("runtime-binaries")!
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const deadlineMs = positiveInt(flags, "deadline-ms");
   if (deadlineMs < 10 || deadlineMs > 600000) throw new UsageError("--deadline-ms must be between 10 and 600000");
   const execIgnoreMarks = Number(flags.values.get("exec-ignore-marks"));
@@ -122,6 +131,7 @@ function agentConfigFromFlags(flags: ReturnType<typeof parseFlags>, env: NodeJS.
     containerdAddress: flags.values.get("containerd-address")!,
     containerdRoot: flags.values.get("containerd-root")!,
     namespaces,
+    runtimeBinaries,
     mode: choice(flags, "mode", POLICY_MODES),
     failMode: choice(flags, "fail-mode", ["open", "closed"] as const),
     deadlineMs,

@@ -26,6 +26,33 @@ export function registerIgnoreMarkMetrics(registry: Registry, guard: () => Guard
     "Exec ignore marks at most; 0: the fast path is off.",
     (g) => g.ignoreMarkLimit,
   );
+  gauge(
+    "driftguard_exec_ignore_marks_paused",
+    "1 while a container start keeps exec ignore marks paused (flushed, none added) until it is attached.",
+    (g) => (g.ignoreMarksPaused ? 1 : 0),
+  );
+  gauge(
+    "driftguard_container_runtime_binaries_watched",
+    "OCI runtime binaries (runc, crun) whose execs pause the exec ignore marks; 0 with marks on: they stay paused.",
+    (g) => g.runtimesWatched,
+  );
+  cumulativeCounter(registry, {
+    name: "driftguard_exec_ignore_mark_pauses_total",
+    help:
+      "Exec ignore mark pauses: runtime (execs of runc/crun), pause (all pauses, also flushes by a policy " +
+      "change), resume (marks came back).",
+    labelNames: ["event"] as const,
+    read: () => {
+      const g = guard();
+      return (
+        g && [
+          { labels: { event: "runtime" }, total: g.runtimeExecs },
+          { labels: { event: "pause" }, total: g.ignoreMarkPauses },
+          { labels: { event: "resume" }, total: g.ignoreMarkResumes },
+        ]
+      );
+    },
+  });
   cumulativeCounter(registry, {
     name: "driftguard_exec_ignore_mark_events_total",
     help:

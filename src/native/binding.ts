@@ -5,6 +5,7 @@ import type { DriftReason } from "../domain/driftReason";
 import type { Action, PolicyMode, Verdict } from "../domain/verdict";
 import type { BpfSensorOptions, NativeBpfSensor, SensorFinding } from "./bpfBinding";
 import type { HashBeneathOptions, HashFileResult, NativeDirStream } from "./fsBinding";
+import type { GuardStats, StartPause } from "./guardStats";
 import { loadAddon } from "./loadAddon";
 import type { SampleCapture } from "./sampleCapture";
 import type { NativeWriteTracker } from "./writeTrackerBinding";
@@ -47,7 +48,11 @@ export interface ExecGuardOptions {
   ignoreMarkLimit?: number;
   /** Bytes of captured samples read and not yet delivered to JS, at most (more: capture "busy"). Default 128 MiB. */
   sampleBytesInFlight?: number;
+  /** No ignore mark until resumeIgnoreMarks (the agent: once it watches the runtime). Default false. */
+  ignoreMarksStartPaused?: boolean;
 }
+
+export type { GuardStats, StartPause } from "./guardStats";
 
 export type FailMode = "open" | "closed";
 
@@ -178,58 +183,6 @@ export interface TablesChange {
   canaryDev?: number;
 }
 
-export interface GuardStats {
-  events: number;
-  allowedHost: number;
-  allowedImage: number;
-  allowedContainer: number;
-  blocked: number;
-  audited: number;
-  heldTotal: number;
-  holdOverflow: number;
-  deadlineExceeded: number;
-  hashed: number;
-  hashErrors: number;
-  hashCacheHits: number;
-  hashCacheMisses: number;
-  stalledDrained: number;
-  /** /proc reads given up because the process held its memory map's lock (all native threads). */
-  procReadsAbandoned: number;
-  verdictsDropped: number;
-  verdictsDelivered: number;
-  /** Verdicts that needed the content and could not prove it (also those the watchdog gave by policy). */
-  unverified: number;
-  /** Read leases refused: a writer had the file open (or mapped), or no right to a lease. */
-  leaseRefused: number;
-  /** The agent's own canary execs refused (no finding). */
-  canaryRefused: number;
-  /** Digests not cached because the file changed within a few clock ticks of the hash. */
-  racyNotCached: number;
-  /** Proven execs whose file was kept unwritable until the exec committed, and those that hit the time bound. */
-  commitHolds: number;
-  commitHoldTimeouts: number;
-  /** Digests computed for findings after the answer, and findings sent without one (queue full). */
-  findingHashes: number;
-  findingHashesSkipped: number;
-  pendingNow: number;
-  heldNow: number;
-  marks: number;
-  /** Exec ignore marks now, added, evicted for room, times all were removed (a policy change or a failed eviction), refused by the kernel, and the limit. */
-  ignoreMarks: number;
-  ignoreMarksAdded: number;
-  ignoreMarkEvictions: number;
-  ignoreMarkFlushes: number;
-  ignoreMarkFailures: number;
-  ignoreMarkLimit: number;
-  tablesGeneration: number;
-  containers: number;
-  images: number;
-  /** Bucket i counts decisions that took < 2^i µs (last bucket: the rest). */
-  latencyMicrosLog2: number[];
-  /** How processes are told apart: by cgroup id through a pidfd (Linux >= 6.13), else by mount namespace. */
-  processIdentity: "cgroup-id" | "mount-namespace";
-}
-
 export interface NativeExecGuard {
   /** Starts the fanotify thread, the watchdog and the hash workers. */
   start(): void;
@@ -243,6 +196,15 @@ export interface NativeExecGuard {
   /** Applies a change atomically; throws (and changes nothing) on an unknown image key. */
   apply(change: TablesChange): void;
   stats(): GuardStats;
+  /**
+   * Marks the inodes of the container runtime's binaries (host paths as this process opens
+   * them; missing ones are skipped): each exec of one pauses the ignore marks. Call again to
+   * follow a binary replaced by an upgrade. Returns how many are watched.
+   */
+  watchRuntimeBinaries(paths: string[]): number;
+  startPause(): StartPause;
+  /** Resumes ignore marks if no pause came after seq. */
+  resumeIgnoreMarks(seq: number): boolean;
   /** Delivers buffered verdicts now, synchronously. */
   flushVerdicts(): void;
   /** Stops all threads, answers everything pending with the fail mode, removes all marks. */

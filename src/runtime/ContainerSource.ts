@@ -14,6 +14,12 @@ export interface ContainerLayout {
   cgroupMarkers: string[];
   /** The runtime's sockets and state dirs: a container that mounts them controls the runtime. */
   runtimePaths?: { sockets: string[]; state: string[] };
+  /**
+   * Host paths of the OCI runtime binaries the runtime's shims exec to create and start a
+   * container (runc, crun): each exec of one pauses the exec ignore marks until no container
+   * is pending (native/README.md, "A new container sharing layers").
+   */
+  runtimeBinaries?: string[];
 }
 
 /** Per-container facts that follow from the runtime's conventions. */
@@ -38,6 +44,8 @@ export interface ContainerSource extends RuntimeConventions {
    * whose posture it forbids. The runtime then reports the exit (`detach`).
    */
   stopTask(record: ContainerRecord): Promise<void>;
+  /** Keys (containerKey) of every container with a live task (created or running) now, from the runtime. */
+  liveContainers(): Promise<Set<string>>;
   /** Resolves once every container running now was reported with `attach`. */
   start(): Promise<void>;
   /** No event after it resolves. Idempotent. */

@@ -5,6 +5,8 @@ import * as path from "node:path";
 import type { Logger } from "../log/logger";
 import { cgroupLeaf, containerCgroupMarkers } from "./cgroupLeaf";
 import { ContainerdClient } from "./ContainerdClient";
+import { containerKey } from "./containerKey";
+import { listLiveContainers } from "./liveContainers";
 import type { ContainerLayout, ContainerSource, ContainerSourceEvents } from "./ContainerSource";
 import { RuntimeWatcher } from "./RuntimeWatcher";
 import type { ContainerRecord } from "./types";
@@ -15,12 +17,25 @@ export interface ContainerdConfig {
   containerdRoot: string;
   /** containerd namespaces to watch (k8s.io holds Kubernetes containers). */
   namespaces: string[];
+  /** The OCI runtime binaries containerd's shims exec (runc, crun), as host paths; missing ones are skipped. */
+  runtimeBinaries: string[];
 }
 
 export const DEFAULT_CONTAINERD_CONFIG: ContainerdConfig = {
   containerdAddress: "/run/containerd/containerd.sock",
   containerdRoot: "/var/lib/containerd",
   namespaces: ["k8s.io"],
+  // Where distributions and the upstream release install runc and crun.
+  runtimeBinaries: [
+    "/usr/bin/runc",
+    "/usr/sbin/runc",
+    "/usr/local/bin/runc",
+    "/usr/local/sbin/runc",
+    "/usr/bin/crun",
+    "/usr/sbin/crun",
+    "/usr/local/bin/crun",
+    "/usr/local/sbin/crun",
+  ],
 };
 
 export const OVERLAY_SNAPSHOTTER_DIR = "io.containerd.snapshotter.v1.overlayfs";
@@ -28,7 +43,7 @@ export const OVERLAY_SNAPSHOTTER_DIR = "io.containerd.snapshotter.v1.overlayfs";
 export class ContainerdSource implements ContainerSource {
   readonly runtime = "containerd";
   private readonly watcher: RuntimeWatcher;
-  /** For kills only (the watcher's client follows events); made at the first kill. */
+  /** For kills and lists (the watcher's client follows events); made at the first call. */
   private client?: ContainerdClient;
 
   constructor(
@@ -52,12 +67,20 @@ export class ContainerdSource implements ContainerSource {
         sockets: [this.config.containerdAddress.replace(/^unix:\/\//, "")],
         state: [this.config.containerdRoot],
       },
+      runtimeBinaries: this.config.runtimeBinaries,
     };
   }
 
   async stopTask(record: ContainerRecord): Promise<void> {
-    this.client ??= new ContainerdClient({ address: this.config.containerdAddress });
-    await this.client.killTask(record.namespace, record.id, 9); // SIGKILL
+    await this.ownClient().killTask(record.namespace, record.id, 9); // SIGKILL
+  }
+
+  async liveContainers(): Promise<Set<string>> {
+    return new Set((await listLiveContainers(this.ownClient(), this.config.namespaces, containerKey)).keys());
+  }
+
+  private ownClient(): ContainerdClient {
+    return (this.client ??= new ContainerdClient({ address: this.config.containerdAddress }));
   }
 
   cgroupLeaf(record: ContainerRecord): string {

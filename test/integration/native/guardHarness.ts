@@ -20,6 +20,28 @@ export function policy(mode: NativePolicy["mode"], extra: Partial<NativePolicy> 
   return { name: `test-${mode}`, mode, allowPaths: [], allowDigests: [], ...extra };
 }
 
+/**
+ * The bed's container leaves; a sibling keeps its layer known (and what it silenced). The
+ * bed's next process is then a new container of the same image, not attached yet.
+ */
+export function replaceBedBySibling(g: NativeExecGuard, bed: OverlayBed): void {
+  g.apply({
+    removeContainers: ["bed"],
+    putContainers: [
+      {
+        id: "sibling",
+        upperDir: path.join(bed.snapshotRoot, "99", "fs"),
+        lowerDirs: [bed.lowerDir],
+        cgroupLeaf: "sibling-leaf",
+        imageKey: "bed-image",
+        policy: policy("enforce"),
+        volumes: [],
+      },
+    ],
+    putImages: [{ key: "bed-image", table: imageTableOf(bed.lowerDir) }],
+  });
+}
+
 export interface StartOptions {
   policy?: NativePolicy;
   attach?: boolean;
@@ -28,6 +50,7 @@ export interface StartOptions {
   failMode?: "open" | "closed";
   verdictBufferLimit?: number;
   ignoreMarkLimit?: number;
+  ignoreMarksStartPaused?: boolean;
 }
 
 export interface GuardHarness {
@@ -104,6 +127,7 @@ export function guardHarness(
           failMode: options.failMode ?? "open",
           verdictBufferLimit: options.verdictBufferLimit,
           ignoreMarkLimit: options.ignoreMarkLimit,
+          ignoreMarksStartPaused: options.ignoreMarksStartPaused,
           processIdentity,
         },
         (batch) => verdicts.push(...batch),

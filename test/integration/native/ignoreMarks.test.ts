@@ -8,9 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { NativeExecGuard } from "../../../src/native/binding";
-import { imageTableOf } from "../../testbed/imageTable";
 import { busyboxLower, runInBed } from "../../testbed/overlayBed";
-import { guardHarness, policy } from "./guardHarness";
+import { guardHarness, policy, replaceBedBySibling } from "./guardHarness";
 
 function populate(lower: string): void {
   busyboxLower(lower);
@@ -86,21 +85,7 @@ describe("ExecGuard exec ignore marks on real fanotify and overlayfs @root", fun
     assert.equal(imageEventsDuring(g, "/bin/echo warm").stdout, "warm\n");
     // The bed leaves; a sibling keeps the layer known (and its busybox silenced). The bed's
     // next process is a new container of the same image, not attached yet.
-    g.apply({
-      removeContainers: ["bed"],
-      putContainers: [
-        {
-          id: "sibling",
-          upperDir: path.join(bed.snapshotRoot, "99", "fs"),
-          lowerDirs: [bed.lowerDir],
-          cgroupLeaf: "sibling-leaf",
-          imageKey: "bed-image",
-          policy: policy("enforce"),
-          volumes: [],
-        },
-      ],
-      putImages: [{ key: "bed-image", table: imageTableOf(bed.lowerDir) }],
-    });
+    replaceBedBySibling(g, bed);
     assert.ok(g.stats().ignoreMarks >= 1);
     const { child, exited, stdout } = spawnInBed(
       "/bin/echo image-ran; cp /bin/busybox /tmp/w && /tmp/w echo layer-ran; echo rc=$?; " +
