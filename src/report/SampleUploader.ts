@@ -45,6 +45,7 @@ export class SampleUploader {
   private running = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
+  private again = false;
   private call?: UploadCall;
   private readonly s: SampleUploaderStats = {
     offered: 0,
@@ -66,9 +67,17 @@ export class SampleUploader {
 
   /** Samples to deliver: start a round unless one runs or a retry is scheduled. */
   wake(): void {
-    if (this.running || this.stopped || this.timer) return;
+    if (this.stopped || this.timer) return;
+    if (this.running) {
+      this.again = true; // stored after this round listed the spool: it would wait for the next sample
+      return;
+    }
     this.running = true;
-    void this.round().finally(() => (this.running = false));
+    this.again = false;
+    void this.round().finally(() => {
+      this.running = false;
+      if (this.again) this.wake();
+    });
   }
 
   stats(): SampleUploaderStats {

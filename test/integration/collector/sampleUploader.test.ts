@@ -54,6 +54,24 @@ describe("sample uploader", function () {
     }
   });
 
+  it("delivers a sample stored while a round runs, without waiting for the next one", async () => {
+    const h = await startHarness();
+    try {
+      const spool = new SampleSpool(path.join(dir, "during"), 64 << 20, logger);
+      const first = randomBytes(3 * 1024 * 1024);
+      spool.put(sha(first), first);
+      const uploader = new SampleUploader({ connection: h.agentConnection(), spool, logger });
+      uploader.start(); // the round has listed the spool: only `first`
+      const second = randomBytes(100);
+      spool.put(sha(second), second);
+      await until(() => spool.digests().length === 0, "the spool emptied");
+      uploader.stop();
+      assert.equal(uploader.stats().stored, 2);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it("keeps the samples when the collector is older and has no UploadSamples", async () => {
     const server = new grpc.Server();
     server.addService(serviceDefinition("AgentService"), { Report: () => undefined });
