@@ -15,6 +15,7 @@ import type { ContainerRecord } from "../runtime/types";
 import { discoverVolumes, type DiscoveredVolumes } from "./containerVolumes";
 import type { FilesystemMarks } from "./FilesystemMarks";
 import { hostPath, type HostView } from "./HostView";
+import { RecentContainers } from "./recentContainers";
 import { rootOverlayOf } from "./rootOverlay";
 import { logBaselineFailure } from "./baselineFailure";
 
@@ -73,6 +74,8 @@ function imageKeyOf(record: ContainerRecord): string {
 export class ContainerAttacher {
   private readonly containers = new Map<string, AttachedContainer>();
   private readonly images = new Map<string, ImageState>();
+  /** Detached ones, for findings that arrive after their container went. */
+  private readonly gone = new RecentContainers<AttachedContainer>();
 
   constructor(private readonly deps: AttacherDeps) {}
 
@@ -88,12 +91,13 @@ export class ContainerAttacher {
     return this.containers.has(key);
   }
 
+  /** The container's record, also for a while after it went (its findings may still be on their way). */
   record(key: string): ContainerRecord | undefined {
-    return this.containers.get(key)?.record;
+    return (this.containers.get(key) ?? this.gone.get(key))?.record;
   }
 
   policy(key: string): NativePolicy | undefined {
-    return this.containers.get(key)?.policy;
+    return (this.containers.get(key) ?? this.gone.get(key))?.policy;
   }
 
   /** Resolves once the container is enforced with its baseline (or known to have none). */
@@ -106,6 +110,7 @@ export class ContainerAttacher {
       if (known.record.pid !== record.pid) this.restarted(known, record);
       return;
     }
+    this.gone.forget(key);
     const started = performance.now();
     const { guard, logger } = this.deps;
     const volumes = this.volumesOf(record);
@@ -178,6 +183,7 @@ export class ContainerAttacher {
     const attached = this.containers.get(key);
     if (!attached) return;
     this.containers.delete(key);
+    this.gone.remember(key, attached);
     const image = this.images.get(attached.imageKey);
     image?.users.delete(key);
     const dropImage = image !== undefined && image.users.size === 0;

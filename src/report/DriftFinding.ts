@@ -6,6 +6,7 @@ import type { VerdictRecord } from "../native/binding";
 import { NO_LINEAGE, type ProcessLineage } from "./ProcessLineage";
 import type { PodOwner } from "../runtime/podOwner";
 import type { ContainerRecord, KubernetesIdentity } from "../runtime/types";
+import { splitContainerKey } from "../runtime/containerKey";
 
 /** The process that last wrote the exec'd file, as the write tracker saw it. */
 export interface FileWriter {
@@ -98,8 +99,9 @@ export function driftFinding(
       ...(record.cmdlineUnread ? { cmdlineUnread: true } : {}),
     },
     container: {
-      id: container?.id ?? record.containerId,
-      namespace: container?.namespace ?? "",
+      // Unknown (gone long ago, or never attached): what the native key says.
+      id: container?.id ?? splitContainerKey(record.containerId).id,
+      namespace: container?.namespace ?? splitContainerKey(record.containerId).namespace,
       image: container?.image ?? "",
       imageDigest: container?.imageDigest ?? "",
     },

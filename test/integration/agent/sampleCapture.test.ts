@@ -79,14 +79,23 @@ describe("sample capture end to end on containerd @root", function () {
     const ids = Array.from({ length: CONTAINERS }, (_, i) => `cap-${i}`);
     for (const [i, id] of ids.entries())
       await bed!.run(id, IMAGE, ["/bin/sh", "-c", DROP], { labels: labels("shop", i) });
-    // A container that exited before its finding was enriched is named by its runtime key (namespace/id).
-    const idOf = (l: { finding?: { container: { id: string } } }) => l.finding!.container.id.replace(/^.*\//, "");
+    // Each container exits right after its drop, often before its finding reaches the agent's
+    // JS thread: the finding still names it (id, not the runtime key) and its pod.
+    const idOf = (l: { finding?: { container: { id: string } } }) => l.finding!.container.id;
     const mine = (l: { finding?: { container: { id: string }; path: string } }) =>
       !!l.finding && ids.includes(idOf(l)) && l.finding.path === "/tmp/x/echo";
     const seen = () => new Set(agent!.lines.filter(mine).map(idOf));
     await until(`a finding from every container (${seen().size} so far)`, () =>
       seen().size === CONTAINERS ? true : undefined,
     );
+    for (const line of agent!.lines.filter(mine)) {
+      const { container, k8s } = line.finding!;
+      assert.deepEqual(
+        [k8s.namespace, k8s.pod],
+        ["shop", `web-${ids.indexOf(container.id)}`],
+        JSON.stringify(container),
+      );
+    }
     const store = harness!.collector.store;
     let atCollector = 0;
     const findings = await until("the findings at the collector", async () => {
