@@ -132,9 +132,13 @@ describe("collector: per-caller bounds under a loopback hammer", function () {
 
   it("caps an agent identity's Report streams, the newest replacing the oldest; another node keeps reporting", async () => {
     const token = issuer.token("node-hog");
-    const open = [openReport(h, { token, node: "node-hog" }), openReport(h, { token, node: "node-hog" })];
+    // One after the other: opened together, the second may reach the collector first and be
+    // the one the third replaces (the test then waited for the wrong stream to end).
+    const open = [openReport(h, { token, node: "node-hog" })];
     try {
-      for (const s of open) assert.ok((await s.result).ack);
+      assert.ok((await open[0].result).ack);
+      open.push(openReport(h, { token, node: "node-hog" }));
+      assert.ok((await open[1].result).ack);
       const before = await metric('driftguard_collector_streams_refused_total{api="agent"}');
       const third = openReport(h, { token, node: "node-hog" });
       open.push(third);
