@@ -11,7 +11,8 @@ import * as grpc from "@grpc/grpc-js";
 import { MalformedMessage, serviceDefinition } from "../api/apiProto";
 import type { ReportRequest, ReportResponse } from "../api/agentTypes";
 import type { Logger } from "../log/logger";
-import { isAgentRefusal, type AgentIdentity } from "./identity/AgentAuth";
+import type { AgentIdentity } from "./identity/AgentAuth";
+import { serveIdentified } from "./identity/serveIdentified";
 import type { CallerStreams } from "./limits/CallerStreams";
 import { StreamError, ingestBatch, recordHeartbeat, type IngestDeps } from "./reportMessages";
 import { errorMessage } from "../util/errorMessage";
@@ -39,26 +40,7 @@ export function addAgentService(server: grpc.Server, deps: AgentServiceDeps): vo
 }
 
 function handleReport(call: ReportCall, deps: AgentServiceDeps): void {
-  call.on("error", () => undefined); // a cancelled call; nothing to answer
-  // Until identified, no data listener: the stream stays paused and nothing is read.
-  deps.agents.identify(call).then(
-    (identity) => {
-      if (isAgentRefusal(identity)) {
-        const { reason, code, details } = identity;
-        deps.logger.warn({ peer: call.getPeer(), reason, code, details }, "agent refused");
-        call.emit("error", { code, details });
-        return;
-      }
-      if (!call.cancelled) serveReport(call, identity, deps);
-    },
-    (error: unknown) => {
-      deps.logger.error({ peer: call.getPeer(), err: error }, "agent identification failed");
-      call.emit("error", {
-        code: grpc.status.UNAVAILABLE,
-        details: "the collector could not check the agent's identity",
-      });
-    },
-  );
+  serveIdentified(call, deps.agents, deps.logger, "agent refused", (c, identity) => serveReport(c, identity, deps));
 }
 
 function serveReport(call: ReportCall, identity: AgentIdentity, deps: AgentServiceDeps): void {

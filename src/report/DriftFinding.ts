@@ -100,8 +100,7 @@ export function driftFinding(
     },
     container: {
       // Unknown (gone long ago, or never attached): what the native key says.
-      id: container?.id ?? splitContainerKey(record.containerId).id,
-      namespace: container?.namespace ?? splitContainerKey(record.containerId).namespace,
+      ...(container ? { id: container.id, namespace: container.namespace } : splitContainerKey(record.containerId)),
       image: container?.image ?? "",
       imageDigest: container?.imageDigest ?? "",
     },

@@ -9,7 +9,8 @@ import { MalformedMessage } from "../../api/apiProto";
 import type { SampleUpload, SampleUploadResponse } from "../../api/sampleTypes";
 import type { Logger } from "../../log/logger";
 import { errorMessage } from "../../util/errorMessage";
-import { isAgentRefusal, type AgentAuth, type AgentIdentity } from "../identity/AgentAuth";
+import type { AgentAuth, AgentIdentity } from "../identity/AgentAuth";
+import { serveIdentified } from "../identity/serveIdentified";
 import type { SampleStore } from "../store/SampleStore";
 import { SampleProtocolError, SampleReceiver, type SampleLimits } from "./SampleReceiver";
 
@@ -25,27 +26,8 @@ export interface UploadSamplesDeps {
 type UploadCall = grpc.ServerDuplexStream<SampleUpload | MalformedMessage, SampleUploadResponse>;
 
 export function uploadSamplesHandler(deps: UploadSamplesDeps): (call: UploadCall) => void {
-  return (call) => {
-    call.on("error", () => undefined); // a cancelled call; nothing to answer
-    deps.agents.identify(call).then(
-      (identity) => {
-        if (isAgentRefusal(identity)) {
-          const { reason, code, details } = identity;
-          deps.logger.warn({ peer: call.getPeer(), reason, code, details }, "sample upload refused");
-          call.emit("error", { code, details });
-        } else if (!call.cancelled) {
-          serve(call, identity, deps);
-        }
-      },
-      (error: unknown) => {
-        deps.logger.error({ peer: call.getPeer(), err: error }, "agent identification failed");
-        call.emit("error", {
-          code: grpc.status.UNAVAILABLE,
-          details: "the collector could not check the agent's identity",
-        });
-      },
-    );
-  };
+  return (call) =>
+    serveIdentified(call, deps.agents, deps.logger, "sample upload refused", (c, identity) => serve(c, identity, deps));
 }
 
 function serve(call: UploadCall, identity: AgentIdentity, deps: UploadSamplesDeps): void {
