@@ -12,6 +12,7 @@ import { MalformedMessage, serviceDefinition } from "../api/apiProto";
 import type { ReportRequest, ReportResponse } from "../api/agentTypes";
 import type { Logger } from "../log/logger";
 import type { AgentIdentity } from "./identity/AgentAuth";
+import { holdAgentStream } from "./identity/holdAgentStream";
 import { serveIdentified } from "./identity/serveIdentified";
 import type { CallerStreams } from "./limits/CallerStreams";
 import { StreamError, ingestBatch, recordHeartbeat, type IngestDeps } from "./reportMessages";
@@ -47,11 +48,9 @@ function serveReport(call: ReportCall, identity: AgentIdentity, deps: AgentServi
   const log = { agent: identity.name, node: identity.bound?.node, peer: call.getPeer() };
   let failed = false;
   let open = true;
-  let expiry: NodeJS.Timeout | undefined;
   const closed = (): void => {
     if (!open) return;
     open = false;
-    clearTimeout(expiry);
     release?.();
     deps.onStream?.(-1);
   };
@@ -62,7 +61,7 @@ function serveReport(call: ReportCall, identity: AgentIdentity, deps: AgentServi
     call.emit("error", { code, details });
     closed();
   };
-  const release = deps.streams.open(identity.key, { revocation: identity.revocation, end: fail });
+  const release = holdAgentStream(identity, deps.streams, fail);
   if (!release) {
     const refusal = deps.streams.refusal(identity.key);
     deps.logger.warn({ ...log, details: refusal.details }, "agent refused: too many streams");
@@ -72,14 +71,6 @@ function serveReport(call: ReportCall, identity: AgentIdentity, deps: AgentServi
   deps.onStream?.(1);
   call.once("close", closed);
   call.once("cancelled", closed);
-  if (identity.expiresMs !== undefined) {
-    // The token checked at the start must not outlive itself: the agent reconnects with its current one.
-    expiry = setTimeout(
-      () => fail(grpc.status.UNAUTHENTICATED, "the agent's token expired; reconnect with the current one"),
-      Math.max(0, identity.expiresMs - Date.now()),
-    );
-    expiry.unref();
-  }
   let queued = 0;
   let chain = Promise.resolve();
   call.on("data", (message: ReportRequest | MalformedMessage) => {

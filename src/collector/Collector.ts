@@ -125,8 +125,14 @@ export class Collector {
     const watchStreams = new CallerStreams(limits.watchStreams, "refuse", () =>
       metrics.streamsRefused.inc({ api: "watch" }),
     );
+    const sampleStreams = new CallerStreams(limits.agentStreams, "replace-oldest", () =>
+      metrics.streamsRefused.inc({ api: "samples" }),
+    );
     trust.onCallersChanged((revocations) => {
-      const ended = agentStreams.endRevoked(revocations) + watchStreams.endRevoked(revocations);
+      const ended =
+        agentStreams.endRevoked(revocations) +
+        sampleStreams.endRevoked(revocations) +
+        watchStreams.endRevoked(revocations);
       metrics.streamsRevoked.inc(ended);
       if (ended > 0) logger.warn({ ended }, "streams of revoked callers ended");
     });
@@ -181,6 +187,7 @@ export class Collector {
         samples: store.samples,
         agents: trust.agents,
         limits: sampleLimits,
+        streams: sampleStreams,
         logger: logger.child({ service: "samples" }),
         onAnswer: (answer) => metrics.sampleAnswers.inc({ answer: answer.replace("SAMPLE_ANSWER_", "").toLowerCase() }),
       }),

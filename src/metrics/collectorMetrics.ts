@@ -75,7 +75,7 @@ export class CollectorMetrics {
   });
   readonly streamsRefused = new Counter({
     name: "driftguard_collector_streams_refused_total",
-    help: "Streams refused (watch) or oldest streams replaced (agent) because their caller had the most it may open, by api.",
+    help: "Streams refused (watch) or oldest streams replaced (agent, samples) because their caller had the most it may open, by api.",
     labelNames: ["api"] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,7 @@
 // Raw AgentService.Report exchanges for collector tests: an agent (certificate, token) sends
 // a heartbeat and a batch for some node and cluster, and the test sees the ack or the status
 // the collector ended the stream with.
+import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 
 import { encodeMessage } from "../../src/api/apiProto";
@@ -88,4 +89,37 @@ export async function reportOnce(h: Harness, o: ReportOptions = {}): Promise<Rep
   } finally {
     stream.close();
   }
+}
+
+/** An UploadSamples stream held open after one offer: `answer` settles with the first answer or the error. */
+export function openUpload(
+  h: Harness,
+  o: { token?: string; cert?: CertFiles } = {},
+): { answer: Promise<ReportResult & { answer?: string }>; ended: Promise<ReportResult>; close(): void } {
+  const client = createAgentClient(h.agentConnection(o.cert)) as unknown as grpc.Client & {
+    UploadSamples(m: grpc.Metadata): grpc.ClientDuplexStream<object, { answer: string }>;
+  };
+  const metadata = new grpc.Metadata();
+  if (o.token) metadata.set("authorization", `Bearer ${o.token}`);
+  const call = client.UploadSamples(metadata);
+  let first: (r: ReportResult & { answer?: string }) => void = () => undefined;
+  let last: (r: ReportResult) => void = () => undefined;
+  const answer = new Promise<ReportResult & { answer?: string }>((resolve) => (first = resolve));
+  const ended = new Promise<ReportResult>((resolve) => (last = resolve));
+  call.on("data", (r: { answer: string }) => first({ answer: r.answer }));
+  call.on("error", (e: grpc.ServiceError) => {
+    first({ code: e.code, details: e.details });
+    last({ code: e.code, details: e.details });
+  });
+  call.on("end", () => last({}));
+  // A sample nobody has: the collector answers SEND and waits for its bytes.
+  call.write({ offer: { sha256: randomBytes(32).toString("hex"), size: 1024 } });
+  return {
+    answer,
+    ended,
+    close: () => {
+      call.cancel();
+      client.close();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // AgentService.UploadSamples: an agent's captured samples, each stored once per SHA-256.
 // The caller is identified as for Report (certificate, and token where agents are bound to
-// nodes). Messages are handled in order, one at a time (SampleReceiver); a protocol error
+// nodes), and its streams are held as Report's are (identity/holdAgentStream.ts: capped per
+// agent, ended when it is revoked or its token expires). Messages are handled in order, one at a time (SampleReceiver); a protocol error
 // ends the stream with INVALID_ARGUMENT and stores nothing of that sample, a store failure
 // with UNAVAILABLE (the agent offers it again later).
 import * as grpc from "@grpc/grpc-js";
@@ -10,7 +11,9 @@ import type { SampleUpload, SampleUploadResponse } from "../../api/sampleTypes";
 import type { Logger } from "../../log/logger";
 import { errorMessage } from "../../util/errorMessage";
 import type { AgentAuth, AgentIdentity } from "../identity/AgentAuth";
+import { holdAgentStream } from "../identity/holdAgentStream";
 import { serveIdentified } from "../identity/serveIdentified";
+import type { CallerStreams } from "../limits/CallerStreams";
 import type { SampleStore } from "../store/SampleStore";
 import { SampleProtocolError, SampleReceiver, type SampleLimits } from "./SampleReceiver";
 
@@ -18,6 +21,8 @@ export interface UploadSamplesDeps {
   samples: SampleStore;
   agents: AgentAuth;
   limits: SampleLimits;
+  /** Open UploadSamples streams per agent identity: capped, ended on revocation and token expiry. */
+  streams: CallerStreams;
   logger: Logger;
   /** Each answer given (SEND, HAVE, STORED, ...), for metrics and tests. */
   onAnswer?: (answer: SampleUploadResponse["answer"]) => void;
@@ -34,15 +39,27 @@ function serve(call: UploadCall, identity: AgentIdentity, deps: UploadSamplesDep
   const log = { agent: identity.name, peer: call.getPeer() };
   const receiver = new SampleReceiver(deps.samples, deps.limits);
   let failed = false;
+  const closed = (): void => {
+    receiver.close();
+    release?.();
+  };
   const fail = (code: grpc.status, details: string): void => {
     if (failed) return;
     failed = true;
-    receiver.close();
+    closed();
     deps.logger.warn({ ...log, code, details }, "sample upload ended with an error");
     call.emit("error", { code, details });
   };
-  call.once("close", () => receiver.close());
-  call.once("cancelled", () => receiver.close());
+  const release = holdAgentStream(identity, deps.streams, fail);
+  if (!release) {
+    receiver.close();
+    const refusal = deps.streams.refusal(identity.key);
+    deps.logger.warn({ ...log, details: refusal.details }, "sample upload refused: too many streams");
+    call.emit("error", refusal);
+    return;
+  }
+  call.once("close", closed);
+  call.once("cancelled", closed);
   let chain = Promise.resolve();
   call.on("data", (message: SampleUpload | MalformedMessage) => {
     if (failed) return;
@@ -68,7 +85,7 @@ function serve(call: UploadCall, identity: AgentIdentity, deps: UploadSamplesDep
   });
   call.on("end", () => {
     void chain.then(() => {
-      receiver.close();
+      closed();
       if (!failed) call.end();
     });
   });

@@ -10,7 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import pino from "pino";
 
 import { startReporter } from "../../../src/report/Reporter";
-import { nodeFinding, openReport, reportOnce } from "../../testbed/agentReports";
+import { nodeFinding, openReport, openUpload, reportOnce } from "../../testbed/agentReports";
 import { startHarness, type Harness } from "../../testbed/collectorHarness";
 import { driftFinding } from "../../testbed/findingFixtures";
 import { sample, scrape } from "../../testbed/metricsScrape";
@@ -148,6 +148,28 @@ describe("collector: agents bound to their nodes by ServiceAccount tokens", func
     } finally {
       streamA.close();
       streamB.close();
+    }
+  });
+
+  it("ends a sample upload like a Report stream: when its token expires and when its node is revoked", async () => {
+    const expiring = openUpload(h, { token: issuer.token("node-g", { expiresIn: 2 }) });
+    const revoked = openUpload(h, { token: issuer.token("node-h") });
+    try {
+      assert.equal((await expiring.answer).answer, "SAMPLE_ANSWER_SEND", "served while valid");
+      assert.equal((await revoked.answer).answer, "SAMPLE_ANSWER_SEND", "served while valid");
+      fs.writeFileSync(revocations, "node node-h\n");
+      await h.collector.trust.reloadNow();
+      const ended = await revoked.ended;
+      assert.equal(ended.code, grpc.status.PERMISSION_DENIED, JSON.stringify(ended));
+      assert.match(ended.details!, /node node-h was revoked/);
+      const expired = await expiring.ended;
+      assert.equal(expired.code, grpc.status.UNAUTHENTICATED, JSON.stringify(expired));
+      assert.match(expired.details!, /token expired/);
+    } finally {
+      expiring.close();
+      revoked.close();
+      fs.writeFileSync(revocations, "");
+      await h.collector.trust.reloadNow();
     }
   });
 

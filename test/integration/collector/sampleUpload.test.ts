@@ -161,6 +161,27 @@ describe("sample upload and download (gRPC on loopback)", function () {
     });
   }
 
+  it("holds at most 4 upload streams per agent: a fifth replaces the oldest", async () => {
+    const peers: Peer[] = [];
+    const contents = Array.from({ length: 5 }, () => randomBytes(100));
+    try {
+      // One after the other: each is registered (served) before the next opens.
+      for (let i = 0; i < 5; i++) {
+        const peer = new Peer(harness);
+        peers.push(peer);
+        peer.send({ offer: { sha256: sha(contents[i]), size: contents[i].length } });
+        assert.equal((await peer.answer(1)).answer, "SAMPLE_ANSWER_SEND", `stream ${i} served`);
+      }
+      const oldest = await peers[0].ended;
+      assert.equal(oldest?.code, grpc.status.RESOURCE_EXHAUSTED, JSON.stringify(oldest));
+      assert.match(oldest!.details!, /replaced by a newer stream/);
+      peers[4].send({ chunk: { sha256: sha(contents[4]), data: contents[4], last: true } });
+      assert.equal((await peers[4].answer(2)).answer, "SAMPLE_ANSWER_STORED", "the newest still served");
+    } finally {
+      for (const peer of peers) peer.end();
+    }
+  });
+
   it("refuses an offer over 64 MiB without reading a byte, and a reviewer's certificate outright", async () => {
     const peer = new Peer(harness);
     peer.send({ offer: { sha256: "b".repeat(64), size: 64 * MiB + 1 } });
