@@ -6,7 +6,7 @@ import type { Logger } from "../log/logger";
 import { cgroupLeaf, containerCgroupMarkers } from "./cgroupLeaf";
 import { ContainerdClient } from "./ContainerdClient";
 import { containerKey } from "./containerKey";
-import { listLiveContainers } from "./liveContainers";
+import { listLiveTaskKeys } from "./liveContainers";
 import type { ContainerLayout, ContainerSource, ContainerSourceEvents } from "./ContainerSource";
 import { RuntimeWatcher } from "./RuntimeWatcher";
 import type { ContainerRecord } from "./types";
@@ -76,7 +76,7 @@ export class ContainerdSource implements ContainerSource {
   }
 
   async liveContainers(): Promise<Set<string>> {
-    return new Set((await listLiveContainers(this.ownClient(), this.config.namespaces, containerKey)).keys());
+    return listLiveTaskKeys(this.ownClient(), this.config.namespaces, containerKey);
   }
 
   private ownClient(): ContainerdClient {

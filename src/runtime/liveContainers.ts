@@ -31,3 +31,22 @@ export async function listLiveContainers(
   }
   return live;
 }
+
+/**
+ * Keys of the containers with a live task, from the task lists alone: what the exec fast
+ * path's resume check needs several times a second (a container list carries every OCI
+ * spec, ~10 KiB each, and a task exists only for an existing container).
+ */
+export async function listLiveTaskKeys(
+  client: Pick<ContainerdClient, "listTasks">,
+  namespaces: Iterable<string>,
+  keyOf: (namespace: string, id: string) => string,
+): Promise<Set<string>> {
+  const live = new Set<string>();
+  for (const namespace of namespaces) {
+    for (const task of await client.listTasks(namespace)) {
+      if (LIVE_STATUSES.has(task.status) && task.pid > 0) live.add(keyOf(namespace, task.containerId));
+    }
+  }
+  return live;
+}
