@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +71,9 @@ class ExecGuard {
   bool resumeIgnoreMarks(uint64_t seq);                                                  // [JS thread]
   GuardStats stats() const;                                                              // [any thread]
   void stop();                                                                           // [JS thread] idempotent
+  // [JS thread] Called (without blocking, under the ignore lock) after each pause, so that
+  // the agent checks for a resume at once rather than at its next tick.
+  void onStartPause(std::function<void()> listener);
 
  private:
   // Everything needed to finish deciding one exec, possibly on a hash worker.
@@ -150,6 +154,7 @@ class ExecGuard {
   // Held while ignore marks are added or cleared: a mark is added only under the tables it
   // was decided by, and tables whose rules differ take effect only after a clear.
   std::mutex ignoreMutex_;
+  std::function<void()> pauseListener_;  // under ignoreMutex_
   PendingDecisions pending_;
   HashCache hashCache_;
   ExecCommitWatch commitWatch_;

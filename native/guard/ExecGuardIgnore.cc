@@ -41,7 +41,10 @@ void ExecGuard::swapTables(std::shared_ptr<const Tables> next) {
     ignoreMarks_.clear();  // throws: nothing changed
     // The flush took the runtime binaries' inode marks too, until remark: a runtime exec in
     // between raised no event, so this flush pauses like one.
-    if (runtimeStarts_.watching()) runtimeStarts_.pause(false);
+    if (runtimeStarts_.watching()) {
+      runtimeStarts_.pause(false);
+      if (pauseListener_) pauseListener_();
+    }
     runtimeStarts_.remark();
   }
   std::lock_guard<std::mutex> lock(tablesMutex_);
@@ -79,6 +82,12 @@ void ExecGuard::pauseForRuntime() {
     counters_.ignoreFlushFailed++;  // FAN_MARK_FLUSH only fails on a bad fd or flags
   }
   runtimeStarts_.remark();
+  if (pauseListener_) pauseListener_();
+}
+
+void ExecGuard::onStartPause(std::function<void()> listener) {
+  std::lock_guard<std::mutex> ignoring(ignoreMutex_);
+  pauseListener_ = std::move(listener);
 }
 
 // [JS thread] The runtime binaries, as the agent sees them on the host.

@@ -16,6 +16,7 @@ Napi::Function ExecGuardWrap::Define(Napi::Env env) {
                          InstanceMethod("watchRuntimeBinaries", &ExecGuardWrap::WatchRuntimeBinaries),
                          InstanceMethod("startPause", &ExecGuardWrap::StartPause),
                          InstanceMethod("resumeIgnoreMarks", &ExecGuardWrap::ResumeIgnoreMarks),
+                         InstanceMethod("onStartPause", &ExecGuardWrap::OnStartPause),
                          InstanceMethod("flushVerdicts", &ExecGuardWrap::FlushVerdicts),
                          InstanceMethod("close", &ExecGuardWrap::Close),
                      });
@@ -41,6 +42,7 @@ ExecGuardWrap::ExecGuardWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
 ExecGuardWrap::~ExecGuardWrap() {
   // Garbage collected without close(): stop the threads; the TSFN dies with the env.
   if (guard_) guard_->stop();
+  releasePauseListener();
 }
 
 ExecGuard& ExecGuardWrap::guard(Napi::Env env) {
@@ -112,6 +114,36 @@ Napi::Value ExecGuardWrap::ResumeIgnoreMarks(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, guard(env).resumeIgnoreMarks(js::integer(info[0], "seq")));
 }
 
+// [JS thread] One call in flight at most: pauses that come while it waits are covered by
+// it (the listener reads the newest pause). The flag is shared with queued calls, never the
+// wrap, so a call that runs after close touches nothing freed.
+Napi::Value ExecGuardWrap::OnStartPause(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  js::requireUsage(info, info.Length() == 1 && info[0].IsFunction(), "usage: onStartPause(listener: () => void)");
+  ExecGuard& execGuard = guard(env);
+  releasePauseListener();
+  pauseCalls_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "driftguard-start-pause", 0, 1);
+  pauseCalls_->Unref(env);
+  auto calls = *pauseCalls_;
+  auto queued = std::make_shared<std::atomic<bool>>(false);
+  execGuard.onStartPause([calls, queued]() mutable {
+    if (queued->exchange(true)) return;
+    napi_status status = calls.NonBlockingCall([queued](Napi::Env, Napi::Function listener) {
+      queued->store(false);
+      if (!listener.IsEmpty()) listener.Call({});
+    });
+    if (status != napi_ok) queued->store(false);  // closing: the periodic check remains
+  });
+  return env.Undefined();
+}
+
+void ExecGuardWrap::releasePauseListener() {
+  if (!pauseCalls_) return;
+  if (guard_) guard_->onStartPause(nullptr);  // no call after this returns
+  pauseCalls_->Release();
+  pauseCalls_.reset();
+}
+
 Napi::Value ExecGuardWrap::FlushVerdicts(const Napi::CallbackInfo& info) {
   verdicts_->flush(info.Env());
   return info.Env().Undefined();
@@ -120,6 +152,7 @@ Napi::Value ExecGuardWrap::FlushVerdicts(const Napi::CallbackInfo& info) {
 Napi::Value ExecGuardWrap::Close(const Napi::CallbackInfo& info) {
   if (guard_) {
     guard_->stop();
+    releasePauseListener();
     guard_.reset();
     verdicts_->close(info.Env());
   }

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <optional>
 
 #include "guard/ExecGuard.hh"
 #include "napi/BatchQueue.hh"
@@ -25,12 +26,16 @@ class ExecGuardWrap : public Napi::ObjectWrap<ExecGuardWrap> {
   Napi::Value WatchRuntimeBinaries(const Napi::CallbackInfo& info);
   Napi::Value StartPause(const Napi::CallbackInfo& info);
   Napi::Value ResumeIgnoreMarks(const Napi::CallbackInfo& info);
+  Napi::Value OnStartPause(const Napi::CallbackInfo& info);
+  void releasePauseListener();
   Napi::Value FlushVerdicts(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   ExecGuard& guard(Napi::Env env);
 
   std::unique_ptr<BatchQueue<VerdictRecord>> verdicts_;
   std::unique_ptr<ExecGuard> guard_;
+  // Calls the agent's pause listener on the JS thread; unref'd (never keeps the process up).
+  std::optional<Napi::ThreadSafeFunction> pauseCalls_;
 };
 
 }  // namespace driftguard

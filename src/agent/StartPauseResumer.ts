@@ -4,14 +4,17 @@
 // held until the agent attached it. Marks may come back only when no container can be
 // pending: no pause came after the one seen, and every container with a live task (created
 // or running) is attached; a task exists before the runtime is exec'd to start it. Until then the
-// guard is only slower, never blind. Also follows the runtime binaries: an upgrade renames a
+// guard is only slower, never blind. The guard reports each pause at once (onStartPause), so
+// the check runs then, not at the next tick: an exec probe's `runc exec` costs the marks for
+// one task list. Also follows the runtime binaries: an upgrade renames a
 // new file over the old one, whose inode must be marked again.
 import { componentLogger, type Logger } from "../log/logger";
 import type { NativeExecGuard } from "../native/binding";
 import type { ContainerSource } from "../runtime/ContainerSource";
 
 export interface StartPauseDeps {
-  guard: Pick<NativeExecGuard, "watchRuntimeBinaries" | "startPause" | "resumeIgnoreMarks">;
+  guard: Pick<NativeExecGuard, "watchRuntimeBinaries" | "startPause" | "resumeIgnoreMarks"> &
+    Partial<Pick<NativeExecGuard, "onStartPause">>;
   /** The runtime binaries as this process opens them (host view). */
   runtimeBinaries: string[];
   /** Keys of every container with a live task, from the runtime. */
@@ -19,7 +22,11 @@ export interface StartPauseDeps {
   /** True once the container is in the guard's tables (its mounts marked, its cgroup known). */
   attached: (key: string) => boolean;
   logger: Logger;
-  /** How often a pause is checked (a list of containerd tasks only while paused). Default 20 ms. */
+  /**
+   * How often a pause is checked (a list of containerd tasks only while paused). Each pause
+   * is also checked at once (onStartPause); the interval covers a container that attaches
+   * later and the back-off. Default 50 ms.
+   */
   intervalMs?: number;
   /** How often the runtime binaries are looked up again. Default 1 s. */
   rewatchMs?: number;
@@ -28,6 +35,8 @@ export interface StartPauseDeps {
 export class StartPauseResumer {
   private timer?: NodeJS.Timeout;
   private busy = false;
+  /** A pause came while a check ran: check again when it ends. */
+  private again = false;
   private lastWatchMs = 0;
   private watched = -1;
   /** After a check that found a container pending (or failed): no list before this. */
@@ -39,20 +48,26 @@ export class StartPauseResumer {
   /** Marks the runtime binaries and starts checking. Returns how many are watched. */
   start(): number {
     this.watch();
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs ?? 20);
+    this.deps.guard.onStartPause?.(() => void this.tick());
+    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs ?? 50);
     this.timer.unref();
     return this.watched;
   }
 
   stop(): void {
+    this.deps.guard.onStartPause?.(() => undefined);
     clearInterval(this.timer);
     this.timer = undefined;
   }
 
   /** One check; resolves true if the marks are on (not paused) afterwards. */
   async tick(): Promise<boolean> {
-    if (this.busy) return false;
+    if (this.busy) {
+      this.again = true;
+      return false;
+    }
     this.busy = true;
+    this.again = false;
     try {
       if (Date.now() - this.lastWatchMs >= (this.deps.rewatchMs ?? 1000)) this.watch();
       const { guard } = this.deps;
@@ -72,6 +87,7 @@ export class StartPauseResumer {
       return this.backOff();
     } finally {
       this.busy = false;
+      if (this.again && this.timer) setImmediate(() => void this.tick());
     }
   }
 

@@ -205,6 +205,12 @@ export interface NativeExecGuard {
   startPause(): StartPause;
   /** Resumes ignore marks if no pause came after seq. */
   resumeIgnoreMarks(seq: number): boolean;
+  /**
+   * Calls listener on the JS thread soon after each pause (one call covers the pauses that
+   * came while it was queued), so that the agent checks for a resume at once. Replaces the
+   * previous listener; never keeps the process alive.
+   */
+  onStartPause(listener: () => void): void;
   /** Delivers buffered verdicts now, synchronously. */
   flushVerdicts(): void;
   /** Stops all threads, answers everything pending with the fail mode, removes all marks. */

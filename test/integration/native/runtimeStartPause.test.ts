@@ -81,4 +81,21 @@ describe("ExecGuard ignore marks paused by a container runtime exec @root", func
     assert.equal(g.resumeIgnoreMarks(g.startPause().seq), true);
     warm(g);
   });
+  it("tells the agent of each pause at once, on the JS thread, one call for pauses that came together", async () => {
+    const g = harness.start();
+    g.watchRuntimeBinaries([runtime]);
+    const seen: number[] = [];
+    g.onStartPause(() => seen.push(g.startPause().seq));
+    const first = g.startPause().seq;
+    execFileSync(runtime, ["true"]);
+    execFileSync(runtime, ["true"]); // both before the JS thread is free: one call covers them
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(seen, [first + 2]);
+    execFileSync(runtime, ["true"]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(seen, [first + 2, first + 3]);
+    g.close(); // a call queued after close touches nothing freed; none arrives
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(seen.length, 2);
+  });
 });

@@ -115,4 +115,36 @@ describe("StartPauseResumer", () => {
     assert.deepEqual(guard.resumes, []);
     assert.ok(lines.some((l) => String(l.msg).includes("stay paused")));
   });
+  it("checks a pause as soon as the guard reports it, and again for one that came during the check", async () => {
+    const guard = fakeGuard(1);
+    let listener: () => void = () => assert.fail("no listener registered");
+    let lists = 0;
+    const { logger } = memoryLogger();
+    const resumer = new StartPauseResumer({
+      guard: { ...guard, onStartPause: (l: () => void) => (listener = l) },
+      runtimeBinaries: ["/usr/bin/runc"],
+      liveContainers: async () => {
+        if (++lists === 1) {
+          guard.state.seq++; // a second runtime exec while the first check lists
+          listener();
+        }
+        return live;
+      },
+      attached: () => true,
+      logger,
+      intervalMs: 3_600_000, // the periodic check never runs here
+    });
+    resumer.start();
+    try {
+      guard.state.seq = 7;
+      listener();
+      const deadline = Date.now() + 2000;
+      while (guard.state.paused && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      assert.equal(guard.state.paused, false, "resumed without a tick");
+      assert.deepEqual(guard.resumes, [7, 8], "the first check named the older pause and was refused");
+      assert.equal(lists, 2);
+    } finally {
+      resumer.stop();
+    }
+  });
 });
