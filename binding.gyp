@@ -145,7 +145,8 @@
         "native/addon.cc",
         "native/testing/Judge.cc",
         "native/testing/Vocabulary.cc",
-        "native/testing/BeneathMode.cc"
+        "native/testing/BeneathMode.cc",
+        "native/testing/ProcessCgroup.cc"
       ],
       "defines": [
         "DRIFTGUARD_TEST_EXPORTS"

@@ -36,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("judge", Napi::Function::New(env, Judge, "judge"));
   exports.Set("vocabulary", Napi::Function::New(env, Vocabulary, "vocabulary"));
   exports.Set("beneathMode", Napi::Function::New(env, BeneathModeOf, "beneathMode"));
+  exports.Set("cgroupOfEndingProcess", Napi::Function::New(env, CgroupOfEndingProcess, "cgroupOfEndingProcess"));
 #endif
   return exports;
 }

@@ -44,8 +44,9 @@ Owner ProcessOwners::ownerOf(const Tables& tables, int32_t pid) {
 }
 
 Owner ProcessOwners::fromCgroupId(const Tables& tables, int32_t pid) {
+  ProcessHandle process(pid);
   bool unsupported = false;
-  uint64_t id = cgroupIdOf(pid, &unsupported);
+  uint64_t id = process.cgroupId(&unsupported);
   if (id == 0) return {OwnerKind::Host, nullptr};  // gone: nothing will run
   auto cached = byCgroup_.find(id);
   if (cached != byCgroup_.end()) {
@@ -55,7 +56,11 @@ Owner ProcessOwners::fromCgroupId(const Tables& tables, int32_t pid) {
       if (it != tables.containers.end()) return {OwnerKind::Container, it->second.get()};
     }
   }
-  std::string cgroup = cgroupOf(pid);
+  // The path must be this process's: the id's owner is cached for good.
+  std::string cgroup;
+  if (!process.cgroupPath(&cgroup)) return {OwnerKind::Host, nullptr};  // reaped: nothing runs
+  // Every live process has a cgroup: a read that failed tells nothing, and is not cached.
+  if (cgroup.empty()) return {OwnerKind::Unattached, nullptr};
   if (byCgroup_.size() >= kMaxCached) byCgroup_.clear();
   if (const ContainerTable* container = tables.containerByCgroupLeaf(cgroup)) {
     byCgroup_[id] = {tables.generation, container->id};

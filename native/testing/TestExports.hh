@@ -18,5 +18,9 @@ Napi::Value Vocabulary(const Napi::CallbackInfo& info);
 // this addon; a mode forces it, so that tests run the fallback on kernels with openat2.
 // (Each addon links its own copy of the core: forcing it here leaves driftguard.node as is.)
 Napi::Value BeneathModeOf(const Napi::CallbackInfo& info);
+// cgroupOfEndingProcess(end) → {id, path, pathIsItsOwn, expectedPath, unsupported}: a forked
+// child's cgroup through util/ProcessHandle, the child killed (and reaped) between the id
+// and the path as `end` says.
+Napi::Value CgroupOfEndingProcess(const Napi::CallbackInfo& info);
 
 }  // namespace driftguard

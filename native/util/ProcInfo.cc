@@ -46,16 +46,26 @@ constexpr uint64_t kPidfdInfoCgroupId = 1ull << 2;
 }  // namespace
 
 uint64_t cgroupIdOf(int32_t pid, bool* unsupported) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) {
-    if (errno == ENOSYS) *unsupported = true;
+  return ProcessHandle(pid).cgroupId(unsupported);
+}
+
+ProcessHandle::ProcessHandle(int32_t pid) : pid_(pid), fd_(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))) {
+  if (fd_ < 0) openError_ = errno;
+}
+
+ProcessHandle::~ProcessHandle() {
+  if (fd_ >= 0) close(fd_);
+}
+
+uint64_t ProcessHandle::cgroupId(bool* unsupported) const {
+  if (fd_ < 0) {
+    if (openError_ == ENOSYS) *unsupported = true;
     return 0;
   }
   PidfdInfo info{};
   info.mask = kPidfdInfoCgroupId;
-  int result = ioctl(pidfd, kPidfdGetInfo, &info);
+  int result = ioctl(fd_, kPidfdGetInfo, &info);
   int error = errno;
-  close(pidfd);
   if (result != 0) {
     if (error == ENOTTY || error == EINVAL || error == EOPNOTSUPP) *unsupported = true;
     return 0;
@@ -73,6 +83,13 @@ uint64_t mountNamespaceOf(int32_t pid) {
   struct stat st;
   if (stat(path, &st) != 0) return 0;
   return st.st_ino;
+}
+
+bool ProcessHandle::cgroupPath(std::string* path) const {
+  if (fd_ < 0) return false;
+  *path = cgroupOf(pid_);
+  // Signal 0 only checks: it fails with ESRCH once the process was reaped, never for a zombie.
+  return syscall(SYS_pidfd_send_signal, fd_, 0, nullptr, 0) == 0 || errno != ESRCH;
 }
 
 std::string cgroupOf(int32_t pid) {

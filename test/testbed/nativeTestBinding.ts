@@ -53,6 +53,19 @@ export interface NativeTestBinding extends NativeBinding {
    * shipped one links its own copy of the code and keeps probing.
    */
   beneathMode(mode?: BeneathMode): BeneathMode;
+  /**
+   * A forked child's cgroup read through the guard's ProcessHandle, the child killed between
+   * its cgroup id and its cgroup path: still running, a zombie, or reaped.
+   */
+  cgroupOfEndingProcess(end: "running" | "zombie" | "reaped"): {
+    id: number;
+    unsupported: boolean;
+    /** The path read is known to be this process's. */
+    pathIsItsOwn: boolean;
+    path: string;
+    /** Its path read before anything happened to it. */
+    expectedPath: string;
+  };
 }
 
 export type BeneathMode = "openat2" | "component-walk";

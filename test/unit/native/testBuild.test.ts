@@ -5,10 +5,10 @@ import { nativeBinding } from "../../../src/native/binding";
 import { nativeTestBinding } from "../../testbed/nativeTestBinding";
 
 describe("native test build", () => {
-  it("exports judge, vocabulary and beneathMode; the production addon does not", () => {
+  it("exports judge, vocabulary, beneathMode and cgroupOfEndingProcess; the production addon does not", () => {
     const production = nativeBinding() as unknown as Record<string, unknown>;
     const test = nativeTestBinding() as unknown as Record<string, unknown>;
-    for (const name of ["beneathMode", "judge", "vocabulary"]) {
+    for (const name of ["beneathMode", "cgroupOfEndingProcess", "judge", "vocabulary"]) {
       assert.equal(typeof test[name], "function", `test build: ${name}`);
       assert.equal(production[name], undefined, `production addon: ${name}`);
     }
@@ -16,7 +16,7 @@ describe("native test build", () => {
       Object.keys(test)
         .filter((k) => !(k in production))
         .sort(),
-      ["beneathMode", "judge", "vocabulary"],
+      ["beneathMode", "cgroupOfEndingProcess", "judge", "vocabulary"],
     );
   });
 });
