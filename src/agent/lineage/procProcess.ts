@@ -36,6 +36,12 @@ export function readProcProcess(procDir: string, pid: number): ProcProcess | und
   const ppid = Number(fields[1]);
   const startTicks = Number(fields[19]);
   if (!Number.isSafeInteger(ppid) || !Number.isSafeInteger(startTicks)) return undefined;
+  const exe = readLink(path.join(dir, "exe"));
+  const pidNamespace = readLink(path.join(dir, "ns", "pid"));
+  // An exiting process (a zombie, or one that already let go of its memory and namespaces,
+  // as a refused exec's child does at once) no longer tells where it ran: taken for gone,
+  // not for a process outside the container.
+  if (fields[0] === "Z" || fields[0] === "X" || (exe === "" && pidNamespace === "")) return undefined;
   const status = readSmall(path.join(dir, "status"), 16384) ?? "";
   return {
     pid,
@@ -43,11 +49,11 @@ export function readProcProcess(procDir: string, pid: number): ProcProcess | und
     startTicks,
     uid: idOf(status, "Uid"),
     gid: idOf(status, "Gid"),
-    exe: readLink(path.join(dir, "exe")),
+    exe,
     // Not read in time: the process held its mmap lock (threads remapping memory), which
     // would stall this thread for as long as it likes. Its arguments are then unknown.
     argv: argvOf(nativeBinding().readProcFileBounded(path.join(dir, "cmdline"), MAX_CMDLINE_BYTES) ?? Buffer.alloc(0)),
-    pidNamespace: readLink(path.join(dir, "ns", "pid")),
+    pidNamespace,
     nsPid: Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? 0),
   };
 }

@@ -20,13 +20,13 @@ const UPTIME_S = 1000;
 function fakeProc(
   dir: string,
   pid: number,
-  o: { ppid: number; startS: number; ns: string; uid?: number; argv?: string[]; nsPid?: number },
+  o: { ppid: number; startS: number; ns: string; uid?: number; argv?: string[]; nsPid?: number; state?: string },
 ) {
   const d = path.join(dir, String(pid));
   fs.mkdirSync(path.join(d, "ns"), { recursive: true });
   const ticks = o.startS * 100;
   // comm is the process's choice: ") 9 9" must not shift the fields.
-  const rest = ["S", o.ppid, ...Array(17).fill(0), ticks, 0].join(" ");
+  const rest = [o.state ?? "S", o.ppid, ...Array(17).fill(0), ticks, 0].join(" ");
   fs.writeFileSync(path.join(d, "stat"), `${pid} (evil) 9 9) ${rest}\n`);
   const uid = o.uid ?? 0;
   fs.writeFileSync(
@@ -34,8 +34,9 @@ function fakeProc(
     `Name:\tx\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t${uid}\t${uid}\t${uid}\t${uid}\nNSpid:\t${pid}\t${o.nsPid ?? pid}\n`,
   );
   fs.writeFileSync(path.join(d, "cmdline"), (o.argv ?? [`p${pid}`]).join("\0") + "\0");
-  fs.symlinkSync(`/bin/p${pid}`, path.join(d, "exe"));
-  fs.symlinkSync(o.ns, path.join(d, "ns", "pid"));
+  // An exiting process has let go of its memory and namespaces: both links unreadable.
+  if (o.ns) fs.symlinkSync(`/bin/p${pid}`, path.join(d, "exe"));
+  if (o.ns) fs.symlinkSync(o.ns, path.join(d, "ns", "pid"));
 }
 
 describe("process lineage", () => {
@@ -81,6 +82,35 @@ describe("process lineage", () => {
       ],
     );
     assert.deepEqual([l.execSession, l.complete], [false, true]);
+  });
+
+  it("takes an exiting caller (a zombie, or one whose namespaces are gone) for gone, not for a process outside", () => {
+    // The refused child of an exec session exits at once; read in the middle of its exit it
+    // looked like a host process: the chain ended there and the session went unflagged.
+    for (const exiting of [
+      { state: "Z", ns: "pid:[1]" },
+      { state: "R", ns: "" },
+    ]) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, "uptime"), `${UPTIME_S}.00 0.00\n`);
+      fakeProc(dir, 10, { ppid: 0, startS: 1, ns: "pid:[1]", nsPid: 1 });
+      fakeProc(dir, 40, { ppid: 5, startS: 20, ns: "pid:[1]" });
+      fakeProc(dir, 5, { ppid: 1, startS: 2, ns: "pid:[host]" });
+      fakeProc(dir, 41, { ppid: 40, startS: 21, ...exiting });
+      const caller = { pid: 41, ppid: 40, exe: "/tmp/x/ls", cmdline: "ls", uid: 0 };
+      const l = readLineage(caller, { procDir: dir, initPid: 10, execTimeMs: Date.now() }, users());
+      assert.deepEqual(
+        l.processes.map((p) => [p.pid, p.exe, p.inContainer]),
+        [
+          [41, "/tmp/x/ls", true],
+          [40, "/bin/p40", true],
+          [5, "/bin/p5", false],
+        ],
+        JSON.stringify(exiting),
+      );
+      assert.deepEqual([l.execSession, l.complete], [true, true], JSON.stringify(exiting));
+    }
   });
 
   it("does not take a process started after the exec (a reused pid) for an ancestor", () => {
