@@ -72,12 +72,24 @@ describe("WriteTracker @root", () => {
 
   it("ignores the writes of the host mount namespace's processes", async () => {
     const t = start(fs.statSync("/proc/self/ns/mnt").ino, 16);
-    execFileSync("cp", ["/bin/busybox", path.join(dir, "host-written")]);
-    await settle();
+    // The writer stays alive until the tracker saw it: one already gone when its event is
+    // read cannot be told from a container's process, and is kept (by design).
+    const write = async (wrapper: string[], file: string) => {
+      const script = `printf '%s' written > ${file}; read x`; // printf: the shell itself writes
+      const child = spawn(wrapper[0] ?? "sh", [...wrapper.slice(1), ...(wrapper.length ? ["sh"] : []), "-c", script], {
+        stdio: ["pipe", "ignore", "ignore"],
+      });
+      try {
+        await settle();
+      } finally {
+        child.kill();
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    };
+    await write([], path.join(dir, "host-written"));
     assert.equal(t.writerOf(path.join(dir, "host-written")), null);
     // The same write from another mount namespace (as a container's process) is recorded.
-    execFileSync("unshare", ["-m", "cp", "/bin/busybox", path.join(dir, "container-written")]);
-    await settle();
+    await write(["unshare", "-m"], path.join(dir, "container-written"));
     assert.ok(t.writerOf(path.join(dir, "container-written")));
   });
 });
