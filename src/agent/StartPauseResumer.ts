@@ -48,14 +48,16 @@ export class StartPauseResumer {
   /** Marks the runtime binaries and starts checking. Returns how many are watched. */
   start(): number {
     this.watch();
-    this.deps.guard.onStartPause?.(() => void this.tick());
+    // A call queued before stop may still come after it (and after the guard closed).
+    this.deps.guard.onStartPause?.(() => {
+      if (this.timer) void this.tick();
+    });
     this.timer = setInterval(() => void this.tick(), this.deps.intervalMs ?? 50);
     this.timer.unref();
     return this.watched;
   }
 
   stop(): void {
-    this.deps.guard.onStartPause?.(() => undefined);
     clearInterval(this.timer);
     this.timer = undefined;
   }

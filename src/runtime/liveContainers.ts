@@ -11,6 +11,7 @@ export interface LiveContainer {
 
 // A STOPPED task keeps its pid until it is deleted; that process is gone.
 const LIVE_STATUSES = new Set<ContainerdTask["status"]>(["CREATED", "RUNNING", "PAUSED", "PAUSING"]);
+const isLive = (task: ContainerdTask): boolean => LIVE_STATUSES.has(task.status) && task.pid > 0;
 
 /** Live containers keyed by keyOf(namespace, id). */
 export async function listLiveContainers(
@@ -21,9 +22,7 @@ export async function listLiveContainers(
   const live = new Map<string, LiveContainer>();
   for (const namespace of namespaces) {
     const [containers, tasks] = await Promise.all([client.listContainers(namespace), client.listTasks(namespace)]);
-    const pids = new Map(
-      tasks.filter((t) => LIVE_STATUSES.has(t.status) && t.pid > 0).map((t) => [t.containerId, t.pid]),
-    );
+    const pids = new Map(tasks.filter(isLive).map((t) => [t.containerId, t.pid]));
     for (const container of containers) {
       const pid = pids.get(container.id);
       if (pid !== undefined) live.set(keyOf(namespace, container.id), { namespace, container, pid });
@@ -45,7 +44,7 @@ export async function listLiveTaskKeys(
   const live = new Set<string>();
   for (const namespace of namespaces) {
     for (const task of await client.listTasks(namespace)) {
-      if (LIVE_STATUSES.has(task.status) && task.pid > 0) live.add(keyOf(namespace, task.containerId));
+      if (isLive(task)) live.add(keyOf(namespace, task.containerId));
     }
   }
   return live;

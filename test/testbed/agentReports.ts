@@ -53,16 +53,7 @@ export function openReport(
   const metadata = new grpc.Metadata();
   if (o.token) metadata.set("authorization", `Bearer ${o.token}`);
   const call = client.Report(metadata);
-  let first: (r: ReportResult) => void = () => undefined;
-  let last: (r: ReportResult) => void = () => undefined;
-  const result = new Promise<ReportResult>((resolve) => (first = resolve));
-  const ended = new Promise<ReportResult>((resolve) => (last = resolve));
-  call.on("data", (r: { ack?: ReportResult["ack"] }) => first({ ack: r.ack }));
-  call.on("error", (e: grpc.ServiceError) => {
-    first({ code: e.code, details: e.details });
-    last({ code: e.code, details: e.details });
-  });
-  call.on("end", () => last({}));
+  const { first: result, ended } = outcome(call, (r: { ack?: ReportResult["ack"] }) => ({ ack: r.ack }));
   call.write({ heartbeat: { node, cluster, agentVersion: "test", mode: "POLICY_MODE_AUDIT" } });
   const findings = o.findings ?? [nodeFinding(node, cluster, Math.floor(Math.random() * 1e9))];
   call.write(
@@ -102,16 +93,7 @@ export function openUpload(
   const metadata = new grpc.Metadata();
   if (o.token) metadata.set("authorization", `Bearer ${o.token}`);
   const call = client.UploadSamples(metadata);
-  let first: (r: ReportResult & { answer?: string }) => void = () => undefined;
-  let last: (r: ReportResult) => void = () => undefined;
-  const answer = new Promise<ReportResult & { answer?: string }>((resolve) => (first = resolve));
-  const ended = new Promise<ReportResult>((resolve) => (last = resolve));
-  call.on("data", (r: { answer: string }) => first({ answer: r.answer }));
-  call.on("error", (e: grpc.ServiceError) => {
-    first({ code: e.code, details: e.details });
-    last({ code: e.code, details: e.details });
-  });
-  call.on("end", () => last({}));
+  const { first: answer, ended } = outcome(call, (r: { answer: string }) => ({ answer: r.answer }));
   // A sample nobody has: the collector answers SEND and waits for its bytes.
   call.write({ offer: { sha256: randomBytes(32).toString("hex"), size: 1024 } });
   return {
@@ -122,4 +104,22 @@ export function openUpload(
       client.close();
     },
   };
+}
+
+/** A stream's first message (or its error) and how it ended: the status, or {} for a clean end. */
+function outcome<M, R extends object>(
+  call: NodeJS.EventEmitter,
+  read: (message: M) => R,
+): { first: Promise<R | ReportResult>; ended: Promise<ReportResult> } {
+  let first: (r: R | ReportResult) => void = () => undefined;
+  let last: (r: ReportResult) => void = () => undefined;
+  const firstPromise = new Promise<R | ReportResult>((resolve) => (first = resolve));
+  const ended = new Promise<ReportResult>((resolve) => (last = resolve));
+  call.on("data", (m: M) => first(read(m)));
+  call.on("error", (e: grpc.ServiceError) => {
+    first({ code: e.code, details: e.details });
+    last({ code: e.code, details: e.details });
+  });
+  call.on("end", () => last({}));
+  return { first: firstPromise, ended };
 }

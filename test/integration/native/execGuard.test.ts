@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { imageTableOf, sha256Of } from "../../testbed/imageTable";
+import { sha256Of } from "../../testbed/imageTable";
 import { busyboxLower, runInBed } from "../../testbed/overlayBed";
-import { guardHarness, policy } from "./guardHarness";
+import { guardHarness, policy, siblingOf } from "./guardHarness";
 
 const BUSYBOX_SHA = sha256Of("/bin/busybox");
 
@@ -202,20 +202,7 @@ for (const processIdentity of ["auto", "mount-namespace"] as const)
       // The image layer is known (a sibling container uses it), so only the process tells
       // that a new container is starting, before its own mounts are marked.
       const g = startGuard({ attach: false, deadlineMs: 10000 });
-      g.apply({
-        putImages: [{ key: "bed-image", table: imageTableOf(bed.lowerDir) }],
-        putContainers: [
-          {
-            id: "sibling",
-            upperDir: path.join(bed.snapshotRoot, "99", "fs"),
-            lowerDirs: [bed.lowerDir],
-            cgroupLeaf: "sibling-leaf",
-            imageKey: "bed-image",
-            policy: policy("enforce"),
-            volumes: [],
-          },
-        ],
-      });
+      g.apply(siblingOf(bed));
       const { child, exited, stdout } = spawnInBed("echo first-exec-ran");
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(child.exitCode, null, "the image binary must wait for its container");

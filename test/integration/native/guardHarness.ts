@@ -11,6 +11,7 @@ import {
   type NativeContainer,
   type NativeExecGuard,
   type NativePolicy,
+  type TablesChange,
   type VerdictRecord,
 } from "../../../src/native/binding";
 import { imageTableOf } from "../../testbed/imageTable";
@@ -25,8 +26,12 @@ export function policy(mode: NativePolicy["mode"], extra: Partial<NativePolicy> 
  * bed's next process is then a new container of the same image, not attached yet.
  */
 export function replaceBedBySibling(g: NativeExecGuard, bed: OverlayBed): void {
-  g.apply({
-    removeContainers: ["bed"],
+  g.apply({ removeContainers: ["bed"], ...siblingOf(bed) });
+}
+
+/** Another container of the bed's image (its own writable layer and cgroup): the layer is known. */
+export function siblingOf(bed: OverlayBed): Pick<TablesChange, "putContainers" | "putImages"> {
+  return {
     putContainers: [
       {
         id: "sibling",
@@ -39,7 +44,7 @@ export function replaceBedBySibling(g: NativeExecGuard, bed: OverlayBed): void {
       },
     ],
     putImages: [{ key: "bed-image", table: imageTableOf(bed.lowerDir) }],
-  });
+  };
 }
 
 export interface StartOptions {

@@ -85,7 +85,8 @@ describe("ExecGuard ignore marks paused by a container runtime exec @root", func
     const g = harness.start();
     g.watchRuntimeBinaries([runtime]);
     const seen: number[] = [];
-    g.onStartPause(() => seen.push(g.startPause().seq));
+    let closed = false;
+    g.onStartPause(() => seen.push(closed ? -1 : g.startPause().seq));
     const first = g.startPause().seq;
     execFileSync(runtime, ["true"]);
     execFileSync(runtime, ["true"]); // both before the JS thread is free: one call covers them
@@ -94,8 +95,13 @@ describe("ExecGuard ignore marks paused by a container runtime exec @root", func
     execFileSync(runtime, ["true"]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(seen, [first + 2, first + 3]);
-    g.close(); // a call queued after close touches nothing freed; none arrives
+    // A call queued just before close: delivered or dropped, it touches nothing freed.
+    execFileSync(runtime, ["true"]);
+    g.close();
+    closed = true;
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(seen.length, 2);
+    // (Node delivers it here: the listener runs, the closed guard is not called.)
+    assert.ok(seen.length <= 3 && seen.slice(2).every((s) => s === -1), JSON.stringify(seen));
+    assert.deepEqual(seen.slice(0, 2), [first + 2, first + 3]);
   });
 });
